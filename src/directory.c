@@ -1,0 +1,387 @@
+#include "config.h"
+
+#include <errno.h>
+#include <ldap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "directory.h"
+#include "log.h"
+
+struct dir {
+	LDAP			*ld;
+	const struct conf	*c;
+	char			*uri;
+	/* Reused for every entry, so a search allocates little per entry. */
+	struct rawattr	*raw;
+	struct entry_attr	*attrs;
+	struct bval		*vals;
+	size_t			 rawcap, attrcap, valcap;
+};
+
+static int
+set_str_opt(LDAP *ld, int opt, const char *v)
+{
+	return v == NULL ? LDAP_OPT_SUCCESS : ldap_set_option(ld, opt, v);
+}
+
+/* TLS settings live on the handle: nothing leaks between pool members. */
+static int
+set_tls(LDAP *ld, const struct conf *c)
+{
+	int rc, zero = 0;
+
+	rc = ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &c->tls_reqcert);
+	if (rc == LDAP_OPT_SUCCESS)
+		rc = set_str_opt(ld, LDAP_OPT_X_TLS_CACERTFILE, c->tls_cacertfile);
+	if (rc == LDAP_OPT_SUCCESS)
+		rc = set_str_opt(ld, LDAP_OPT_X_TLS_CACERTDIR, c->tls_cacertdir);
+	if (rc == LDAP_OPT_SUCCESS)
+		rc = set_str_opt(ld, LDAP_OPT_X_TLS_CERTFILE, c->tls_cert);
+	if (rc == LDAP_OPT_SUCCESS)
+		rc = set_str_opt(ld, LDAP_OPT_X_TLS_KEYFILE, c->tls_key);
+	if (rc == LDAP_OPT_SUCCESS)
+		rc = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
+	return rc;
+}
+
+static int
+set_options(LDAP *ld, const struct conf *c)
+{
+	int v3 = LDAP_VERSION3, rc;
+	struct timeval net = { c->timeout, 0 }, op = { c->op_timeout, 0 };
+
+	rc = ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
+	if (rc == LDAP_OPT_SUCCESS)
+		rc = ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+	if (rc == LDAP_OPT_SUCCESS)
+		rc = ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &net);
+	if (rc == LDAP_OPT_SUCCESS)
+		rc = ldap_set_option(ld, LDAP_OPT_TIMEOUT, &op);
+	if (rc == LDAP_OPT_SUCCESS)
+		rc = set_tls(ld, c);
+	return rc;
+}
+
+static const char *
+diag(LDAP *ld)
+{
+	static char msg[512];
+	char *d = NULL;
+	int rc = LDAP_OTHER;
+
+	ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc);
+	ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &d);
+	snprintf(msg, sizeof(msg), "%s%s%s", ldap_err2string(rc),
+	    d && *d ? ": " : "", d && *d ? d : "");
+	ldap_memfree(d);
+	return msg;
+}
+
+static int
+do_bind(LDAP *ld, const struct conf *c)
+{
+	struct berval cred = { 0, NULL };
+	int rc;
+
+	if (c->sasl_mech != NULL)
+		return ldap_sasl_bind_s(ld, NULL, c->sasl_mech, &cred, NULL,
+		    NULL, NULL);
+	if (c->binddn == NULL)
+		return LDAP_SUCCESS;	/* anonymous */
+	if (c->bindpw != NULL) {
+		cred.bv_val = c->bindpw;
+		cred.bv_len = strlen(c->bindpw);
+	}
+	rc = ldap_sasl_bind_s(ld, c->binddn, LDAP_SASL_SIMPLE, &cred, NULL,
+	    NULL, NULL);
+	return rc;
+}
+
+/* Connects and binds to one server; NULL after a message naming it. */
+static LDAP *
+try_server(const struct conf *c, const char *uri)
+{
+	LDAP *ld = NULL;
+	const char *step = "initialize";
+	int rc;
+
+	if ((rc = ldap_initialize(&ld, uri)) != LDAP_SUCCESS)
+		goto fail;
+	step = "set options";
+	if ((rc = set_options(ld, c)) != LDAP_OPT_SUCCESS)
+		goto fail;
+	step = "connect";
+	if ((rc = ldap_connect(ld)) != LDAP_SUCCESS)
+		goto fail;
+	step = "start TLS";
+	if (c->ssl == SSL_START_TLS &&
+	    (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS)
+		goto fail;
+	step = "bind";
+	if ((rc = do_bind(ld, c)) != LDAP_SUCCESS)
+		goto fail;
+	return ld;
+fail:
+	log_error("%s: %s failed: %s", uri, step,
+	    ld ? diag(ld) : ldap_err2string(rc));
+	if (ld != NULL)
+		ldap_unbind_ext_s(ld, NULL, NULL);
+	return NULL;
+}
+
+struct dir *
+dir_open(const struct conf *c)
+{
+	struct dir *d;
+	LDAP *ld = NULL;
+	size_t i;
+
+	for (i = 0; i < c->uris.n && ld == NULL; i++)
+		ld = try_server(c, c->uris.v[i]);
+	if (ld == NULL) {
+		log_error("no directory server could be used");
+		return NULL;
+	}
+	d = xcalloc(1, sizeof(*d));
+	d->ld = ld;
+	d->c = c;
+	d->uri = xstrdup(c->uris.v[i - 1]);
+	log_verbose("using %s", d->uri);
+	return d;
+}
+
+void
+dir_close(struct dir *d)
+{
+	if (d == NULL)
+		return;
+	ldap_unbind_ext_s(d->ld, NULL, NULL);
+	free(d->uri);
+	free(d->raw);
+	free(d->attrs);
+	free(d->vals);
+	free(d);
+}
+
+const char *
+dir_uri(const struct dir *d)
+{
+	return d->uri;
+}
+
+/* --- entries ---------------------------------------------------------- */
+
+struct rawattr {
+	char		*name;
+	struct berval	*vals;
+};
+
+static void
+grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return;
+	while (*cap < need)
+		*cap = *cap ? *cap * 2 : 16;
+	*p = xreallocarray(*p, *cap, size);
+}
+
+/* Lays the values out as struct bval, once all attributes are read. */
+static void
+build_entry(struct dir *d, struct entry *e, size_t nraw, size_t nvals)
+{
+	size_t k = 0;
+
+	grow((void **)&d->attrs, &d->attrcap, nraw, sizeof(*d->attrs));
+	grow((void **)&d->vals, &d->valcap, nvals, sizeof(*d->vals));
+	e->attrs = d->attrs;
+	e->nattrs = nraw;
+	for (size_t i = 0; i < nraw; i++) {
+		struct berval *bv = d->raw[i].vals;
+
+		e->attrs[i].name = d->raw[i].name;
+		e->attrs[i].vals = &d->vals[k];
+		e->attrs[i].nvals = 0;
+		for (; bv != NULL && bv->bv_val != NULL; bv++) {
+			d->vals[k++] = (struct bval){ bv->bv_val, bv->bv_len };
+			e->attrs[i].nvals++;
+		}
+	}
+}
+
+static void
+free_raw(struct dir *d, size_t nraw)
+{
+	for (size_t i = 0; i < nraw; i++) {
+		free(d->raw[i].name);
+		ber_memfree(d->raw[i].vals);
+	}
+}
+
+/*
+ * Reads attributes straight from the message's BER, as ldapsearch does:
+ * values stay in the message buffer, NUL-terminated in place by liblber.
+ */
+static int
+deliver(struct dir *d, LDAPMessage *msg, dir_entry_fn *fn, void *arg)
+{
+	struct entry e = { 0 };
+	struct berval dn, name, *vals;
+	BerElement *ber = NULL;
+	size_t nraw = 0, nvals = 0;
+	int rc;
+
+	if (ldap_get_dn_ber(d->ld, msg, &ber, &dn) != LDAP_SUCCESS)
+		return -1;
+	e.dn = xstrndup(dn.bv_val, dn.bv_len);
+	while ((rc = ldap_get_attribute_ber(d->ld, msg, ber, &name, &vals)) ==
+	    LDAP_SUCCESS && name.bv_val != NULL) {
+		grow((void **)&d->raw, &d->rawcap, nraw + 1, sizeof(*d->raw));
+		d->raw[nraw].name = xstrndup(name.bv_val, name.bv_len);
+		d->raw[nraw++].vals = vals;
+		for (; vals != NULL && vals->bv_val != NULL; vals++)
+			nvals++;
+	}
+	ber_free(ber, 0);
+	if (rc == LDAP_SUCCESS) {
+		build_entry(d, &e, nraw, nvals);
+		rc = fn(&e, arg);
+	} else
+		rc = -1;
+	free_raw(d, nraw);
+	free((char *)e.dn);
+	return rc;
+}
+
+/* --- searching -------------------------------------------------------- */
+
+struct page {
+	struct berval	 cookie;
+	bool		 more;
+};
+
+static int
+send_page(struct dir *d, const char *base, int scope, const char *filter,
+    char **attrs, struct page *pg, int *msgid)
+{
+	LDAPControl *ctrl = NULL, *ctrls[2] = { NULL, NULL };
+	int rc;
+
+	if (d->c->page_size > 0) {
+		rc = ldap_create_page_control(d->ld, (ber_int_t)d->c->page_size,
+		    &pg->cookie, 0, &ctrl);
+		if (rc != LDAP_SUCCESS)
+			return rc;
+		ctrls[0] = ctrl;
+	}
+	rc = ldap_search_ext(d->ld, base, scope, filter, attrs, 0, ctrls, NULL,
+	    NULL, LDAP_NO_LIMIT, msgid);
+	ldap_control_free(ctrl);
+	return rc;
+}
+
+/* Checks the final result and takes the next page's cookie from it. */
+static int
+end_page(struct dir *d, LDAPMessage *res, struct page *pg, char **why)
+{
+	LDAPControl **sctrls = NULL, *pctrl;
+	char *errmsg = NULL;
+	ber_int_t estimate;
+	int err = LDAP_OTHER, rc;
+
+	rc = ldap_parse_result(d->ld, res, &err, NULL, &errmsg, NULL, &sctrls, 0);
+	if (rc == LDAP_SUCCESS && err != LDAP_SUCCESS)
+		rc = err;
+	if (rc != LDAP_SUCCESS) {
+		*why = xasprintf("%s%s%s", ldap_err2string(rc),
+		    errmsg && *errmsg ? ": " : "", errmsg ? errmsg : "");
+		goto out;
+	}
+	ber_memfree(pg->cookie.bv_val);
+	pg->cookie = (struct berval){ 0, NULL };
+	pctrl = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, sctrls, NULL);
+	if (pctrl != NULL)
+		rc = ldap_parse_pageresponse_control(d->ld, pctrl, &estimate,
+		    &pg->cookie);
+	pg->more = rc == LDAP_SUCCESS && pg->cookie.bv_len > 0;
+	if (rc != LDAP_SUCCESS)
+		*why = xasprintf("bad paged results control: %s",
+		    ldap_err2string(rc));
+out:
+	ldap_memfree(errmsg);
+	ldap_controls_free(sctrls);
+	return rc;
+}
+
+/* Reads one page's messages; 0 at its end, else an LDAP error code. */
+static int
+read_page(struct dir *d, int msgid, struct page *pg, dir_entry_fn *fn,
+    void *arg, char **why)
+{
+	struct timeval tv = { d->c->op_timeout, 0 };
+	LDAPMessage *res;
+	int rc, type;
+
+	for (;;) {
+		rc = ldap_result(d->ld, msgid, LDAP_MSG_ONE, &tv, &res);
+		if (rc <= 0) {
+			*why = xstrdup(rc == 0 ? "timed out (op_timeout)" :
+			    diag(d->ld));
+			if (rc == 0)
+				ldap_abandon_ext(d->ld, msgid, NULL, NULL);
+			return LDAP_OTHER;
+		}
+		type = ldap_msgtype(res);
+		if (type == LDAP_RES_SEARCH_ENTRY)
+			rc = deliver(d, res, fn, arg) == 0 ? 0 : LDAP_OTHER;
+		else if (type == LDAP_RES_SEARCH_RESULT)
+			rc = end_page(d, res, pg, why);
+		else
+			rc = 0;		/* references: referrals are off */
+		ldap_msgfree(res);
+		if (rc != 0 && *why == NULL)
+			*why = xstrdup("could not read an entry");
+		if (rc != 0 || type == LDAP_RES_SEARCH_RESULT)
+			return rc;
+	}
+}
+
+int
+dir_search(struct dir *d, const char *base, int scope, const char *filter,
+    char **attrs, dir_entry_fn *fn, void *arg)
+{
+	struct page pg = { { 0, NULL }, true };
+	char *why = NULL;
+	int msgid, rc = 0;
+
+	while (rc == 0 && pg.more) {
+		rc = send_page(d, base, scope, filter, attrs, &pg, &msgid);
+		if (rc != LDAP_SUCCESS)
+			why = xstrdup(diag(d->ld));
+		else
+			rc = read_page(d, msgid, &pg, fn, arg, &why);
+	}
+	ber_memfree(pg.cookie.bv_val);
+	if (rc != 0)
+		log_error("%s: search of \"%s\" with %s failed: %s", d->uri,
+		    base, filter, why);
+	free(why);
+	return rc == 0 ? 0 : -1;
+}
+
+char *
+dir_filter_escape(const char *s)
+{
+	struct buf b = { 0 };
+
+	for (; *s; s++) {
+		if (strchr("*()\\", *s) != NULL)
+			buf_printf(&b, "\\%02x", (unsigned char)*s);
+		else
+			buf_addc(&b, *s);
+	}
+	return buf_cstr(&b);
+}

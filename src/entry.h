@@ -1,0 +1,31 @@
+/*
+ * A directory entry as the mapper sees it: a DN and the attributes asked
+ * for.  Values are counted byte strings (they may hold NUL); the directory
+ * module fills these from libldap, unit tests from fixtures.
+ */
+#ifndef LDAPSYNC_ENTRY_H
+#define LDAPSYNC_ENTRY_H
+
+#include <stddef.h>
+
+struct bval {
+	const char	*v;
+	size_t		 len;
+};
+
+struct entry_attr {
+	const char	*name;
+	struct bval	*vals;
+	size_t		 nvals;
+};
+
+struct entry {
+	const char		*dn;
+	struct entry_attr	*attrs;
+	size_t			 nattrs;
+};
+
+/* Attribute names compare case-insensitively, options included. */
+const struct entry_attr *entry_get(const struct entry *, const char *name);
+
+#endif

@@ -1,0 +1,191 @@
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "htab.h"
+#include "util.h"
+
+/*
+ * Open addressing with linear probing.  A table holds either string keys or
+ * id keys; the id is stored in the slot and the key pointer left NULL.
+ */
+struct slot {
+	const char	*key;
+	void		*val;
+	uint32_t	 id;
+	uint32_t	 hash;
+	unsigned char	 state;		/* 0 empty, 1 used, 2 deleted */
+};
+
+struct htab {
+	struct slot	*s;
+	size_t		 cap;		/* a power of two */
+	size_t		 used;		/* used and deleted slots */
+	size_t		 n;
+};
+
+static uint32_t
+hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s) {
+		h ^= (unsigned char)*s++;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static uint32_t
+hash_id(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	x ^= x >> 15;
+	x *= 0x846ca68bu;
+	x ^= x >> 16;
+	return x;
+}
+
+struct htab *
+htab_new(size_t hint)
+{
+	struct htab *t = xcalloc(1, sizeof(*t));
+
+	t->cap = 16;
+	while (t->cap < hint * 2)
+		t->cap *= 2;
+	t->s = xcalloc(t->cap, sizeof(*t->s));
+	return t;
+}
+
+void
+htab_free(struct htab *t)
+{
+	if (t == NULL)
+		return;
+	free(t->s);
+	free(t);
+}
+
+static bool
+slot_match(const struct slot *sl, const char *key, uint32_t id, uint32_t h)
+{
+	if (sl->state != 1 || sl->hash != h)
+		return false;
+	return key ? strcmp(sl->key, key) == 0 : sl->id == id;
+}
+
+static struct slot *
+find(const struct htab *t, const char *key, uint32_t id, uint32_t h)
+{
+	size_t mask = t->cap - 1;
+
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		struct slot *sl = &t->s[i];
+
+		if (sl->state == 0)
+			return NULL;
+		if (slot_match(sl, key, id, h))
+			return sl;
+	}
+}
+
+static void
+grow(struct htab *t)
+{
+	struct slot *old = t->s;
+	size_t oldcap = t->cap;
+
+	if ((t->used + 1) * 4 < t->cap * 3)
+		return;
+	if (t->n * 2 >= t->cap)
+		t->cap *= 2;
+	t->s = xcalloc(t->cap, sizeof(*t->s));
+	t->used = 0;
+	for (size_t i = 0; i < oldcap; i++) {
+		size_t mask = t->cap - 1, j;
+
+		if (old[i].state != 1)
+			continue;
+		for (j = old[i].hash & mask; t->s[j].state; j = (j + 1) & mask)
+			;
+		t->s[j] = old[i];
+		t->used++;
+	}
+	free(old);
+}
+
+static void *
+put(struct htab *t, const char *key, uint32_t id, uint32_t h, void *val)
+{
+	struct slot *sl = find(t, key, id, h);
+	size_t mask, i;
+	void *prev;
+
+	if (sl != NULL) {
+		prev = sl->val;
+		sl->val = val;
+		return prev;
+	}
+	grow(t);
+	mask = t->cap - 1;
+	for (i = h & mask; t->s[i].state == 1; i = (i + 1) & mask)
+		;
+	if (t->s[i].state == 0)
+		t->used++;
+	t->s[i] = (struct slot){ key, val, id, h, 1 };
+	t->n++;
+	return NULL;
+}
+
+void *
+htab_put(struct htab *t, const char *key, void *val)
+{
+	return put(t, key, 0, hash_str(key), val);
+}
+
+void *
+htab_put_id(struct htab *t, uint32_t id, void *val)
+{
+	return put(t, NULL, id, hash_id(id), val);
+}
+
+void *
+htab_get(const struct htab *t, const char *key)
+{
+	struct slot *sl = find(t, key, 0, hash_str(key));
+
+	return sl ? sl->val : NULL;
+}
+
+void *
+htab_get_id(const struct htab *t, uint32_t id)
+{
+	struct slot *sl = find(t, NULL, id, hash_id(id));
+
+	return sl ? sl->val : NULL;
+}
+
+void *
+htab_del(struct htab *t, const char *key)
+{
+	struct slot *sl = find(t, key, 0, hash_str(key));
+	void *prev;
+
+	if (sl == NULL)
+		return NULL;
+	prev = sl->val;
+	sl->state = 2;
+	sl->val = NULL;
+	t->n--;
+	return prev;
+}
+
+size_t
+htab_count(const struct htab *t)
+{
+	return t->n;
+}

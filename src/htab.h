@@ -1,0 +1,24 @@
+/*
+ * Hash tables keyed by a borrowed string or by a 32-bit id.  Keys are not
+ * copied: the caller keeps them alive as long as the table.
+ */
+#ifndef LDAPSYNC_HTAB_H
+#define LDAPSYNC_HTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct htab;
+
+struct htab	*htab_new(size_t hint);
+void		 htab_free(struct htab *);
+/* Both return the previous value, or NULL. */
+void		*htab_put(struct htab *, const char *key, void *val);
+void		*htab_put_id(struct htab *, uint32_t id, void *val);
+void		*htab_get(const struct htab *, const char *key);
+void		*htab_get_id(const struct htab *, uint32_t id);
+/* Removal leaves a tombstone; fine for our few deletes. */
+void		*htab_del(struct htab *, const char *key);
+size_t		 htab_count(const struct htab *);
+
+#endif

@@ -1,0 +1,16 @@
+/* Messages for people: errors and warnings to stderr, changes to stdout. */
+#ifndef LDAPSYNC_LOG_H
+#define LDAPSYNC_LOG_H
+
+enum verbosity { V_QUIET, V_NORMAL, V_VERBOSE };
+
+void	log_init(enum verbosity);
+enum verbosity log_level(void);
+void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* Summary and progress: stdout, unless quiet. */
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* Per-change and diagnostic lines: stdout, with -v only. */
+void	log_verbose(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,513 @@
+#include "config.h"
+
+#include <crypt.h>
+#include <ctype.h>
+#include <ldap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "htab.h"
+#include "log.h"
+#include "map.h"
+
+struct mapper {
+	const struct conf	*c;
+	struct strlist		 shells;
+};
+
+struct mapper *
+mapper_new(const struct conf *c, const char *root)
+{
+	struct mapper *m = xcalloc(1, sizeof(*m));
+	char *path = xasprintf("%s/etc/shells", root), *text, *line, *nl;
+	size_t len;
+
+	m->c = c;
+	if (read_file(path, &text, &len) == -1) {
+		/* getusershell(3)'s answer when the file is missing. */
+		strlist_add(&m->shells, "/bin/sh");
+		strlist_add(&m->shells, "/bin/csh");
+		free(path);
+		return m;
+	}
+	for (line = text; line; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		line += strspn(line, " \t");
+		if (*line == '/')
+			strlist_add(&m->shells, line);
+	}
+	free(text);
+	free(path);
+	return m;
+}
+
+void
+mapper_free(struct mapper *m)
+{
+	if (m == NULL)
+		return;
+	strlist_free(&m->shells);
+	free(m);
+}
+
+/* --- validation ------------------------------------------------------- */
+
+bool
+map_valid_name(const struct conf *c, const char *s, size_t len,
+    const char **why)
+{
+	size_t digits = strspn(s, "0123456789");
+
+	if (len == 0 || len != strlen(s))
+		*why = "empty name or NUL in name";
+	else if (len > 32)
+		*why = "name longer than 32 bytes";
+	else if (strpbrk(s, ":,") || strpbrk(s, " \t\n\r\v\f"))
+		*why = "name holds ':', ',' or white space";
+	else if (s[0] == '+' || s[0] == '-')
+		*why = "name starts with '+' or '-' (NIS compat syntax)";
+	else if (digits == len)
+		*why = "name is all digits";
+	else if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		*why = "name is '.' or '..'";
+	else if (regexec(&c->validnames_re, s, 0, NULL, 0) != 0)
+		*why = "name does not match validnames";
+	else
+		return true;
+	return false;
+}
+
+/* No ':' (field separator), newline (record separator) or NUL. */
+static bool
+plain_field(const char *s, size_t len)
+{
+	return strlen(s) == len && strpbrk(s, ":\n\r") == NULL;
+}
+
+static bool
+clean_gecos(char *s, size_t len)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == ':' || ch < 0x20 || ch == 0x7f) {
+			s[i] = ' ';
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+static bool
+valid_home(const char *s)
+{
+	const char *p;
+
+	if (s[0] != '/')
+		return false;
+	for (p = s; (p = strstr(p, "..")) != NULL; p += 2)
+		if (p[-1] == '/' && (p[2] == '/' || p[2] == '\0'))
+			return false;
+	return true;
+}
+
+/* --- users ------------------------------------------------------------ */
+
+struct ctx {
+	struct mapper		*m;
+	const struct entry	*e;
+	const char		*why;
+	char			*bad;	/* what the refusal is about */
+};
+
+static char *
+field(struct ctx *x, struct expr *ex, size_t *len)
+{
+	size_t dummy;
+
+	if (ex == NULL)
+		return NULL;
+	return expr_eval(ex, x->e, len ? len : &dummy);
+}
+
+static char *
+uuid_of(const struct entry *e)
+{
+	const struct entry_attr *a = entry_get(e, "entryUUID");
+	struct buf b = { 0 };
+
+	if (a != NULL && a->nvals > 0)
+		return xstrndup(a->vals[0].v, a->vals[0].len);
+	a = entry_get(e, "objectGUID");
+	if (a == NULL || a->nvals == 0)
+		return NULL;
+	for (size_t i = 0; i < a->vals[0].len; i++)
+		buf_printf(&b, "%02x", (unsigned char)a->vals[0].v[i]);
+	return buf_cstr(&b);
+}
+
+static bool
+refuse(struct ctx *x, const char *why)
+{
+	x->why = why;
+	return false;
+}
+
+static bool
+map_id(struct ctx *x, struct expr *ex, const struct idranges *r,
+    uint32_t *out, const char *what)
+{
+	size_t len;
+	char *s = field(x, ex, &len);
+	bool ok = s != NULL && parse_id(s, len, out);
+
+	free(s);
+	if (!ok)
+		return refuse(x, what);
+	if (*out == 0)
+		return refuse(x, "id 0 is never accepted");
+	if (!idranges_has(r, *out))
+		return refuse(x, "id outside uid_range/gid_range");
+	return true;
+}
+
+static bool
+map_name(struct ctx *x, struct expr *ex, char **out)
+{
+	size_t len;
+	const char *why;
+
+	*out = field(x, ex, &len);
+	if (*out == NULL)
+		return refuse(x, "no name (required field maps to nothing)");
+	if (!map_valid_name(x->m->c, *out, len, &why))
+		return refuse(x, why);
+	return true;
+}
+
+static bool
+map_home_shell(struct ctx *x, struct user *u)
+{
+	const struct conf *c = x->m->c;
+	size_t len = 0;
+
+	u->home = field(x, c->umap[UF_HOME], &len);
+	if (u->home == NULL)
+		return refuse(x, "no home directory (required field maps to nothing)");
+	if (!plain_field(u->home, len) || !valid_home(u->home))
+		return refuse(x, "home directory is relative, holds '..', ':' or a newline");
+	u->shell = field(x, c->umap[UF_SHELL], &len);
+	if (u->shell == NULL) {
+		u->shell = xstrdup("");
+		return true;
+	}
+	if (!plain_field(u->shell, len))
+		return refuse(x, "login shell holds ':', a newline or NUL");
+	if (!strlist_has(&x->m->shells, u->shell)) {
+		log_warn("%s: shell %s is not in etc/shells, using %s",
+		    x->e->dn, u->shell, c->suspend_shell);
+		free(u->shell);
+		u->shell = xstrdup(c->suspend_shell);
+	}
+	return true;
+}
+
+static bool
+map_gecos(struct ctx *x, struct user *u)
+{
+	size_t len = 0;
+
+	u->gecos = field(x, x->m->c->umap[UF_GECOS], &len);
+	if (u->gecos == NULL) {
+		u->gecos = xstrdup("");
+		return true;
+	}
+	if (clean_gecos(u->gecos, len)) {
+		log_warn("%s: gecos held ':' or control characters, "
+		    "replaced by spaces", x->e->dn);
+		u->gecos[len] = '\0';
+	}
+	return true;
+}
+
+static char *
+crypt_hash(struct ctx *x)
+{
+	size_t len = 0;
+	char *v = field(x, x->m->c->umap[UF_PASSWORD], &len), *h;
+
+	if (v == NULL)
+		return xstrdup("*");
+	if (strncasecmp(v, "{CRYPT}", 7) != 0 || !plain_field(v, len) ||
+	    strpbrk(v, ", \t") != NULL) {
+		free(v);
+		return xstrdup("*");
+	}
+	h = v + 7;
+	switch (crypt_checksalt(h)) {
+	case CRYPT_SALT_OK:
+	case CRYPT_SALT_METHOD_LEGACY:
+		h = xstrdup(h);
+		break;
+	default:
+		log_verbose("%s: password hash method not supported by "
+		    "libcrypt, using '*'", x->e->dn);
+		h = xstrdup("*");
+	}
+	explicit_bzero(v, len);
+	free(v);
+	return h;
+}
+
+static bool
+map_shadow(struct ctx *x, struct user *u)
+{
+	for (int i = 0; i < SP_COUNT; i++) {
+		char *v = field(x, x->m->c->umap[UF_LASTCHG + i], NULL);
+		bool ok = v == NULL || parse_long(v, &u->sp[i]);
+
+		if (v == NULL)
+			u->sp[i] = -1;
+		free(v);
+		if (!ok)
+			return refuse(x, "a shadow field is not a number");
+	}
+	u->passwd = x->m->c->unusable_password ? xstrdup("*") : crypt_hash(x);
+	return true;
+}
+
+static bool
+map_user_fields(struct ctx *x, struct user *u)
+{
+	const struct conf *c = x->m->c;
+
+	return map_name(x, c->umap[UF_NAME], &u->name) &&
+	    map_id(x, c->umap[UF_UID], &c->uid_range, &u->uid,
+	    "uidNumber missing or not a number") &&
+	    map_id(x, c->umap[UF_GID], &c->gid_range, &u->gid,
+	    "gidNumber missing or not a number") &&
+	    map_home_shell(x, u) && map_gecos(x, u) && map_shadow(x, u);
+}
+
+static void
+see(struct strlist *seen, const struct user *u, const struct group *g)
+{
+	const char *name = u ? u->name : g->name;
+	const char *uuid = u ? u->uuid : g->uuid;
+
+	if (name != NULL)
+		strlist_add(seen, name);
+	if (uuid != NULL)
+		strlist_add(seen, uuid);
+}
+
+void
+map_user(struct mapper *m, const struct entry *e, struct users *out)
+{
+	struct ctx x = { .m = m, .e = e };
+	struct user *u = users_add(out);
+
+	u->dn = xstrdup(e->dn);
+	u->uuid = uuid_of(e);
+	if (map_user_fields(&x, u))
+		return;
+	log_warn("%s: skipped: %s", e->dn, x.why);
+	see(&out->seen, u, NULL);
+	user_free(u);
+	out->n--;
+}
+
+/* --- groups ----------------------------------------------------------- */
+
+static void
+add_values(const struct entry *e, struct expr *ex, struct strlist *l)
+{
+	const struct entry_attr *a;
+
+	if (ex == NULL || (a = entry_get(e, expr_attr(ex))) == NULL)
+		return;
+	for (size_t i = 0; i < a->nvals; i++)
+		if (strlen(a->vals[i].v) == a->vals[i].len)
+			strlist_add(l, a->vals[i].v);
+}
+
+void
+map_group(struct mapper *m, const struct entry *e, struct groups *out)
+{
+	struct ctx x = { .m = m, .e = e };
+	struct group *g = groups_add(out);
+	const struct conf *c = m->c;
+
+	g->dn = xstrdup(e->dn);
+	g->uuid = uuid_of(e);
+	if (map_name(&x, c->gmap[GF_NAME], &g->name) &&
+	    map_id(&x, c->gmap[GF_GID], &c->gid_range, &g->gid,
+	    "gidNumber missing or not a number")) {
+		if (c->memberships) {
+			add_values(e, c->gmap[GF_MEMBERUID], &g->members);
+			add_values(e, c->gmap[GF_MEMBER], &g->member_dns);
+		}
+		return;
+	}
+	log_warn("%s: skipped: %s", e->dn, x.why);
+	see(&out->seen, NULL, g);
+	group_free(g);
+	out->n--;
+}
+
+/* --- whole sets ------------------------------------------------------- */
+
+/* Counts claims on each name and id; ids are offset by one past 0. */
+static void
+count_claims(struct htab *names, struct htab *ids, const char *name,
+    uint32_t id)
+{
+	uintptr_t n = (uintptr_t)htab_get(names, name);
+
+	htab_put(names, name, (void *)(n + 1));
+	n = (uintptr_t)htab_get_id(ids, id);
+	htab_put_id(ids, id, (void *)(n + 1));
+}
+
+static bool
+claimed_twice(struct htab *names, struct htab *ids, const char *name,
+    uint32_t id, const char *dn)
+{
+	if ((uintptr_t)htab_get(names, name) > 1) {
+		log_warn("%s: skipped: another entry claims the name %s", dn,
+		    name);
+		return true;
+	}
+	if ((uintptr_t)htab_get_id(ids, id) > 1) {
+		log_warn("%s: skipped: another entry claims the id %u", dn, id);
+		return true;
+	}
+	return false;
+}
+
+void
+map_dedupe_users(struct users *l)
+{
+	struct htab *names = htab_new(l->n), *ids = htab_new(l->n);
+	size_t keep = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		count_claims(names, ids, l->v[i].name, l->v[i].uid);
+	for (size_t i = 0; i < l->n; i++) {
+		struct user *u = &l->v[i];
+
+		if (claimed_twice(names, ids, u->name, u->uid, u->dn)) {
+			see(&l->seen, u, NULL);
+			user_free(u);
+			continue;
+		}
+		l->v[keep++] = *u;
+	}
+	l->n = keep;
+	htab_free(names);
+	htab_free(ids);
+}
+
+void
+map_dedupe_groups(struct groups *l)
+{
+	struct htab *names = htab_new(l->n), *ids = htab_new(l->n);
+	size_t keep = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		count_claims(names, ids, l->v[i].name, l->v[i].gid);
+	for (size_t i = 0; i < l->n; i++) {
+		struct group *g = &l->v[i];
+
+		if (claimed_twice(names, ids, g->name, g->gid, g->dn)) {
+			see(&l->seen, NULL, g);
+			group_free(g);
+			continue;
+		}
+		l->v[keep++] = *g;
+	}
+	l->n = keep;
+	htab_free(names);
+	htab_free(ids);
+}
+
+/* DNs compare after normalization and case folding (RFC 4514 forms vary). */
+static char *
+dn_key(const char *dn)
+{
+	char *norm = NULL, *key;
+
+	if (ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAPV3, &norm,
+	    LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS)
+		return NULL;
+	key = xstrdup(norm);
+	ldap_memfree(norm);
+	for (char *p = key; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return key;
+}
+
+struct dnindex {
+	struct htab	*exact, *norm;
+	struct strlist	 keys;
+	const struct users *users;
+};
+
+static const char *
+dn_lookup(struct dnindex *ix, const char *dn)
+{
+	struct user *u = htab_get(ix->exact, dn);
+	char *key;
+
+	if (u != NULL)
+		return u->name;
+	if (ix->norm == NULL) {
+		/* Only when a member DN is spelled unlike the entry's DN. */
+		ix->norm = htab_new(ix->users->n);
+		for (size_t i = 0; i < ix->users->n; i++) {
+			if ((key = dn_key(ix->users->v[i].dn)) == NULL)
+				continue;
+			strlist_add(&ix->keys, key);
+			free(key);
+			htab_put(ix->norm, ix->keys.v[ix->keys.n - 1],
+			    &ix->users->v[i]);
+		}
+	}
+	if ((key = dn_key(dn)) == NULL)
+		return NULL;
+	u = htab_get(ix->norm, key);
+	free(key);
+	return u ? u->name : NULL;
+}
+
+void
+map_members(struct groups *gl, const struct users *ul)
+{
+	struct dnindex ix = { .exact = htab_new(ul->n), .users = ul };
+
+	for (size_t i = 0; i < ul->n; i++)
+		htab_put(ix.exact, ul->v[i].dn, &ul->v[i]);
+	for (size_t i = 0; i < gl->n; i++) {
+		struct group *g = &gl->v[i];
+
+		for (size_t j = 0; j < g->member_dns.n; j++) {
+			const char *name = dn_lookup(&ix, g->member_dns.v[j]);
+
+			if (name != NULL)
+				strlist_add(&g->members, name);
+			else
+				log_verbose("group %s: member %s is not a "
+				    "synced user, dropped", g->name,
+				    g->member_dns.v[j]);
+		}
+		strlist_free(&g->member_dns);
+	}
+	htab_free(ix.exact);
+	htab_free(ix.norm);
+	strlist_free(&ix.keys);
+}

@@ -1,0 +1,34 @@
+/*
+ * From directory entries to users and groups, refusing whatever could
+ * corrupt or subvert the local databases.  Every refusal is a warning that
+ * names the DN and the reason.
+ */
+#ifndef LDAPSYNC_MAP_H
+#define LDAPSYNC_MAP_H
+
+#include <stdbool.h>
+
+#include "account.h"
+#include "conf.h"
+#include "entry.h"
+
+struct mapper;
+
+/* root: the tree whose etc/shells lists the permitted shells. */
+struct mapper	*mapper_new(const struct conf *, const char *root);
+void		 mapper_free(struct mapper *);
+
+/* Map one entry and append it, or warn and record it as seen-but-refused. */
+void	 map_user(struct mapper *, const struct entry *, struct users *);
+void	 map_group(struct mapper *, const struct entry *, struct groups *);
+/* Two entries claiming one name or one id: both go, each with a warning. */
+void	 map_dedupe_users(struct users *);
+void	 map_dedupe_groups(struct groups *);
+/* Turns member DNs into the names of the users that carry them. */
+void	 map_members(struct groups *, const struct users *);
+
+/* A user or group name the databases can hold safely. */
+bool	 map_valid_name(const struct conf *, const char *, size_t,
+	    const char **why);
+
+#endif

@@ -1,0 +1,756 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "htab.h"
+#include "log.h"
+#include "plan.h"
+
+/* What becomes of an account ldapsync managed before this run. */
+enum fate { FATE_MATCHED, FATE_KEEP, FATE_SUSPEND, FATE_DELETE };
+
+/* One kind (users or groups) being planned. */
+struct side {
+	bool		 groups;
+	size_t		 n;		/* desired entries */
+	struct managed	**match;	/* per desired: what it continues */
+	bool		*skip;		/* per desired: refused here */
+	enum fate	*fate;		/* per old state entry */
+	struct htab	*names, *ids;	/* taken by local or kept accounts */
+	struct htab	*by_name, *by_uuid;	/* old state */
+};
+
+struct planner {
+	const struct plan_input	*in;
+	struct plan		*out;
+	struct htab		*seen;		/* refused entries' names, uuids */
+	struct htab		*accounts;	/* user names after this run */
+	struct side		 u, g;
+};
+
+/* --- lines ------------------------------------------------------------ */
+
+static void
+add_long(struct buf *b, long v)
+{
+	if (v >= 0)
+		buf_printf(b, "%ld", v);
+}
+
+char *
+plan_passwd_line(const struct user *u)
+{
+	return xasprintf("%s:x:%u:%u:%s:%s:%s", u->name, u->uid, u->gid,
+	    u->gecos, u->home, u->shell);
+}
+
+char *
+plan_shadow_line(const struct user *u)
+{
+	struct buf b = { 0 };
+
+	buf_printf(&b, "%s:%s", u->name, u->passwd);
+	for (int i = 0; i < SP_COUNT; i++) {
+		buf_addc(&b, ':');
+		add_long(&b, u->sp[i]);
+	}
+	buf_addc(&b, ':');
+	return buf_cstr(&b);
+}
+
+static void
+add_members(struct buf *b, const struct strlist *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		if (i > 0)
+			buf_addc(b, ',');
+		buf_addstr(b, m->v[i]);
+	}
+}
+
+char *
+plan_group_line(const char *name, uint32_t gid, const struct strlist *m)
+{
+	struct buf b = { 0 };
+
+	buf_printf(&b, "%s:x:%u:", name, gid);
+	add_members(&b, m);
+	return buf_cstr(&b);
+}
+
+char *
+plan_gshadow_line(const char *name, const struct strlist *m)
+{
+	struct buf b = { 0 };
+
+	buf_printf(&b, "%s:!::", name);
+	add_members(&b, m);
+	return buf_cstr(&b);
+}
+
+/* --- changes ---------------------------------------------------------- */
+
+static void
+change(struct planner *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+change(struct planner *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (s == NULL)
+		return;
+	strlist_add(&p->out->changes, s);
+	free(s);
+}
+
+static void
+split_fields(const char *s, size_t len, struct strlist *out)
+{
+	struct pwline l = { s, len, NULL };
+	char *f;
+
+	for (int i = 0; (f = pwline_field(&l, i)) != NULL; i++) {
+		strlist_add(out, f);
+		free(f);
+	}
+}
+
+/*
+ * One change line per field that differs; labels name the fields worth
+ * reporting (NULL: not reported).  Passwords are never shown.
+ */
+static unsigned
+diff_line(struct planner *p, const char *kind, const char *name,
+    const struct pwline *old, const char *new, const char *const *labels,
+    size_t nlabels)
+{
+	struct strlist a = { 0 }, b = { 0 };
+	unsigned n = 0;
+
+	if (old == NULL)
+		return 1;
+	split_fields(old->raw, old->len, &a);
+	split_fields(new, strlen(new), &b);
+	for (size_t i = 0; i < nlabels; i++) {
+		const char *x = i < a.n ? a.v[i] : "", *y = i < b.n ? b.v[i] : "";
+
+		if (strcmp(x, y) == 0)
+			continue;
+		n++;
+		if (labels[i] == NULL)
+			continue;
+		if (strcmp(labels[i], "password") == 0)
+			change(p, "~ %s %s password changed", kind, name);
+		else
+			change(p, "~ %s %s %s %s -> %s", kind, name, labels[i],
+			    x, y);
+	}
+	if (a.n != b.n)
+		n++;
+	strlist_free(&a);
+	strlist_free(&b);
+	return n;
+}
+
+/* --- matching --------------------------------------------------------- */
+
+static const char *
+d_name(const struct planner *p, const struct side *s, size_t i)
+{
+	return s->groups ? p->in->groups->v[i].name : p->in->users->v[i].name;
+}
+
+static const char *
+d_uuid(const struct planner *p, const struct side *s, size_t i)
+{
+	return s->groups ? p->in->groups->v[i].uuid : p->in->users->v[i].uuid;
+}
+
+static uint32_t
+d_id(const struct planner *p, const struct side *s, size_t i)
+{
+	return s->groups ? p->in->groups->v[i].gid : p->in->users->v[i].uid;
+}
+
+static const char *
+d_dn(const struct planner *p, const struct side *s, size_t i)
+{
+	return s->groups ? p->in->groups->v[i].dn : p->in->users->v[i].dn;
+}
+
+static const struct strlist *
+excludes(const struct planner *p, const struct side *s)
+{
+	return s->groups ? &p->in->c->group_exclude : &p->in->c->user_exclude;
+}
+
+static size_t
+idx(const struct planner *p, const struct managed *m)
+{
+	return (size_t)(m - p->in->old->v);
+}
+
+/*
+ * By entryUUID first, so a rename keeps the account; then by name, so a
+ * user who comes back under a new entryUUID is restored.
+ */
+static void
+match(struct planner *p, struct side *s)
+{
+	struct managed *m;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (strlist_has(excludes(p, s), d_name(p, s, i))) {
+			log_verbose("%s: %s is excluded", d_dn(p, s, i),
+			    d_name(p, s, i));
+			s->skip[i] = true;
+			continue;
+		}
+		if (d_uuid(p, s, i) == NULL ||
+		    (m = htab_get(s->by_uuid, d_uuid(p, s, i))) == NULL)
+			continue;
+		s->match[i] = m;
+		s->fate[idx(p, m)] = FATE_MATCHED;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->skip[i] || s->match[i] ||
+		    (m = htab_get(s->by_name, d_name(p, s, i))) == NULL ||
+		    s->fate[idx(p, m)] == FATE_MATCHED)
+			continue;
+		s->match[i] = m;
+		s->fate[idx(p, m)] = FATE_MATCHED;
+	}
+}
+
+/* Managed accounts the directory no longer lists, by policy. */
+static void
+decide_removed(struct planner *p, struct side *s)
+{
+	const struct state *old = p->in->old;
+	enum removal policy = s->groups ? p->in->c->group_removal :
+	    p->in->c->user_removal;
+
+	for (size_t i = 0; i < old->n; i++) {
+		const struct managed *m = &old->v[i];
+
+		if (m->is_group != s->groups || s->fate[i] == FATE_MATCHED)
+			continue;
+		if (strlist_has(excludes(p, s), m->name) ||
+		    htab_get(p->seen, m->name) ||
+		    (m->uuid && htab_get(p->seen, m->uuid)) ||
+		    policy == RM_NOTHING ||
+		    (policy == RM_SUSPEND && m->suspended))
+			s->fate[i] = FATE_KEEP;
+		else
+			s->fate[i] = policy == RM_SUSPEND ? FATE_SUSPEND :
+			    FATE_DELETE;
+	}
+}
+
+/* --- collisions ------------------------------------------------------- */
+
+static void
+occupy(struct side *s, const char *name, uint32_t id)
+{
+	if (htab_get(s->names, name) == NULL)
+		htab_put(s->names, name, (void *)name);
+	if (htab_get_id(s->ids, id) == NULL)
+		htab_put_id(s->ids, id, (void *)name);
+}
+
+/* Local lines (not managed) and kept managed accounts hold their names. */
+static void
+occupy_existing(struct planner *p, struct side *s, const struct pwfile *f)
+{
+	const struct state *old = p->in->old;
+	uint32_t id;
+
+	for (size_t i = 0; i < f->n; i++) {
+		const struct pwline *l = &f->lines[i];
+		char *field;
+
+		if (l->name == NULL || htab_get(s->by_name, l->name) != NULL)
+			continue;
+		field = pwline_field(l, 2);
+		if (field != NULL && parse_id(field, strlen(field), &id))
+			occupy(s, l->name, id);
+		else
+			htab_put(s->names, l->name, l->name);
+		free(field);
+	}
+	for (size_t i = 0; i < old->n; i++)
+		if (old->v[i].is_group == s->groups &&
+		    (s->fate[i] == FATE_KEEP || s->fate[i] == FATE_SUSPEND))
+			occupy(s, old->v[i].name, old->v[i].id);
+}
+
+static const char *
+holder(const struct planner *p, const struct side *s, const char *name)
+{
+	(void)p;
+	return htab_get(s->by_name, name) != NULL ?
+	    "an account ldapsync keeps from earlier runs" : "a local account";
+}
+
+static bool
+collides(struct planner *p, struct side *s, size_t i)
+{
+	const char *name = d_name(p, s, i), *other;
+	uint32_t id = d_id(p, s, i);
+
+	if ((other = htab_get(s->names, name)) != NULL) {
+		log_warn("%s: skipped: the name %s belongs to %s", d_dn(p, s, i),
+		    name, holder(p, s, other));
+		return true;
+	}
+	if ((other = htab_get_id(s->ids, id)) != NULL) {
+		log_warn("%s: skipped: the id %u belongs to %s %s",
+		    d_dn(p, s, i), id, holder(p, s, other), other);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A directory entry that collides is skipped, and the account it would
+ * have continued stays as it is, holding its own name and id, which may
+ * in turn block another entry: repeat until nothing changes.
+ */
+static void
+resolve_collisions(struct planner *p, struct side *s)
+{
+	bool again = true;
+
+	while (again) {
+		again = false;
+		for (size_t i = 0; i < s->n; i++) {
+			if (s->skip[i] || !collides(p, s, i))
+				continue;
+			s->skip[i] = true;
+			if (s->match[i] != NULL) {
+				s->fate[idx(p, s->match[i])] = FATE_KEEP;
+				occupy(s, s->match[i]->name, s->match[i]->id);
+				s->match[i] = NULL;
+				again = true;
+			}
+		}
+	}
+}
+
+/* --- users ------------------------------------------------------------ */
+
+static const char *const passwd_labels[] = { NULL, NULL, "uid", "gid",
+    "gecos", "home", "shell" };
+static const char *const shadow_labels[] = { NULL, "password", "lastchg",
+    "min", "max", "warn", "inactive", "expire", NULL };
+
+static void
+put_line(struct pwedit *e, const struct pwfile *f, const char *oldname,
+    const char *text)
+{
+	if (oldname != NULL && pwfile_find(f, oldname) != NULL)
+		pwedit_replace(e, oldname, text);
+	else
+		pwedit_append(e, text);
+}
+
+static void
+update_user(struct planner *p, const struct user *d, const struct managed *m,
+    const char *pw, const char *sh)
+{
+	const struct plan_input *in = p->in;
+	unsigned n = 0;
+
+	if (strcmp(m->name, d->name) != 0) {
+		change(p, "~ user %s renamed from %s", d->name, m->name);
+		n++;
+	}
+	if (m->suspended) {
+		change(p, "~ user %s unsuspended", d->name);
+		n++;
+	}
+	n += diff_line(p, "user", d->name, pwfile_find(in->passwd, m->name),
+	    pw, passwd_labels, 7);
+	n += diff_line(p, "user", d->name, pwfile_find(in->shadow, m->name),
+	    sh, shadow_labels, 9);
+	if (n > 0)
+		p->out->users[N_UPDATED]++;
+}
+
+static void
+apply_user(struct planner *p, size_t i)
+{
+	const struct user *d = &p->in->users->v[i];
+	const struct managed *m = p->u.match[i];
+	char *pw = plan_passwd_line(d), *sh = plan_shadow_line(d);
+
+	if (m != NULL)
+		update_user(p, d, m, pw, sh);
+	else {
+		change(p, "+ user %s uid=%u", d->name, d->uid);
+		p->out->users[N_ADDED]++;
+	}
+	put_line(&p->out->passwd, p->in->passwd, m ? m->name : NULL, pw);
+	put_line(&p->out->shadow, p->in->shadow, m ? m->name : NULL, sh);
+	state_add(&p->out->next, &(struct managed){ .name = d->name,
+	    .id = d->uid, .uuid = d->uuid });
+	htab_put(p->accounts, d->name, (void *)d->name);
+	free(pw);
+	free(sh);
+}
+
+/* Locked shell, "!"-locked password, expired: neither password nor key. */
+static void
+suspend_user(struct planner *p, const struct managed *m)
+{
+	const struct pwline *pl = pwfile_find(p->in->passwd, m->name);
+	const struct pwline *sl = pwfile_find(p->in->shadow, m->name);
+	struct strlist f = { 0 };
+	struct buf b = { 0 };
+
+	if (pl != NULL) {
+		split_fields(pl->raw, pl->len, &f);
+		for (size_t i = 0; i < 6 && i < f.n; i++)
+			buf_printf(&b, "%s:", f.v[i]);
+		buf_addstr(&b, p->in->c->suspend_shell);
+		pwedit_replace(&p->out->passwd, m->name, buf_cstr(&b));
+		strlist_free(&f);
+		b.len = 0;
+	}
+	if (sl != NULL) {
+		split_fields(sl->raw, sl->len, &f);
+		for (size_t i = 0; i < 9; i++) {
+			const char *v = i < f.n ? f.v[i] : "";
+
+			if (i == 1 && v[0] != '!')
+				buf_addc(&b, '!');
+			buf_addstr(&b, i == 7 ? "1" : v);
+			if (i < 8)
+				buf_addc(&b, ':');
+		}
+		pwedit_replace(&p->out->shadow, m->name, buf_cstr(&b));
+		strlist_free(&f);
+	}
+	buf_free(&b);
+	change(p, "! user %s suspended", m->name);
+	p->out->users[N_SUSPENDED]++;
+}
+
+static void
+finish_removed_users(struct planner *p)
+{
+	const struct state *old = p->in->old;
+
+	for (size_t i = 0; i < old->n; i++) {
+		const struct managed *m = &old->v[i];
+
+		if (m->is_group)
+			continue;
+		switch (p->u.fate[i]) {
+		case FATE_MATCHED:
+			continue;
+		case FATE_DELETE:
+			pwedit_replace(&p->out->passwd, m->name, NULL);
+			pwedit_replace(&p->out->shadow, m->name, NULL);
+			pwedit_strip(&p->out->group, m->name);
+			pwedit_strip(&p->out->gshadow, m->name);
+			change(p, "- user %s deleted", m->name);
+			p->out->users[N_DELETED]++;
+			continue;
+		case FATE_SUSPEND:
+			suspend_user(p, m);
+			break;
+		case FATE_KEEP:
+			break;
+		}
+		state_add(&p->out->next, &(struct managed){ .name = m->name,
+		    .id = m->id, .uuid = m->uuid,
+		    .suspended = m->suspended || p->u.fate[i] == FATE_SUSPEND });
+		htab_put(p->accounts, m->name, m->name);
+	}
+}
+
+/* Local accounts: every named passwd line ldapsync did not create. */
+static void
+add_local_accounts(struct planner *p)
+{
+	const struct pwfile *f = p->in->passwd;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (f->lines[i].name != NULL &&
+		    htab_get(p->u.by_name, f->lines[i].name) == NULL)
+			htab_put(p->accounts, f->lines[i].name,
+			    f->lines[i].name);
+}
+
+/* --- groups ----------------------------------------------------------- */
+
+/* Member names that are accounts here, each once, in directory order. */
+static void
+filter_members(struct planner *p, const struct group *d, struct strlist *out)
+{
+	struct htab *had = htab_new(d->members.n);
+
+	for (size_t i = 0; i < d->members.n; i++) {
+		const char *name = d->members.v[i];
+
+		if (htab_get(had, name) != NULL)
+			continue;
+		htab_put(had, name, (void *)name);
+		if (htab_get(p->accounts, name) != NULL)
+			strlist_add(out, name);
+		else
+			log_verbose("group %s: member %s is not an account "
+			    "here, dropped", d->name, name);
+	}
+	htab_free(had);
+}
+
+/* With "memberships no" a managed group keeps the members it has. */
+static void
+current_members(const struct pwline *l, struct strlist *out)
+{
+	char *list = l ? pwline_field(l, 3) : NULL, *save = NULL;
+
+	if (list == NULL)
+		return;
+	for (char *t = strtok_r(list, ",", &save); t;
+	    t = strtok_r(NULL, ",", &save))
+		strlist_add(out, t);
+	free(list);
+}
+
+static void
+member_diff(struct planner *p, const char *name, const struct strlist *old,
+    const struct strlist *new)
+{
+	struct buf b = { 0 };
+
+	for (size_t i = 0; i < new->n; i++)
+		if (!strlist_has(old, new->v[i]))
+			buf_printf(&b, " +%s", new->v[i]);
+	for (size_t i = 0; i < old->n; i++)
+		if (!strlist_has(new, old->v[i]))
+			buf_printf(&b, " -%s", old->v[i]);
+	if (b.len > 0)
+		change(p, "~ group %s members%s", name, buf_cstr(&b));
+	buf_free(&b);
+}
+
+static void
+update_group(struct planner *p, const struct group *d, const struct managed *m,
+    const struct strlist *members, const char *gl, const char *gsl)
+{
+	const struct pwline *old = pwfile_find(p->in->group, m->name);
+	const struct pwline *olds = pwfile_find(p->in->gshadow, m->name);
+	struct strlist had = { 0 };
+	char *oldgid = old ? pwline_field(old, 2) : NULL;
+	bool changed = false;
+
+	if (strcmp(m->name, d->name) != 0) {
+		change(p, "~ group %s renamed from %s", d->name, m->name);
+		changed = true;
+	}
+	if (oldgid != NULL && (uint32_t)strtoul(oldgid, NULL, 10) != d->gid)
+		change(p, "~ group %s gid %s -> %u", d->name, oldgid, d->gid);
+	current_members(old, &had);
+	member_diff(p, d->name, &had, members);
+	if (changed || old == NULL || olds == NULL ||
+	    old->len != strlen(gl) || memcmp(old->raw, gl, old->len) != 0 ||
+	    olds->len != strlen(gsl) || memcmp(olds->raw, gsl, olds->len) != 0)
+		p->out->groups[N_UPDATED]++;
+	strlist_free(&had);
+	free(oldgid);
+}
+
+static void
+apply_group(struct planner *p, size_t i)
+{
+	const struct group *d = &p->in->groups->v[i];
+	const struct managed *m = p->g.match[i];
+	struct strlist members = { 0 };
+	char *gl, *gsl;
+
+	if (p->in->c->memberships)
+		filter_members(p, d, &members);
+	else if (m != NULL)
+		current_members(pwfile_find(p->in->group, m->name), &members);
+	gl = plan_group_line(d->name, d->gid, &members);
+	gsl = plan_gshadow_line(d->name, &members);
+	if (m != NULL)
+		update_group(p, d, m, &members, gl, gsl);
+	else {
+		change(p, "+ group %s gid=%u", d->name, d->gid);
+		p->out->groups[N_ADDED]++;
+	}
+	put_line(&p->out->group, p->in->group, m ? m->name : NULL, gl);
+	put_line(&p->out->gshadow, p->in->gshadow, m ? m->name : NULL, gsl);
+	state_add(&p->out->next, &(struct managed){ .name = d->name,
+	    .id = d->gid, .uuid = d->uuid, .is_group = true });
+	strlist_free(&members);
+	free(gl);
+	free(gsl);
+}
+
+static void
+finish_removed_groups(struct planner *p)
+{
+	const struct state *old = p->in->old;
+
+	for (size_t i = 0; i < old->n; i++) {
+		const struct managed *m = &old->v[i];
+
+		if (!m->is_group || p->g.fate[i] == FATE_MATCHED)
+			continue;
+		if (p->g.fate[i] == FATE_DELETE) {
+			pwedit_replace(&p->out->group, m->name, NULL);
+			pwedit_replace(&p->out->gshadow, m->name, NULL);
+			change(p, "- group %s deleted", m->name);
+			p->out->groups[N_DELETED]++;
+			continue;
+		}
+		state_add(&p->out->next, m);
+	}
+}
+
+/* --- the whole plan --------------------------------------------------- */
+
+static void
+side_init(struct planner *p, struct side *s, bool groups)
+{
+	const struct state *old = p->in->old;
+
+	s->groups = groups;
+	s->n = groups ? p->in->groups->n : p->in->users->n;
+	s->match = xcalloc(s->n, sizeof(*s->match));
+	s->skip = xcalloc(s->n, sizeof(*s->skip));
+	s->fate = xcalloc(old->n, sizeof(*s->fate));
+	s->names = htab_new(s->n);
+	s->ids = htab_new(s->n);
+	s->by_name = groups ? old->groups_by_name : old->users_by_name;
+	s->by_uuid = groups ? old->groups_by_uuid : old->users_by_uuid;
+	/* Disabled kind: keep every managed account as it is. */
+	for (size_t i = 0; i < old->n; i++)
+		s->fate[i] = FATE_KEEP;
+}
+
+static void
+side_free(struct side *s)
+{
+	free(s->match);
+	free(s->skip);
+	free(s->fate);
+	htab_free(s->names);
+	htab_free(s->ids);
+}
+
+static void
+plan_side(struct planner *p, struct side *s, const struct pwfile *f)
+{
+	bool enabled = s->groups ? p->in->c->groups : p->in->c->users;
+
+	if (enabled) {
+		match(p, s);
+		decide_removed(p, s);
+	} else
+		s->n = 0;
+	occupy_existing(p, s, f);
+	resolve_collisions(p, s);
+}
+
+static void
+see_all(struct planner *p, const struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		htab_put(p->seen, l->v[i], l->v[i]);
+}
+
+/* max_removals: N, or N% of what was managed, always allowing one. */
+static bool
+guard_trips(const struct conf *c, unsigned removals, size_t managed)
+{
+	size_t limit = c->max_removals;
+
+	if (c->max_removals_pct) {
+		limit = managed * c->max_removals / 100;
+		if (limit < 1)
+			limit = 1;
+	}
+	return removals > limit;
+}
+
+void
+plan_make(const struct plan_input *in, struct plan *out)
+{
+	struct planner p = { .in = in, .out = out };
+
+	memset(out, 0, sizeof(*out));
+	state_init(&out->next);
+	pwedit_init(&out->passwd);
+	pwedit_init(&out->shadow);
+	pwedit_init(&out->group);
+	pwedit_init(&out->gshadow);
+	out->group.strip_fields[0] = 3;
+	out->gshadow.strip_fields[0] = 2;
+	out->gshadow.strip_fields[1] = 3;
+	p.seen = htab_new(in->users->seen.n + in->groups->seen.n);
+	see_all(&p, &in->users->seen);
+	see_all(&p, &in->groups->seen);
+	p.accounts = htab_new(in->users->n + in->passwd->n);
+	side_init(&p, &p.u, false);
+	side_init(&p, &p.g, true);
+
+	plan_side(&p, &p.u, in->passwd);
+	for (size_t i = 0; i < p.u.n; i++)
+		if (!p.u.skip[i])
+			apply_user(&p, i);
+	finish_removed_users(&p);
+	add_local_accounts(&p);
+
+	plan_side(&p, &p.g, in->group);
+	for (size_t i = 0; i < p.g.n; i++)
+		if (!p.g.skip[i])
+			apply_group(&p, i);
+	finish_removed_groups(&p);
+	state_index(&out->next);
+
+	out->guard_users = guard_trips(in->c, out->users[N_SUSPENDED] +
+	    out->users[N_DELETED], state_count(in->old, false, false));
+	out->guard_groups = guard_trips(in->c, out->groups[N_DELETED],
+	    state_count(in->old, true, false));
+	side_free(&p.u);
+	side_free(&p.g);
+	htab_free(p.seen);
+	htab_free(p.accounts);
+}
+
+void
+plan_free(struct plan *pl)
+{
+	state_free(&pl->next);
+	pwedit_free(&pl->passwd);
+	pwedit_free(&pl->shadow);
+	pwedit_free(&pl->group);
+	pwedit_free(&pl->gshadow);
+	strlist_free(&pl->changes);
+}
+
+char *
+plan_summary(const struct plan *pl)
+{
+	return xasprintf("users: %u added, %u updated, %u suspended, "
+	    "%u deleted; groups: %u added, %u updated, %u deleted",
+	    pl->users[N_ADDED], pl->users[N_UPDATED], pl->users[N_SUSPENDED],
+	    pl->users[N_DELETED], pl->groups[N_ADDED], pl->groups[N_UPDATED],
+	    pl->groups[N_DELETED]);
+}

@@ -1,0 +1,45 @@
+/*
+ * Planning: what the directory says against what ldapsync manages and what
+ * the local files hold, giving the new ownership state, the edits to each
+ * file and one line per change.  Nothing here touches a file.
+ */
+#ifndef LDAPSYNC_PLAN_H
+#define LDAPSYNC_PLAN_H
+
+#include <stdbool.h>
+
+#include "account.h"
+#include "conf.h"
+#include "pwfile.h"
+#include "state.h"
+
+struct plan_input {
+	const struct conf	*c;
+	const struct users	*users;		/* mapped and deduplicated */
+	const struct groups	*groups;
+	const struct state	*old;
+	const struct pwfile	*passwd, *shadow, *group, *gshadow;
+};
+
+enum { N_ADDED, N_UPDATED, N_SUSPENDED, N_DELETED, N_COUNT };
+
+struct plan {
+	struct state	 next;
+	struct pwedit	 passwd, shadow, group, gshadow;
+	struct strlist	 changes;	/* "+ user alice uid=10001", ... */
+	unsigned	 users[N_COUNT], groups[N_COUNT];
+	bool		 guard_users, guard_groups;	/* max_removals tripped */
+};
+
+void	 plan_make(const struct plan_input *, struct plan *);
+void	 plan_free(struct plan *);
+/* "users: 3 added, ...; groups: ..." */
+char	*plan_summary(const struct plan *);
+
+/* The lines ldapsync writes for an account. */
+char	*plan_passwd_line(const struct user *);
+char	*plan_shadow_line(const struct user *);
+char	*plan_group_line(const char *name, uint32_t gid, const struct strlist *);
+char	*plan_gshadow_line(const char *name, const struct strlist *);
+
+#endif

@@ -1,0 +1,234 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pwfile.h"
+
+char pwfile_drop_mark;
+
+static char *
+line_name(const char *raw, size_t len)
+{
+	const char *colon = memchr(raw, ':', len);
+
+	/* NIS compat lines and comments name no local entry. */
+	if (len == 0 || raw[0] == '#' || raw[0] == '+' || raw[0] == '-' ||
+	    colon == NULL || colon == raw)
+		return NULL;
+	return xstrndup(raw, (size_t)(colon - raw));
+}
+
+static void
+split_lines(struct pwfile *f)
+{
+	const char *p = f->data, *end = f->data + f->size, *nl;
+	size_t cap = 0;
+
+	while (p < end) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (f->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			f->lines = xreallocarray(f->lines, cap, sizeof(*f->lines));
+		}
+		f->lines[f->n++] = (struct pwline){ p, (size_t)(nl - p),
+		    line_name(p, (size_t)(nl - p)) };
+		p = nl + 1;
+	}
+}
+
+int
+pwfile_load(struct pwfile *f, const char *path)
+{
+	memset(f, 0, sizeof(*f));
+	f->path = xstrdup(path);
+	if (read_file(path, &f->data, &f->size) == -1 ||
+	    stat(path, &f->st) == -1) {
+		if (errno != ENOENT) {
+			log_error("%s: %s", path, strerror(errno));
+			return -1;
+		}
+		f->data = xstrdup("");
+		f->size = 0;
+		f->byname = htab_new(16);
+		return 0;
+	}
+	f->exists = true;
+	split_lines(f);
+	f->byname = htab_new(f->n);
+	/* Backwards, so the first line with a name wins. */
+	for (size_t i = f->n; i-- > 0;)
+		if (f->lines[i].name != NULL)
+			htab_put(f->byname, f->lines[i].name, &f->lines[i]);
+	return 0;
+}
+
+void
+pwfile_free(struct pwfile *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->lines[i].name);
+	free(f->lines);
+	free(f->data);
+	free(f->path);
+	htab_free(f->byname);
+	memset(f, 0, sizeof(*f));
+}
+
+const struct pwline *
+pwfile_find(const struct pwfile *f, const char *name)
+{
+	return htab_get(f->byname, name);
+}
+
+char *
+pwline_field(const struct pwline *l, int i)
+{
+	const char *p = l->raw, *end = l->raw + l->len, *c;
+
+	for (; i > 0; i--) {
+		if ((c = memchr(p, ':', (size_t)(end - p))) == NULL)
+			return NULL;
+		p = c + 1;
+	}
+	if ((c = memchr(p, ':', (size_t)(end - p))) == NULL)
+		c = end;
+	return xstrndup(p, (size_t)(c - p));
+}
+
+void
+pwedit_init(struct pwedit *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->replace = htab_new(64);
+	e->strip = htab_new(16);
+	e->strip_fields[0] = e->strip_fields[1] = -1;
+}
+
+void
+pwedit_free(struct pwedit *e)
+{
+	htab_free(e->replace);
+	htab_free(e->strip);
+	strlist_free(&e->append);
+	strlist_free(&e->owned);
+	memset(e, 0, sizeof(*e));
+}
+
+static char *
+own(struct pwedit *e, const char *s)
+{
+	strlist_add(&e->owned, s);
+	return e->owned.v[e->owned.n - 1];
+}
+
+void
+pwedit_replace(struct pwedit *e, const char *name, const char *text)
+{
+	htab_put(e->replace, own(e, name), text ? own(e, text) : PWFILE_DROP);
+}
+
+void
+pwedit_append(struct pwedit *e, const char *text)
+{
+	strlist_add(&e->append, text);
+}
+
+void
+pwedit_strip(struct pwedit *e, const char *name)
+{
+	char *key = own(e, name);
+
+	htab_put(e->strip, key, key);
+}
+
+/* Copies a member list, leaving out the names being stripped. */
+static void
+strip_list(const char *p, size_t len, const struct htab *strip,
+    struct buf *out)
+{
+	const char *end = p + len, *comma;
+	bool first = true;
+	char *name;
+
+	while (p < end) {
+		if ((comma = memchr(p, ',', (size_t)(end - p))) == NULL)
+			comma = end;
+		name = xstrndup(p, (size_t)(comma - p));
+		if (htab_get(strip, name) == NULL) {
+			if (!first)
+				buf_addc(out, ',');
+			buf_add(out, p, (size_t)(comma - p));
+			first = false;
+		}
+		free(name);
+		p = comma + 1;
+	}
+}
+
+static bool
+is_strip_field(const struct pwedit *e, int i)
+{
+	return i == e->strip_fields[0] || i == e->strip_fields[1];
+}
+
+/* A local line keeps every byte, but for stripped member names. */
+static void
+render_local(const struct pwline *l, const struct pwedit *e, struct buf *out)
+{
+	const char *p = l->raw, *end = l->raw + l->len, *c;
+	int i = 0;
+
+	if (htab_count(e->strip) == 0 || l->name == NULL ||
+	    e->strip_fields[0] < 0) {
+		buf_add(out, l->raw, l->len);
+		return;
+	}
+	for (;; i++) {
+		if ((c = memchr(p, ':', (size_t)(end - p))) == NULL)
+			c = end;
+		if (is_strip_field(e, i))
+			strip_list(p, (size_t)(c - p), e->strip, out);
+		else
+			buf_add(out, p, (size_t)(c - p));
+		if (c == end)
+			break;
+		buf_addc(out, ':');
+		p = c + 1;
+	}
+}
+
+void
+pwfile_render(const struct pwfile *f, const struct pwedit *e, struct buf *out)
+{
+	bool final_nl = f->size == 0 || f->data[f->size - 1] == '\n';
+	bool appended = false;
+
+	for (size_t i = 0; i < f->n; i++) {
+		const struct pwline *l = &f->lines[i];
+		const char *rep = l->name ? htab_get(e->replace, l->name) : NULL;
+
+		if (rep == PWFILE_DROP)
+			continue;
+		if (rep != NULL)
+			buf_addstr(out, rep);
+		else
+			render_local(l, e, out);
+		if (i + 1 < f->n || final_nl)
+			buf_addc(out, '\n');
+		else
+			appended = true;	/* last line had no newline */
+	}
+	for (size_t i = 0; i < e->append.n; i++) {
+		if (appended) {
+			buf_addc(out, '\n');
+			appended = false;
+		}
+		buf_addstr(out, e->append.v[i]);
+		buf_addc(out, '\n');
+	}
+}

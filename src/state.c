@@ -1,0 +1,169 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "state.h"
+
+#define MAGIC	"ldapsync-state 1"
+
+void
+state_init(struct state *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void
+state_add(struct state *s, const struct managed *m)
+{
+	if (s->n == 0 || (s->n >= 16 && (s->n & (s->n - 1)) == 0))
+		s->v = xreallocarray(s->v, s->n ? s->n * 2 : 16, sizeof(*s->v));
+	s->v[s->n] = *m;
+	s->v[s->n].name = xstrdup(m->name);
+	s->v[s->n].uuid = m->uuid ? xstrdup(m->uuid) : NULL;
+	s->n++;
+}
+
+void
+state_index(struct state *s)
+{
+	htab_free(s->users_by_name);
+	htab_free(s->users_by_uuid);
+	htab_free(s->groups_by_name);
+	htab_free(s->groups_by_uuid);
+	s->users_by_name = htab_new(s->n);
+	s->users_by_uuid = htab_new(s->n);
+	s->groups_by_name = htab_new(s->n / 8);
+	s->groups_by_uuid = htab_new(s->n / 8);
+	for (size_t i = 0; i < s->n; i++) {
+		struct managed *m = &s->v[i];
+
+		htab_put(m->is_group ? s->groups_by_name : s->users_by_name,
+		    m->name, m);
+		if (m->uuid != NULL)
+			htab_put(m->is_group ? s->groups_by_uuid :
+			    s->users_by_uuid, m->uuid, m);
+	}
+}
+
+/* "u NAME ID SUSPENDED UUID" or "g NAME ID UUID"; "-" for no uuid. */
+static bool
+parse_line(char *line, struct managed *m)
+{
+	char *f[5], *save = NULL;
+	int n = 0;
+
+	for (char *t = strtok_r(line, " ", &save); t && n < 5;
+	    t = strtok_r(NULL, " ", &save))
+		f[n++] = t;
+	memset(m, 0, sizeof(*m));
+	if (n < 4 || strlen(f[0]) != 1 || !parse_id(f[2], strlen(f[2]), &m->id))
+		return false;
+	if (f[0][0] == 'u' && n == 5 && (f[3][0] == '0' || f[3][0] == '1')) {
+		m->suspended = f[3][0] == '1';
+		f[3] = f[4];
+	} else if (f[0][0] != 'g' || n != 4)
+		return false;
+	m->is_group = f[0][0] == 'g';
+	m->name = f[1];
+	m->uuid = strcmp(f[3], "-") == 0 ? NULL : f[3];
+	return true;
+}
+
+int
+state_parse(struct state *s, const char *name, const char *text)
+{
+	char *copy = xstrdup(text), *line, *nl;
+	struct managed m;
+	int lineno = 1, rc = -1;
+
+	if (strncmp(copy, MAGIC "\n", sizeof(MAGIC)) != 0) {
+		log_error("%s:1: not an ldapsync state file", name);
+		goto out;
+	}
+	for (line = copy + sizeof(MAGIC); *line; line = nl) {
+		lineno++;
+		if ((nl = strchr(line, '\n')) == NULL) {
+			log_error("%s:%d: truncated", name, lineno);
+			goto out;
+		}
+		*nl++ = '\0';
+		if (!parse_line(line, &m)) {
+			log_error("%s:%d: malformed record", name, lineno);
+			goto out;
+		}
+		state_add(s, &m);
+	}
+	state_index(s);
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+int
+state_load(struct state *s, const char *path)
+{
+	char *text;
+	size_t len;
+	int rc;
+
+	state_init(s);
+	if (read_file(path, &text, &len) == -1) {
+		if (errno == ENOENT) {
+			state_index(s);
+			return 0;
+		}
+		log_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = state_parse(s, path, text);
+	free(text);
+	return rc;
+}
+
+void
+state_render(const struct state *s, struct buf *b)
+{
+	buf_addstr(b, MAGIC "\n");
+	for (size_t i = 0; i < s->n; i++) {
+		const struct managed *m = &s->v[i];
+
+		if (m->is_group)
+			buf_printf(b, "g %s %u %s\n", m->name, m->id,
+			    m->uuid ? m->uuid : "-");
+		else
+			buf_printf(b, "u %s %u %d %s\n", m->name, m->id,
+			    m->suspended, m->uuid ? m->uuid : "-");
+	}
+}
+
+void
+state_free(struct state *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->v[i].name);
+		free(s->v[i].uuid);
+	}
+	free(s->v);
+	htab_free(s->users_by_name);
+	htab_free(s->users_by_uuid);
+	htab_free(s->groups_by_name);
+	htab_free(s->groups_by_uuid);
+	memset(s, 0, sizeof(*s));
+}
+
+size_t
+state_count(const struct state *s, bool groups, bool suspended_only)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].is_group == groups &&
+		    (!suspended_only || s->v[i].suspended))
+			n++;
+	return n;
+}

@@ -1,0 +1,412 @@
+#include "config.h"
+
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "directory.h"
+#include "htab.h"
+#include "lock.h"
+#include "log.h"
+#include "map.h"
+#include "plan.h"
+#include "pwfile.h"
+#include "state.h"
+#include "sync.h"
+#include "txn.h"
+
+extern char **environ;
+
+enum { F_PASSWD, F_SHADOW, F_GROUP, F_GSHADOW, F_COUNT };
+
+static const struct {
+	const char	*path;
+	mode_t		 mode;		/* for a file that does not exist yet */
+} files[F_COUNT] = {
+	{ "/etc/passwd", 0644 }, { "/etc/shadow", 0640 },
+	{ "/etc/group", 0644 }, { "/etc/gshadow", 0640 },
+};
+
+struct run {
+	struct conf		*c;
+	const struct sync_opts	*o;
+	struct users		 users;
+	struct groups		 groups;
+	struct pwfile		 f[F_COUNT];
+	struct state		 old;
+	char			*state_path;
+	char			*old_state_text;
+	struct locks		*locks;
+	struct plan		 plan;
+	bool			 planned;
+};
+
+char *
+root_path(const char *root, const char *path)
+{
+	if (strcmp(root, "/") == 0)
+		return xstrdup(path);
+	return xasprintf("%s%s", root, path);
+}
+
+/* --- fetch ------------------------------------------------------------ */
+
+struct fetch_ctx {
+	struct mapper	*m;
+	struct users	*users;
+	struct groups	*groups;
+};
+
+static int
+got_user(const struct entry *e, void *arg)
+{
+	struct fetch_ctx *x = arg;
+
+	map_user(x->m, e, x->users);
+	return 0;
+}
+
+static int
+got_group(const struct entry *e, void *arg)
+{
+	struct fetch_ctx *x = arg;
+
+	map_group(x->m, e, x->groups);
+	return 0;
+}
+
+static int
+search_bases(struct dir *d, const struct strlist *bases, int scope,
+    const char *filter, struct strlist *attrs, dir_entry_fn *fn, void *arg)
+{
+	for (size_t i = 0; i < bases->n; i++)
+		if (dir_search(d, bases->v[i], scope, filter, attrs->v, fn,
+		    arg) != 0)
+			return -1;
+	return 0;
+}
+
+struct member_ctx {
+	struct htab	*groups_by_dn;
+	const char	*user;
+};
+
+static int
+got_membership(const struct entry *e, void *arg)
+{
+	struct member_ctx *x = arg;
+	struct group *g = htab_get(x->groups_by_dn, e->dn);
+
+	if (g != NULL)
+		strlist_add(&g->members, x->user);
+	return 0;
+}
+
+/* membership_filter: one search per user, {user_dn} escaped (RFC 4515). */
+static int
+fetch_memberships(struct dir *d, struct run *r)
+{
+	const struct conf *c = r->c;
+	struct strlist attrs = { 0 };
+	struct member_ctx x = { htab_new(r->groups.n), NULL };
+	int rc = 0;
+
+	strlist_add(&attrs, "1.1");
+	for (size_t i = 0; i < r->groups.n; i++) {
+		strlist_free(&r->groups.v[i].members);
+		strlist_free(&r->groups.v[i].member_dns);
+		htab_put(x.groups_by_dn, r->groups.v[i].dn, &r->groups.v[i]);
+	}
+	for (size_t i = 0; i < r->users.n && rc == 0; i++) {
+		char *esc = dir_filter_escape(r->users.v[i].dn);
+		struct buf f = { 0 };
+		const char *at = strstr(c->membership_filter, "{user_dn}");
+
+		buf_add(&f, c->membership_filter,
+		    (size_t)(at - c->membership_filter));
+		buf_addstr(&f, esc);
+		buf_addstr(&f, at + strlen("{user_dn}"));
+		x.user = r->users.v[i].name;
+		rc = search_bases(d, &c->group_bases, c->group_scope,
+		    buf_cstr(&f), &attrs, got_membership, &x);
+		buf_free(&f);
+		free(esc);
+	}
+	htab_free(x.groups_by_dn);
+	strlist_free(&attrs);
+	return rc;
+}
+
+static int
+fetch(struct run *r)
+{
+	struct conf *c = r->c;
+	struct strlist uattrs = { 0 }, gattrs = { 0 };
+	struct fetch_ctx x = { mapper_new(c, r->o->root), &r->users, &r->groups };
+	struct dir *d = NULL;
+	int rc = -1;
+
+	if (conf_read_bindpw(c) == -1)
+		goto out;
+	d = dir_open(c);
+	if (c->bindpw != NULL)
+		explicit_bzero(c->bindpw, strlen(c->bindpw));
+	if (d == NULL)
+		goto out;
+	conf_user_attrs(c, &uattrs);
+	conf_group_attrs(c, &gattrs);
+	if (c->users && search_bases(d, &c->user_bases, c->user_scope,
+	    c->user_filter, &uattrs, got_user, &x) != 0)
+		goto out;
+	if (c->groups && search_bases(d, &c->group_bases, c->group_scope,
+	    c->group_filter, &gattrs, got_group, &x) != 0)
+		goto out;
+	map_dedupe_users(&r->users);
+	map_dedupe_groups(&r->groups);
+	if (c->groups && c->memberships && c->membership_filter != NULL) {
+		if (fetch_memberships(d, r) != 0)
+			goto out;
+	} else
+		map_members(&r->groups, &r->users);
+	rc = 0;
+out:
+	dir_close(d);
+	mapper_free(x.m);
+	strlist_free(&uattrs);
+	strlist_free(&gattrs);
+	return rc;
+}
+
+/* --- local databases -------------------------------------------------- */
+
+static int
+load_local(struct run *r)
+{
+	char *dir = root_path(r->o->root, r->c->state_dir);
+	size_t len;
+
+	r->state_path = xasprintf("%s/state", dir);
+	free(dir);
+	for (int i = 0; i < F_COUNT; i++) {
+		char *p = root_path(r->o->root, files[i].path);
+		int rc = pwfile_load(&r->f[i], p);
+
+		free(p);
+		if (rc != 0)
+			return -1;
+	}
+	if (state_load(&r->old, r->state_path) != 0)
+		return -1;
+	if (read_file(r->state_path, &r->old_state_text, &len) == -1)
+		r->old_state_text = xstrdup("");
+	return 0;
+}
+
+static void
+show_changes(const struct run *r)
+{
+	if (!r->o->dry_run && log_level() < V_VERBOSE)
+		return;
+	if (log_level() == V_QUIET)
+		return;
+	for (size_t i = 0; i < r->plan.changes.n; i++)
+		printf("%s\n", r->plan.changes.v[i]);
+}
+
+static int
+check_guard(const struct run *r)
+{
+	const struct plan *p = &r->plan;
+
+	if (!p->guard_users && !p->guard_groups)
+		return 0;
+	if (r->o->force) {
+		log_warn("max_removals exceeded; going on because of --force");
+		return 0;
+	}
+	log_error("max_removals exceeded: this run would suspend or delete "
+	    "%u of %zu users and delete %u of %zu groups; nothing changed "
+	    "(use --force to apply)",
+	    p->users[N_SUSPENDED] + p->users[N_DELETED],
+	    state_count(&r->old, false, false), p->groups[N_DELETED],
+	    state_count(&r->old, true, false));
+	return -1;
+}
+
+static int
+mkdir_p(const char *path)
+{
+	char *copy = xstrdup(path);
+	int rc = 0;
+
+	for (char *p = copy + 1; rc == 0; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(copy, 0755) == -1 && errno != EEXIST) {
+			log_error("%s: %s", copy, strerror(errno));
+			rc = -1;
+		}
+		if (c == '\0')
+			break;
+		*p = c;
+	}
+	free(copy);
+	return rc;
+}
+
+static const struct pwedit *
+edit_of(const struct plan *p, int i)
+{
+	const struct pwedit *e[F_COUNT] = { &p->passwd, &p->shadow, &p->group,
+	    &p->gshadow };
+
+	return e[i];
+}
+
+/* Stages each file whose content changes; returns a bitmask of them. */
+static int
+stage_files(struct run *r, struct txn *t, unsigned *changed)
+{
+	for (int i = 0; i < F_COUNT; i++) {
+		struct buf b = { 0 };
+		int rc = 0;
+
+		pwfile_render(&r->f[i], edit_of(&r->plan, i), &b);
+		if (b.len != r->f[i].size || memcmp(b.p ? b.p : "",
+		    r->f[i].data, b.len) != 0) {
+			rc = txn_stage(t, r->f[i].path, b.p ? b.p : "", b.len,
+			    files[i].mode, 0, 0, true);
+			*changed |= 1u << i;
+		}
+		buf_free(&b);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+stage_state(struct run *r, struct txn *t)
+{
+	struct buf b = { 0 };
+	char *dir;
+	int rc = 0;
+
+	state_render(&r->plan.next, &b);
+	if (strcmp(buf_cstr(&b), r->old_state_text) != 0) {
+		dir = root_path(r->o->root, r->c->state_dir);
+		rc = mkdir_p(dir);
+		free(dir);
+		if (rc == 0)
+			rc = txn_stage(t, r->state_path, b.p, b.len, 0644, 0, 0,
+			    false);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+/* As shadow-utils does after a change, once the locks are released. */
+static void
+invalidate_caches(unsigned changed)
+{
+	static const char *const nscd[] = { "/usr/sbin/nscd", "-i", NULL, NULL };
+	static const char *const sss[] = { "/usr/sbin/sss_cache", "-UG", NULL };
+	const char *argv[4];
+	pid_t pid;
+	int st;
+
+	for (int map = 0; map < 2; map++) {
+		if (!(changed & (map ? 0xc : 0x3)) || access(nscd[0], X_OK) != 0 ||
+		    access("/var/run/nscd/socket", F_OK) != 0)
+			continue;
+		memcpy(argv, nscd, sizeof(argv));
+		argv[2] = map ? "group" : "passwd";
+		if (posix_spawn(&pid, argv[0], NULL, NULL, (char **)argv,
+		    environ) == 0)
+			waitpid(pid, &st, 0);
+	}
+	if (changed && access(sss[0], X_OK) == 0 &&
+	    access("/var/lib/sss/mc/passwd", F_OK) == 0 &&
+	    posix_spawn(&pid, sss[0], NULL, NULL, (char **)sss, environ) == 0)
+		waitpid(pid, &st, 0);
+}
+
+static int
+apply(struct run *r)
+{
+	struct txn *t = txn_new();
+	unsigned changed = 0;
+	int rc = -1;
+
+	if (r->c->files && stage_files(r, t, &changed) != 0)
+		goto out;
+	if (stage_state(r, t) != 0)
+		goto out;
+	if (txn_commit(t) != 0)
+		goto out;
+	rc = 0;
+out:
+	txn_free(t);
+	locks_release(r->locks);
+	r->locks = NULL;
+	if (rc == 0 && changed && strcmp(r->o->root, "/") == 0)
+		invalidate_caches(changed);
+	return rc;
+}
+
+static void
+run_free(struct run *r)
+{
+	locks_release(r->locks);
+	users_free(&r->users);
+	groups_free(&r->groups);
+	for (int i = 0; i < F_COUNT; i++)
+		pwfile_free(&r->f[i]);
+	state_free(&r->old);
+	if (r->planned)
+		plan_free(&r->plan);
+	free(r->state_path);
+	free(r->old_state_text);
+}
+
+int
+sync_run(struct conf *c, const struct sync_opts *o)
+{
+	struct run r = { .c = c, .o = o };
+	struct plan_input in;
+	int rc = EXIT_RUNTIME;
+	char *summary;
+
+	if (fetch(&r) != 0)
+		goto out;
+	if (!o->dry_run && (r.locks = locks_take(o->root)) == NULL)
+		goto out;
+	if (load_local(&r) != 0)
+		goto out;
+	in = (struct plan_input){ c, &r.users, &r.groups, &r.old,
+	    &r.f[F_PASSWD], &r.f[F_SHADOW], &r.f[F_GROUP], &r.f[F_GSHADOW] };
+	plan_make(&in, &r.plan);
+	r.planned = true;
+	show_changes(&r);
+	if (check_guard(&r) != 0) {
+		rc = EXIT_GUARD;
+		goto out;
+	}
+	if (!o->dry_run && apply(&r) != 0)
+		goto out;
+	summary = plan_summary(&r.plan);
+	log_info("%s", summary);
+	free(summary);
+	rc = EXIT_OK;
+out:
+	run_free(&r);
+	return rc;
+}

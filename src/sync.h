@@ -1,0 +1,23 @@
+/* One run: config -> fetch -> map -> plan -> apply. */
+#ifndef LDAPSYNC_SYNC_H
+#define LDAPSYNC_SYNC_H
+
+#include <stdbool.h>
+
+#include "conf.h"
+
+/* The contract's exit codes. */
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_CONFIG = 2, EXIT_GUARD = 3 };
+
+struct sync_opts {
+	const char	*root;		/* "/" or the --root tree */
+	bool		 dry_run;
+	bool		 force;
+	bool		 full;
+};
+
+int	 sync_run(struct conf *, const struct sync_opts *);
+/* root joined with an absolute path, without a doubled slash. */
+char	*root_path(const char *root, const char *path);
+
+#endif

@@ -1,0 +1,182 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "txn.h"
+#include "util.h"
+
+struct staged {
+	char	*path;
+	char	*tmp;
+};
+
+struct txn {
+	struct staged	*v;
+	size_t		 n;
+};
+
+struct txn *
+txn_new(void)
+{
+	return xcalloc(1, sizeof(struct txn));
+}
+
+size_t
+txn_count(const struct txn *t)
+{
+	return t->n;
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* A synced temporary file beside path; its name, or NULL after a message. */
+static char *
+temp_with(const char *path, const void *data, size_t len, mode_t mode,
+    uid_t uid, gid_t gid)
+{
+	char *tmp = xasprintf("%s.ldapsync.XXXXXX", path);
+	int fd = mkostemp(tmp, O_CLOEXEC);
+
+	if (fd == -1) {
+		log_error("%s: cannot create a temporary file: %s", path,
+		    strerror(errno));
+		free(tmp);
+		return NULL;
+	}
+	if (fchown(fd, uid, gid) == -1 || fchmod(fd, mode) == -1 ||
+	    write_all(fd, data, len) == -1 || fsync(fd) == -1) {
+		log_error("%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		return NULL;
+	}
+	if (close(fd) == -1) {
+		log_error("%s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return NULL;
+	}
+	return tmp;
+}
+
+static void
+add(struct txn *t, const char *path, char *tmp)
+{
+	t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
+	t->v[t->n++] = (struct staged){ xstrdup(path), tmp };
+}
+
+int
+txn_stage(struct txn *t, const char *path, const void *data, size_t len,
+    mode_t mode, uid_t uid, gid_t gid, bool backup)
+{
+	struct stat st;
+	char *old = NULL, *bpath, *tmp;
+	size_t oldlen;
+	int rc = -1;
+
+	if (stat(path, &st) == 0) {
+		mode = st.st_mode & 07777;
+		uid = st.st_uid;
+		gid = st.st_gid;
+		if (backup && read_file(path, &old, &oldlen) == -1) {
+			log_error("%s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	if (old != NULL) {
+		bpath = xasprintf("%s-", path);
+		tmp = temp_with(bpath, old, oldlen, mode, uid, gid);
+		if (tmp != NULL)
+			add(t, bpath, tmp);
+		free(bpath);
+		free(old);
+		if (tmp == NULL)
+			return -1;
+	}
+	if ((tmp = temp_with(path, data, len, mode, uid, gid)) != NULL) {
+		add(t, path, tmp);
+		rc = 0;
+	}
+	return rc;
+}
+
+static void
+sync_dir(const char *path)
+{
+	char *copy = xstrdup(path);
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd != -1) {
+		fsync(fd);
+		close(fd);
+	}
+	free(copy);
+}
+
+int
+txn_commit(struct txn *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (rename(t->v[i].tmp, t->v[i].path) == -1) {
+			log_error("%s: cannot replace: %s", t->v[i].path,
+			    strerror(errno));
+			return -1;
+		}
+		FREE(t->v[i].tmp);
+	}
+	for (size_t i = 0; i < t->n; i++)
+		sync_dir(t->v[i].path);
+	return 0;
+}
+
+void
+txn_free(struct txn *t)
+{
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->v[i].tmp != NULL)
+			unlink(t->v[i].tmp);
+		free(t->v[i].tmp);
+		free(t->v[i].path);
+	}
+	free(t->v);
+	free(t);
+}
+
+int
+write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	struct txn *t = txn_new();
+	int rc;
+
+	rc = txn_stage(t, path, data, len, mode, getuid(), getgid(), false);
+	if (rc == 0)
+		rc = txn_commit(t);
+	txn_free(t);
+	return rc;
+}

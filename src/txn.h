@@ -1,0 +1,34 @@
+/*
+ * Replacing several files so that a failure leaves all of them as they
+ * were: every new content is written to a temporary file in the target's
+ * directory and synced first; only then are they renamed into place, as
+ * shadow-utils' commonio does, with its "FILE-" backups.
+ */
+#ifndef LDAPSYNC_TXN_H
+#define LDAPSYNC_TXN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct txn;
+
+struct txn	*txn_new(void);
+/*
+ * Stages new content for path, with the original's mode and owner (or
+ * mode and the given owner for a new file).  backup: keep the old content
+ * as "path-".  0, or -1 after a message.
+ */
+int	 txn_stage(struct txn *, const char *path, const void *data,
+	    size_t len, mode_t mode, uid_t uid, gid_t gid, bool backup);
+/* Renames everything staged into place.  0, or -1 after a message. */
+int	 txn_commit(struct txn *);
+/* Removes whatever was staged and not committed; frees. */
+void	 txn_free(struct txn *);
+size_t	 txn_count(const struct txn *);
+
+/* Writes one file atomically (temporary file, fsync, rename). */
+int	 write_atomic(const char *path, const void *data, size_t len,
+	    mode_t mode);
+
+#endif

@@ -1,0 +1,51 @@
+/* Allocation that cannot fail, a growable byte buffer, small helpers. */
+#ifndef LDAPSYNC_UTIL_H
+#define LDAPSYNC_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+struct buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+};
+
+void	 buf_add(struct buf *, const void *, size_t);
+void	 buf_addstr(struct buf *, const char *);
+void	 buf_addc(struct buf *, char);
+void	 buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+char	*buf_cstr(struct buf *);	/* NUL-terminates, keeps ownership */
+void	 buf_free(struct buf *);
+
+struct strlist {
+	char	**v;		/* NULL-terminated once anything was added */
+	size_t	  n;
+	size_t	  cap;
+};
+
+void	 strlist_add(struct strlist *, const char *);
+bool	 strlist_has(const struct strlist *, const char *);
+void	 strlist_free(struct strlist *);
+
+/* Decimal id in [0, 2^32-2]: no sign, no spaces, no leading zeros trick. */
+bool	 parse_id(const char *, size_t, uint32_t *);
+/* Decimal long for shadow fields; empty is -1. */
+bool	 parse_long(const char *, long *);
+
+/* Read a whole file; returns 0, or -1 with errno set. */
+int	 read_file(const char *, char **, size_t *);
+
+#define FREE(p) do { free(p); (p) = NULL; } while (0)
+
+#endif
