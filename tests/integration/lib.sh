@@ -1,0 +1,130 @@
+# Shared helpers for the integration tests: a private slapd on 127.0.0.1,
+# scratch --root trees, and assertions.  Source it; it sets up a work
+# directory removed (and a slapd stopped by pid) on exit.
+
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${LDAPSYNC:=$top_srcdir/ldapsync}"
+DATA="$top_srcdir/tests/data"
+SUFFIX="dc=example,dc=com"
+ADMIN_DN="cn=admin,$SUFFIX"
+ADMIN_PW="secret"
+SYNC_DN="cn=sync,$SUFFIX"
+SYNC_PW="syncpw"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ldapsync-test.XXXXXX")
+SLAPD_PIDS=""
+PASSES=0
+
+cleanup() {
+	for pid in $SLAPD_PIDS; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in $SLAPD_PIDS; do
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+pass() {
+	PASSES=$((PASSES + 1))
+	echo "ok $PASSES - $*"
+}
+
+assert_grep() {	# PATTERN FILE [what]
+	grep -qE -- "$1" "$2" || fail "${3:-$2 lacks /$1/}"
+}
+
+assert_no_grep() {
+	! grep -qE -- "$1" "$2" || fail "${3:-$2 has /$1/}"
+}
+
+assert_eq() {	# GOT WANT what
+	[ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"
+}
+
+# slapd_start NAME [LDIF...]: a fresh slapd with the sample schema and
+# syncprov; sets NAME_URI, NAME_PID, NAME_DIR.
+slapd_start() {
+	local name=$1 dir="$WORK/slapd-$1" port tries=0
+	shift
+	mkdir -p "$dir/slapd.d" "$dir/db"
+	sed "s|@DIR@|$dir|g; s|@SUFFIX@|$SUFFIX|g; s|@ADMIN_DN@|$ADMIN_DN|g; s|@SYNC_DN@|$SYNC_DN|g" \
+		"$DATA/slapd-config.ldif" > "$dir/config.ldif"
+	slapadd -q -n0 -F "$dir/slapd.d" -l "$dir/config.ldif" >"$dir/slapadd.log" 2>&1 \
+		|| { cat "$dir/slapadd.log"; fail "slapadd of cn=config"; }
+	for ldif in "$DATA/base.ldif" "$@"; do
+		slapadd -q -n1 -F "$dir/slapd.d" -l "$ldif" >>"$dir/slapadd.log" 2>&1 \
+			|| { cat "$dir/slapadd.log"; fail "slapadd of $ldif"; }
+	done
+	while :; do
+		port=$(( (RANDOM % 20000) + 30000 ))
+		if slapd -F "$dir/slapd.d" -h "ldap://127.0.0.1:$port/ ldapi://$(echo "$dir/ldapi" | sed 's|/|%2F|g')" \
+			>"$dir/slapd.log" 2>&1; then
+			break
+		fi
+		tries=$((tries + 1))
+		[ $tries -lt 10 ] || { cat "$dir/slapd.log"; fail "slapd did not start"; }
+	done
+	for _ in $(seq 100); do
+		[ -s "$dir/slapd.pid" ] && ldapsearch -x -H "ldap://127.0.0.1:$port/" -b "" -s base \
+			>/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	eval "${name}_URI=ldap://127.0.0.1:$port/"
+	eval "${name}_PID=$(cat "$dir/slapd.pid")"
+	eval "${name}_DIR=$dir"
+	SLAPD_PIDS="$SLAPD_PIDS $(cat "$dir/slapd.pid")"
+}
+
+slapd_stop() {	# NAME
+	local pid
+	eval "pid=\$${1}_PID"
+	kill "$pid" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	kill -9 "$pid" 2>/dev/null
+}
+
+ldap_modify() {	# NAME, LDIF on stdin
+	local uri
+	eval "uri=\$${1}_URI"
+	ldapmodify -x -H "$uri" -D "$ADMIN_DN" -w "$ADMIN_PW" >/dev/null \
+		|| fail "ldapmodify"
+}
+
+# mkroot DIR: a scratch tree with local accounts, shells and home dirs.
+mkroot() {
+	local root=$1
+	mkdir -p "$root/etc" "$root/bin" "$root/usr/sbin" "$root/home" "$root/root"
+	cp "$DATA/root/passwd" "$DATA/root/shadow" "$DATA/root/group" \
+		"$DATA/root/gshadow" "$DATA/root/shells" "$root/etc/"
+	chmod 0640 "$root/etc/shadow" "$root/etc/gshadow"
+	for sh in /bin/sh /bin/bash /usr/sbin/nologin; do
+		: > "$root$sh"; chmod 755 "$root$sh"
+	done
+}
+
+# mkconf FILE URI [extra lines on stdin]
+mkconf() {
+	{
+		echo "uri $2"
+		echo "base $SUFFIX"
+		echo "binddn $SYNC_DN"
+		echo "bindpw $SYNC_PW"
+		echo "user_base ou=people,$SUFFIX"
+		echo "group_base ou=groups,$SUFFIX"
+		cat
+	} > "$1"
+	chmod 600 "$1"
+}
+
+done_testing() {
+	echo "1..$PASSES"
+	echo "$PASSES passed, 0 failed"
+}
