@@ -394,21 +394,24 @@ void
 map_dedupe_users(struct users *l)
 {
 	struct htab *names = htab_new(l->n), *ids = htab_new(l->n);
+	bool *drop = xcalloc(l->n, sizeof(*drop));
 	size_t keep = 0;
 
 	for (size_t i = 0; i < l->n; i++)
 		count_claims(names, ids, l->v[i].name, l->v[i].uid);
+	/* Decide all first: the tables borrow the names freed below. */
+	for (size_t i = 0; i < l->n; i++)
+		drop[i] = claimed_twice(names, ids, l->v[i].name, l->v[i].uid,
+		    l->v[i].dn);
 	for (size_t i = 0; i < l->n; i++) {
-		struct user *u = &l->v[i];
-
-		if (claimed_twice(names, ids, u->name, u->uid, u->dn)) {
-			see(&l->seen, u, NULL);
-			user_free(u);
-			continue;
-		}
-		l->v[keep++] = *u;
+		if (drop[i]) {
+			see(&l->seen, &l->v[i], NULL);
+			user_free(&l->v[i]);
+		} else
+			l->v[keep++] = l->v[i];
 	}
 	l->n = keep;
+	free(drop);
 	htab_free(names);
 	htab_free(ids);
 }
@@ -417,21 +420,23 @@ void
 map_dedupe_groups(struct groups *l)
 {
 	struct htab *names = htab_new(l->n), *ids = htab_new(l->n);
+	bool *drop = xcalloc(l->n, sizeof(*drop));
 	size_t keep = 0;
 
 	for (size_t i = 0; i < l->n; i++)
 		count_claims(names, ids, l->v[i].name, l->v[i].gid);
+	for (size_t i = 0; i < l->n; i++)
+		drop[i] = claimed_twice(names, ids, l->v[i].name, l->v[i].gid,
+		    l->v[i].dn);
 	for (size_t i = 0; i < l->n; i++) {
-		struct group *g = &l->v[i];
-
-		if (claimed_twice(names, ids, g->name, g->gid, g->dn)) {
-			see(&l->seen, NULL, g);
-			group_free(g);
-			continue;
-		}
-		l->v[keep++] = *g;
+		if (drop[i]) {
+			see(&l->seen, NULL, &l->v[i]);
+			group_free(&l->v[i]);
+		} else
+			l->v[keep++] = l->v[i];
 	}
 	l->n = keep;
+	free(drop);
 	htab_free(names);
 	htab_free(ids);
 }
