@@ -642,12 +642,13 @@ int
 conf_parse(const char *name, const char *text, struct conf *c)
 {
 	char *copy = xstrdup(text), *line = copy, *nl;
+	char *end = copy + strlen(copy);
 	const char *why = NULL;
 	int lineno = 0, rc = -1;
 
 	defaults(c);
 	c->path = xstrdup(name);
-	for (; line != NULL; line = nl) {
+	for (; line != NULL && line != end; line = nl) {
 		lineno++;
 		if ((nl = strchr(line, '\n')) != NULL)
 			*nl++ = '\0';

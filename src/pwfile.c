@@ -41,29 +41,43 @@ split_lines(struct pwfile *f)
 	}
 }
 
-int
-pwfile_load(struct pwfile *f, const char *path)
+static void
+index_lines(struct pwfile *f)
 {
-	memset(f, 0, sizeof(*f));
-	f->path = xstrdup(path);
-	if (read_file(path, &f->data, &f->size) == -1 ||
-	    stat(path, &f->st) == -1) {
-		if (errno != ENOENT) {
-			log_error("%s: %s", path, strerror(errno));
-			return -1;
-		}
-		f->data = xstrdup("");
-		f->size = 0;
-		f->byname = htab_new(16);
-		return 0;
-	}
-	f->exists = true;
 	split_lines(f);
 	f->byname = htab_new(f->n);
 	/* Backwards, so the first line with a name wins. */
 	for (size_t i = f->n; i-- > 0;)
 		if (f->lines[i].name != NULL)
 			htab_put(f->byname, f->lines[i].name, &f->lines[i]);
+}
+
+void
+pwfile_parse(struct pwfile *f, const char *name, const char *data, size_t len)
+{
+	memset(f, 0, sizeof(*f));
+	f->path = xstrdup(name);
+	f->data = xstrndup(data, len);
+	f->size = len;
+	f->exists = true;
+	index_lines(f);
+}
+
+int
+pwfile_load(struct pwfile *f, const char *path)
+{
+	memset(f, 0, sizeof(*f));
+	f->path = xstrdup(path);
+	if (read_file(path, &f->data, &f->size) == -1) {
+		if (errno != ENOENT) {
+			log_error("%s: %s", path, strerror(errno));
+			return -1;
+		}
+		f->data = xstrdup("");
+		f->size = 0;
+	} else
+		f->exists = true;
+	index_lines(f);
 	return 0;
 }
 

@@ -8,7 +8,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/stat.h>
 
 #include "htab.h"
 #include "util.h"
@@ -24,7 +23,6 @@ struct pwfile {
 	char		*data;
 	size_t		 size;
 	bool		 exists;
-	struct stat	 st;
 	struct pwline	*lines;
 	size_t		 n;
 	struct htab	*byname;	/* name -> first line with it */
@@ -32,6 +30,9 @@ struct pwfile {
 
 /* Reads a file; a missing one is empty.  0, or -1 after a message. */
 int	 pwfile_load(struct pwfile *, const char *path);
+/* The same from memory; name is kept as the path. */
+void	 pwfile_parse(struct pwfile *, const char *name, const char *data,
+	    size_t len);
 void	 pwfile_free(struct pwfile *);
 const struct pwline *pwfile_find(const struct pwfile *, const char *name);
 /* Field i (0-based) of a line, as a fresh string; NULL if it is missing. */

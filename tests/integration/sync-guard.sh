@@ -1,0 +1,54 @@
+#!/bin/bash
+# max_removals: a run that would suspend or delete too many changes
+# nothing and exits 3, unless --force.
+. "$(dirname "$0")/lib.sh"
+
+gen() {	# N users u1..uN
+	for i in $(seq "$1"); do
+		printf 'dn: uid=u%d,ou=people,%s\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: u%d\ncn: u%d\nsn: u\nuidNumber: %d\ngidNumber: 10001\nhomeDirectory: /home/u%d\nloginShell: /bin/sh\n\n' \
+			"$i" "$SUFFIX" "$i" "$i" $((20000 + i)) "$i"
+	done
+}
+gen 20 > "$WORK/users.ldif"
+slapd_start A "$WORK/users.ldif"
+ROOT="$WORK/root"
+mkroot "$ROOT"
+mkconf "$WORK/c.conf" "$A_URI" <<X
+state_dir /var/lib/ldapsync
+user_removal_action delete
+X
+sync() { "$LDAPSYNC" -c "$WORK/c.conf" -R "$ROOT" "$@"; }
+sync -q || fail "first sync"
+assert_eq "$(grep -c '^u[0-9]*:' "$ROOT/etc/passwd")" 20 "users synced"
+
+# Empty the directory of users: 20 removals against 10% of 20 = 2.
+for i in $(seq 20); do printf 'dn: uid=u%d,ou=people,%s\nchangetype: delete\n\n' "$i" "$SUFFIX"; done | ldap_modify A
+find "$ROOT" -type f | sort | xargs md5sum > "$WORK/tree.before"
+sync > "$WORK/out" 2> "$WORK/err"; rc=$?
+assert_eq "$rc" 3 "exit status when the guard trips"
+assert_grep 'max_removals exceeded.*20 of 20 users' "$WORK/err"
+find "$ROOT" -type f | sort | xargs md5sum > "$WORK/tree.after"
+cmp -s "$WORK/tree.before" "$WORK/tree.after" || fail "the guard tripped but something changed"
+pass "an emptied directory trips the guard: exit 3, nothing changed"
+
+sed -i '/max_removals/d' "$WORK/c.conf"; echo "max_removals 25" >> "$WORK/c.conf"
+sync -q; assert_eq "$?" 0 "20 removals within max_removals 25"
+assert_eq "$(grep -c '^u[0-9]*:' "$ROOT/etc/passwd")" 0 "users deleted"
+pass "an absolute max_removals admits removals up to N"
+
+# Again, with a percentage and --force.
+{ for i in $(seq 20); do printf 'dn: uid=u%d,ou=people,%s\nchangetype: add\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: u%d\ncn: u%d\nsn: u\nuidNumber: %d\ngidNumber: 10001\nhomeDirectory: /home/u%d\nloginShell: /bin/sh\n\n' \
+	"$i" "$SUFFIX" "$i" "$i" $((20000 + i)) "$i"; done; } | ldap_modify A
+sed -i '/max_removals/d' "$WORK/c.conf"; echo "max_removals 10%" >> "$WORK/c.conf"
+sync -q || fail "re-adding users"
+for i in 1 2; do printf 'dn: uid=u%d,ou=people,%s\nchangetype: delete\n\n' "$i" "$SUFFIX"; done | ldap_modify A
+sync -q; assert_eq "$?" 0 "2 removals within 10% of 20"
+for i in 3 4 5; do printf 'dn: uid=u%d,ou=people,%s\nchangetype: delete\n\n' "$i" "$SUFFIX"; done | ldap_modify A
+sync -q 2>/dev/null; assert_eq "$?" 3 "3 removals over 10% of 18"
+assert_grep '^u3:' "$ROOT/etc/passwd" "nothing removed when the guard trips"
+sync --force > "$WORK/out" 2>&1; assert_eq "$?" 0 "--force"
+assert_grep 'users: 0 added, 0 updated, 0 suspended, 3 deleted' "$WORK/out"
+assert_no_grep '^u3:' "$ROOT/etc/passwd"
+pass "a percentage guard trips above N% and --force applies anyway"
+
+done_testing
