@@ -34,16 +34,27 @@ add_part(struct expr *e, char *text, bool is_attr)
 	e->parts[e->n++] = (struct part){ .text = text, .is_attr = is_attr };
 }
 
+/*
+ * An attribute name: letters, digits, '-' and ';' (options).  After a bare
+ * '$' only letters and digits count, as in a shell, so "$uid-$cn" works;
+ * "${x-attr}" reaches the others.
+ */
 static size_t
-attr_len(const char *s)
+name_len(const char *s, bool braced)
 {
 	size_t n = 0;
 
 	if (!isalpha((unsigned char)s[0]))
 		return 0;
-	while (attr_char(s[n]))
+	while (braced ? attr_char(s[n]) : isalnum((unsigned char)s[n]))
 		n++;
 	return n;
+}
+
+static size_t
+attr_len(const char *s)
+{
+	return name_len(s, true);
 }
 
 /* Finds the '}' closing a "${", skipping nested "${...}" in the default. */
@@ -100,6 +111,7 @@ parse_template(const char *s, size_t len, const char **why)
 	struct expr *e = xcalloc(1, sizeof(*e));
 	const char *end = s + len, *p = s;
 	struct buf lit = { 0 };
+	size_t n;
 
 	while (p < end) {
 		if (*p != '$') {
@@ -121,13 +133,14 @@ parse_template(const char *s, size_t len, const char **why)
 				goto fail;
 			continue;
 		}
-		if (attr_len(p + 1) == 0 || attr_len(p + 1) > (size_t)(end - p - 1)) {
+		n = name_len(p + 1, false);
+		if (n == 0 || n > (size_t)(end - p - 1)) {
 			*why = "\"$\" must be followed by an attribute name, "
 			    "\"{\" or \"$\"";
 			goto fail;
 		}
-		add_part(e, xstrndup(p + 1, attr_len(p + 1)), true);
-		p += 1 + attr_len(p + 1);
+		add_part(e, xstrndup(p + 1, n), true);
+		p += 1 + n;
 	}
 	if (lit.len)
 		add_part(e, xstrndup(lit.p, lit.len), false);

@@ -1,1 +1,301 @@
-int main(void){return 0;}
+#include "fixture.h"
+#include "map.h"
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char root[] = "/tmp/ldapsync-unit.XXXXXX";
+
+static int
+setup(void **state)
+{
+	char *etc, *shells;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	etc = xasprintf("%s/etc", root);
+	shells = xasprintf("%s/shells", etc);
+	mkdir(etc, 0755);
+	f = fopen(shells, "w");
+	fputs("# shells\n/bin/sh\n/bin/bash\n", f);
+	fclose(f);
+	free(etc);
+	free(shells);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char *cmd = xasprintf("rm -rf %s", root);
+
+	(void)state;
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	return 0;
+}
+
+#define USER(dn, ...) fx_entry(dn, "uidNumber", "10001", "gidNumber", \
+	"10001", "homeDirectory", "/home/x", "loginShell", "/bin/sh", \
+	__VA_ARGS__, NULL)
+
+/* Maps one entry with the given configuration; the user or NULL. */
+static struct users *
+map1(const char *extra, struct entry *e)
+{
+	struct conf c;
+	struct mapper *m;
+	struct users *l = xcalloc(1, sizeof(*l));
+
+	fx_conf(&c, extra);
+	m = mapper_new(&c, root);
+	map_user(m, e, l);
+	mapper_free(m);
+	conf_free(&c);
+	fx_entry_free(e);
+	return l;
+}
+
+static void
+free_users(struct users *l)
+{
+	users_free(l);
+	free(l);
+}
+
+static void
+test_good_user(void **state)
+{
+	struct users *l = map1(NULL, USER("uid=alice,dc=x", "uid", "alice",
+	    "cn", "Alice", "entryUUID", "1234-5678", "shadowMax", "90",
+	    "userPassword", "{CRYPT}$6$salt$hash"));
+	struct user *u = &l->v[0];
+
+	(void)state;
+	assert_int_equal(l->n, 1);
+	assert_string_equal(u->name, "alice");
+	assert_int_equal(u->uid, 10001);
+	assert_int_equal(u->gid, 10001);
+	assert_string_equal(u->gecos, "Alice");
+	assert_string_equal(u->home, "/home/x");
+	assert_string_equal(u->shell, "/bin/sh");
+	assert_string_equal(u->uuid, "1234-5678");
+	assert_string_equal(u->passwd, "*");	/* unusable_password yes */
+	assert_int_equal(u->sp[SP_MAX], 90);
+	assert_int_equal(u->sp[SP_MIN], -1);
+	assert_string_equal(u->dn, "uid=alice,dc=x");
+	free_users(l);
+}
+
+static void
+test_passwords(void **state)
+{
+	struct users *l;
+
+	(void)state;
+	l = map1("unusable_password no\n", USER("uid=a,dc=x", "uid", "a",
+	    "userPassword", "{CRYPT}$6$salt$hash"));
+	assert_string_equal(l->v[0].passwd, "$6$salt$hash");
+	free_users(l);
+	l = map1("unusable_password no\n", USER("uid=a,dc=x", "uid", "a",
+	    "userPassword", "{crypt}$y$j9T$salt$hash"));
+	assert_string_equal(l->v[0].passwd, "$y$j9T$salt$hash");
+	free_users(l);
+	l = map1("unusable_password no\n", USER("uid=a,dc=x", "uid", "a",
+	    "userPassword", "{SSHA}abcdef"));
+	assert_string_equal(l->v[0].passwd, "*");
+	free_users(l);
+	l = map1("unusable_password no\n", USER("uid=a,dc=x", "uid", "a",
+	    "userPassword", "{CRYPT}$99$unknown$method"));
+	assert_string_equal(l->v[0].passwd, "*");
+	free_users(l);
+	l = map1("unusable_password no\n", USER("uid=a,dc=x", "uid", "a",
+	    "userPassword", "{CRYPT}$6$salt$ha:sh"));
+	assert_string_equal(l->v[0].passwd, "*");
+	free_users(l);
+	l = map1("unusable_password no\n", USER("uid=a,dc=x", "uid", "a"));
+	assert_string_equal(l->v[0].passwd, "*");
+	free_users(l);
+}
+
+static void
+test_repairs(void **state)
+{
+	struct users *l;
+
+	(void)state;
+	l = map1(NULL, fx_entry("uid=a,dc=x", "uid", "a", "uidNumber", "10001",
+	    "gidNumber", "10001", "homeDirectory", "/home/a", "loginShell",
+	    "/bin/zsh", "gecos", "A:B\tC\x7f", NULL));
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->v[0].shell, "/usr/sbin/nologin");
+	assert_string_equal(l->v[0].gecos, "A B C ");
+	free_users(l);
+	l = map1(NULL, fx_entry("uid=a,dc=x", "uid", "a", "uidNumber", "10001",
+	    "gidNumber", "10001", "homeDirectory", "/home/a", NULL));
+	assert_string_equal(l->v[0].shell, "");
+	assert_string_equal(l->v[0].gecos, "");
+	free_users(l);
+}
+
+/* Each refused entry leaves nothing mapped but its name seen. */
+static int refusals;
+
+static void
+refused(const char *extra, struct entry *e)
+{
+	struct users *l = map1(extra, e);
+
+	refusals++;
+	if (l->n != 0)
+		fail_msg("case %d was accepted as %s", refusals, l->v[0].name);
+	free_users(l);
+}
+
+static void
+test_refused(void **state)
+{
+	char longname[40];
+
+	(void)state;
+	memset(longname, 'a', 33);
+	longname[33] = '\0';
+	refused(NULL, USER("dn", "uid", longname));
+	refused(NULL, USER("dn", "uid", "a:b"));
+	refused(NULL, USER("dn", "uid", "a,b"));
+	refused(NULL, USER("dn", "uid", "a b"));
+	refused(NULL, USER("dn", "uid", "a\nb"));
+	refused(NULL, USER("dn", "uid", "+a"));
+	refused(NULL, USER("dn", "uid", "-a"));
+	refused(NULL, USER("dn", "uid", "1234"));
+	refused(NULL, USER("dn", "uid", ".."));
+	refused(NULL, USER("dn", "uid", "Ünï"));
+	refused("validnames \"^[a-z]+$\"\n", USER("dn", "uid", "Abc"));
+	refused(NULL, fx_entry("dn", "uidNumber", "10001", "gidNumber", "10001",
+	    "homeDirectory", "/home/x", NULL));
+	refused(NULL, fx_entry("dn", "uid", "a", "uidNumber", "0", "gidNumber",
+	    "10001", "homeDirectory", "/home/x", NULL));
+	refused(NULL, fx_entry("dn", "uid", "a", "uidNumber", "10001",
+	    "gidNumber", "0", "homeDirectory", "/home/x", NULL));
+	refused("uid_range 0-100000\ngid_range 0-100000\n", fx_entry("dn",
+	    "uid", "a", "uidNumber", "0", "gidNumber", "10001",
+	    "homeDirectory", "/home/x", NULL));
+	refused(NULL, fx_entry("dn", "uid", "a", "uidNumber", "-1", "gidNumber",
+	    "10001", "homeDirectory", "/home/x", NULL));
+	refused(NULL, fx_entry("dn", "uid", "a", "uidNumber", "4294967295",
+	    "gidNumber", "10001", "homeDirectory", "/home/x", NULL));
+	refused(NULL, fx_entry("dn", "uid", "a", "uidNumber", " 10001",
+	    "gidNumber", "10001", "homeDirectory", "/home/x", NULL));
+	refused(NULL, fx_entry("dn", "uid", "a", "uidNumber", "999",
+	    "gidNumber", "10001", "homeDirectory", "/home/x", NULL));
+	refused(NULL, fx_entry("dn", "uid", "a", "uidNumber", "10001",
+	    "gidNumber", "60001", "homeDirectory", "/home/x", NULL));
+	refused(NULL, fx_entry("dn", "uid", "a", "uidNumber", "10001",
+	    "gidNumber", "10001", NULL));
+	refused(NULL, fx_entry("dn", "uid", "a", "uidNumber", "10001",
+	    "gidNumber", "10001", "homeDirectory", "home/a", NULL));
+	refused(NULL, fx_entry("dn", "uid", "a", "uidNumber", "10001",
+	    "gidNumber", "10001", "homeDirectory", "/home/../etc", NULL));
+	refused(NULL, fx_entry("dn", "uid", "a", "uidNumber", "10001",
+	    "gidNumber", "10001", "homeDirectory", "/home/..", NULL));
+	refused(NULL, fx_entry("dn", "uid", "a", "uidNumber", "10001",
+	    "gidNumber", "10001", "homeDirectory", "/home/a:b", NULL));
+	refused(NULL, fx_entry("dn", "uid", "a", "uidNumber", "10001",
+	    "gidNumber", "10001", "homeDirectory", "/home/a\n", NULL));
+	refused(NULL, fx_entry("dn", "uid", "a", "uidNumber", "10001",
+	    "gidNumber", "10001", "homeDirectory", "/home/a", "loginShell",
+	    "/bin/sh\nroot::0:0::/:/bin/sh", NULL));
+	refused(NULL, fx_entry("dn", "uid", "a", "uidNumber", "10001",
+	    "gidNumber", "10001", "homeDirectory", "/home/a", "shadowMax",
+	    "ninety", NULL));
+}
+
+static void
+test_home_dots_allowed(void **state)
+{
+	struct users *l = map1(NULL, fx_entry("dn", "uid", "a", "uidNumber",
+	    "10001", "gidNumber", "10001", "homeDirectory", "/home/a..b/.x",
+	    NULL));
+
+	(void)state;
+	assert_int_equal(l->n, 1);
+	free_users(l);
+}
+
+static void
+test_nul_in_value(void **state)
+{
+	struct entry *e = USER("dn", "uid", "ab");
+	struct users *l;
+
+	(void)state;
+	/* "a\0b" as a counted value: the name must be refused. */
+	e->attrs[4].vals[0] = (struct bval){ "a\0b", 3 };
+	l = map1(NULL, e);
+	assert_int_equal(l->n, 0);
+	free_users(l);
+}
+
+static void
+test_dedupe_and_members(void **state)
+{
+	struct conf c;
+	struct mapper *m;
+	struct users ul = { 0 };
+	struct groups gl = { 0 };
+	struct entry *e[5];
+
+	(void)state;
+	fx_conf(&c, NULL);
+	m = mapper_new(&c, root);
+	e[0] = USER("uid=a,ou=p,dc=x", "uid", "a", "uidNumber", "20001");
+	e[1] = USER("uid=b,ou=p,dc=x", "uid", "b", "uidNumber", "20002");
+	e[2] = USER("uid=b2,ou=p,dc=x", "uid", "b", "uidNumber", "20003");
+	e[3] = USER("uid=c,ou=p,dc=x", "uid", "c", "uidNumber", "20001");
+	e[4] = USER("uid=d,ou=p,dc=x", "uid", "d", "uidNumber", "20004");
+	/* USER() gave uidNumber a first value: the one added here replaces it. */
+	for (int i = 0; i < 5; i++) {
+		e[i]->attrs[0].vals[0] = e[i]->attrs[0].vals[1];
+		map_user(m, e[i], &ul);
+		fx_entry_free(e[i]);
+	}
+	assert_int_equal(ul.n, 5);
+	map_dedupe_users(&ul);
+	assert_int_equal(ul.n, 1);
+	assert_string_equal(ul.v[0].name, "d");
+	assert_true(strlist_has(&ul.seen, "b"));
+	assert_true(strlist_has(&ul.seen, "a"));
+	assert_true(strlist_has(&ul.seen, "c"));
+
+	e[0] = fx_entry("cn=g,dc=x", "cn", "g", "gidNumber", "5000",
+	    "memberUid", "x", "member", "UID=d, OU=p,dc=x", "member",
+	    "uid=nobody,dc=x", NULL);
+	map_group(m, e[0], &gl);
+	fx_entry_free(e[0]);
+	assert_int_equal(gl.n, 1);
+	map_members(&gl, &ul);
+	assert_int_equal(gl.v[0].members.n, 2);
+	assert_string_equal(gl.v[0].members.v[0], "x");
+	assert_string_equal(gl.v[0].members.v[1], "d");
+
+	users_free(&ul);
+	groups_free(&gl);
+	mapper_free(m);
+	conf_free(&c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_user),
+		cmocka_unit_test(test_passwords),
+		cmocka_unit_test(test_repairs),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_home_dots_allowed),
+		cmocka_unit_test(test_nul_in_value),
+		cmocka_unit_test(test_dedupe_and_members),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
