@@ -1,1 +1,137 @@
-int main(void){return 0;}
+#include "fixture.h"
+#include "pwfile.h"
+
+static char *
+render(const char *text, struct pwedit *e)
+{
+	struct pwfile f;
+	struct buf b = { 0 };
+
+	pwfile_parse(&f, "t", text, strlen(text));
+	pwfile_render(&f, e, &b);
+	pwfile_free(&f);
+	return buf_cstr(&b);
+}
+
+static const char local[] =
+    "root:x:0:0:root:/root:/bin/bash\n"
+    "# comment: with colons\n"
+    "\n"
+    "  spaced :x:5:5::/:\n"
+    "+@netgroup::::::\n"
+    "-baduser::::::\n"
+    "+\n"
+    "odd:x:7:7:a\tb::/bin/sh:extra:fields\n"
+    "managed:x:10001:10001::/home/m:/bin/sh\n";
+
+static void
+test_untouched(void **state)
+{
+	struct pwedit e;
+	char *out;
+
+	(void)state;
+	pwedit_init(&e);
+	out = render(local, &e);
+	assert_string_equal(out, local);
+	free(out);
+	/* No final newline: kept so. */
+	out = render("a:x:1:1::/:\nb:x:2:2::/:", &e);
+	assert_string_equal(out, "a:x:1:1::/:\nb:x:2:2::/:");
+	free(out);
+	out = render("", &e);
+	assert_string_equal(out, "");
+	free(out);
+	pwedit_free(&e);
+}
+
+static void
+test_names(void **state)
+{
+	struct pwfile f;
+	char *field;
+
+	(void)state;
+	pwfile_parse(&f, "t", local, strlen(local));
+	assert_non_null(pwfile_find(&f, "root"));
+	assert_non_null(pwfile_find(&f, "managed"));
+	assert_non_null(pwfile_find(&f, "  spaced "));
+	assert_null(pwfile_find(&f, "+@netgroup"));
+	assert_null(pwfile_find(&f, "baduser"));
+	assert_null(pwfile_find(&f, "# comment"));
+	field = pwline_field(pwfile_find(&f, "odd"), 4);
+	assert_string_equal(field, "a\tb");
+	free(field);
+	assert_null(pwline_field(pwfile_find(&f, "root"), 7));
+	pwfile_free(&f);
+}
+
+static void
+test_edits(void **state)
+{
+	struct pwedit e;
+	char *out;
+
+	(void)state;
+	pwedit_init(&e);
+	pwedit_replace(&e, "managed", "renamed:x:10001:10001::/home/m:/bin/bash");
+	pwedit_replace(&e, "odd", NULL);
+	pwedit_append(&e, "new:x:10002:10002::/home/n:/bin/sh");
+	out = render(local, &e);
+	assert_string_equal(out,
+	    "root:x:0:0:root:/root:/bin/bash\n"
+	    "# comment: with colons\n"
+	    "\n"
+	    "  spaced :x:5:5::/:\n"
+	    "+@netgroup::::::\n"
+	    "-baduser::::::\n"
+	    "+\n"
+	    "renamed:x:10001:10001::/home/m:/bin/bash\n"
+	    "new:x:10002:10002::/home/n:/bin/sh\n");
+	free(out);
+	/* Appending after a last line without a newline adds one. */
+	out = render("a:x:1:1::/:", &e);
+	assert_string_equal(out, "a:x:1:1::/:\nnew:x:10002:10002::/home/n:/bin/sh\n");
+	free(out);
+	pwedit_free(&e);
+}
+
+static void
+test_strip(void **state)
+{
+	struct pwedit e;
+	char *out;
+
+	(void)state;
+	pwedit_init(&e);
+	e.strip_fields[0] = 3;
+	pwedit_strip(&e, "gone");
+	out = render("a:x:1:gone\nb:x:2:x,gone,y\nc:x:3:gone,x\nd:x:4:gonex,gone\n"
+	    "#gone:x:5:gone\ne:x:6:\n", &e);
+	assert_string_equal(out, "a:x:1:\nb:x:2:x,y\nc:x:3:x\nd:x:4:gonex\n"
+	    "#gone:x:5:gone\ne:x:6:\n");
+	free(out);
+	pwedit_free(&e);
+
+	pwedit_init(&e);
+	e.strip_fields[0] = 2;
+	e.strip_fields[1] = 3;
+	pwedit_strip(&e, "gone");
+	out = render("g:!:gone,adm:gone,m\n", &e);
+	assert_string_equal(out, "g:!:adm:m\n");
+	free(out);
+	pwedit_free(&e);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_untouched),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_edits),
+		cmocka_unit_test(test_strip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
