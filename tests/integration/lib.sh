@@ -3,7 +3,7 @@
 # directory removed (and a slapd stopped by pid) on exit.
 
 set -u
-: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${LDAPSYNC:=$top_srcdir/ldapsync}"
 DATA="$top_srcdir/tests/data"
 SUFFIX="dc=example,dc=com"
