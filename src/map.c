@@ -367,11 +367,11 @@ static void
 count_claims(struct htab *names, struct htab *ids, const char *name,
     uint32_t id)
 {
-	uintptr_t n = (uintptr_t)htab_get(names, name);
-
-	htab_put(names, name, (void *)(n + 1));
-	n = (uintptr_t)htab_get_id(ids, id);
-	htab_put_id(ids, id, (void *)(n + 1));
+	/* One probe for the common case: put returns the count so far. */
+	if (htab_put(names, name, (void *)1) != NULL)
+		htab_put(names, name, (void *)2);
+	if (htab_put_id(ids, id, (void *)1) != NULL)
+		htab_put_id(ids, id, (void *)2);
 }
 
 static bool

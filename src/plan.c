@@ -113,6 +113,13 @@ change(struct planner *p, const char *fmt, ...)
 	free(s);
 }
 
+static bool
+same_text(const struct pwline *l, const char *text)
+{
+	return l != NULL && strncmp(l->raw, text, l->len) == 0 &&
+	    text[l->len] == '\0';
+}
+
 static void
 split_fields(const char *s, size_t len, struct strlist *out)
 {
@@ -139,6 +146,8 @@ diff_line(struct planner *p, const char *kind, const char *name,
 
 	if (old == NULL)
 		return 1;
+	if (same_text(old, new))
+		return 0;
 	split_fields(old->raw, old->len, &a);
 	split_fields(new, strlen(new), &b);
 	for (size_t i = 0; i < nlabels; i++) {
@@ -285,7 +294,7 @@ occupy_existing(struct planner *p, struct side *s, const struct pwfile *f)
 		if (field != NULL && parse_id(field, strlen(field), &id))
 			occupy(s, l->name, id);
 		else
-			htab_put(s->names, l->name, l->name);
+			htab_put(s->names, l->name, (void *)l->name);
 		free(field);
 	}
 	for (size_t i = 0; i < old->n; i++)
@@ -354,21 +363,22 @@ static const char *const passwd_labels[] = { NULL, NULL, "uid", "gid",
 static const char *const shadow_labels[] = { NULL, "password", "lastchg",
     "min", "max", "warn", "inactive", "expire", NULL };
 
+/* A line already as it should be is left alone, like a local one. */
 static void
-put_line(struct pwedit *e, const struct pwfile *f, const char *oldname,
+put_line(struct pwedit *e, const struct pwline *l, const char *oldname,
     const char *text)
 {
-	if (oldname != NULL && pwfile_find(f, oldname) != NULL)
-		pwedit_replace(e, oldname, text);
-	else
+	if (l == NULL)
 		pwedit_append(e, text);
+	else if (!same_text(l, text))
+		pwedit_replace(e, oldname, text);
 }
 
 static void
 update_user(struct planner *p, const struct user *d, const struct managed *m,
-    const char *pw, const char *sh)
+    const char *pw, const char *sh, const struct pwline *pl,
+    const struct pwline *sl)
 {
-	const struct plan_input *in = p->in;
 	unsigned n = 0;
 
 	if (strcmp(m->name, d->name) != 0) {
@@ -379,10 +389,8 @@ update_user(struct planner *p, const struct user *d, const struct managed *m,
 		change(p, "~ user %s unsuspended", d->name);
 		n++;
 	}
-	n += diff_line(p, "user", d->name, pwfile_find(in->passwd, m->name),
-	    pw, passwd_labels, 7);
-	n += diff_line(p, "user", d->name, pwfile_find(in->shadow, m->name),
-	    sh, shadow_labels, 9);
+	n += diff_line(p, "user", d->name, pl, pw, passwd_labels, 7);
+	n += diff_line(p, "user", d->name, sl, sh, shadow_labels, 9);
 	if (n > 0)
 		p->out->users[N_UPDATED]++;
 }
@@ -393,15 +401,17 @@ apply_user(struct planner *p, size_t i)
 	const struct user *d = &p->in->users->v[i];
 	const struct managed *m = p->u.match[i];
 	char *pw = plan_passwd_line(d), *sh = plan_shadow_line(d);
+	const struct pwline *pl = m ? pwfile_find(p->in->passwd, m->name) : NULL;
+	const struct pwline *sl = m ? pwfile_find(p->in->shadow, m->name) : NULL;
 
 	if (m != NULL)
-		update_user(p, d, m, pw, sh);
+		update_user(p, d, m, pw, sh, pl, sl);
 	else {
 		change(p, "+ user %s uid=%u", d->name, d->uid);
 		p->out->users[N_ADDED]++;
 	}
-	put_line(&p->out->passwd, p->in->passwd, m ? m->name : NULL, pw);
-	put_line(&p->out->shadow, p->in->shadow, m ? m->name : NULL, sh);
+	put_line(&p->out->passwd, pl, m ? m->name : NULL, pw);
+	put_line(&p->out->shadow, sl, m ? m->name : NULL, sh);
 	state_add(&p->out->next, &(struct managed){ .name = d->name,
 	    .id = d->uid, .uuid = d->uuid });
 	htab_put(p->accounts, d->name, (void *)d->name);
@@ -476,7 +486,7 @@ finish_removed_users(struct planner *p)
 		state_add(&p->out->next, &(struct managed){ .name = m->name,
 		    .id = m->id, .uuid = m->uuid,
 		    .suspended = m->suspended || p->u.fate[i] == FATE_SUSPEND });
-		htab_put(p->accounts, m->name, m->name);
+		htab_put(p->accounts, m->name, (void *)m->name);
 	}
 }
 
@@ -490,7 +500,7 @@ add_local_accounts(struct planner *p)
 		if (f->lines[i].name != NULL &&
 		    htab_get(p->u.by_name, f->lines[i].name) == NULL)
 			htab_put(p->accounts, f->lines[i].name,
-			    f->lines[i].name);
+			    (void *)f->lines[i].name);
 }
 
 /* --- groups ----------------------------------------------------------- */
@@ -554,21 +564,18 @@ update_group(struct planner *p, const struct group *d, const struct managed *m,
 	const struct pwline *old = pwfile_find(p->in->group, m->name);
 	const struct pwline *olds = pwfile_find(p->in->gshadow, m->name);
 	struct strlist had = { 0 };
-	char *oldgid = old ? pwline_field(old, 2) : NULL;
-	bool changed = false;
+	char *oldgid;
 
-	if (strcmp(m->name, d->name) != 0) {
+	if (same_text(old, gl) && same_text(olds, gsl))
+		return;
+	oldgid = old ? pwline_field(old, 2) : NULL;
+	if (strcmp(m->name, d->name) != 0)
 		change(p, "~ group %s renamed from %s", d->name, m->name);
-		changed = true;
-	}
 	if (oldgid != NULL && (uint32_t)strtoul(oldgid, NULL, 10) != d->gid)
 		change(p, "~ group %s gid %s -> %u", d->name, oldgid, d->gid);
 	current_members(old, &had);
 	member_diff(p, d->name, &had, members);
-	if (changed || old == NULL || olds == NULL ||
-	    old->len != strlen(gl) || memcmp(old->raw, gl, old->len) != 0 ||
-	    olds->len != strlen(gsl) || memcmp(olds->raw, gsl, olds->len) != 0)
-		p->out->groups[N_UPDATED]++;
+	p->out->groups[N_UPDATED]++;
 	strlist_free(&had);
 	free(oldgid);
 }
@@ -593,8 +600,10 @@ apply_group(struct planner *p, size_t i)
 		change(p, "+ group %s gid=%u", d->name, d->gid);
 		p->out->groups[N_ADDED]++;
 	}
-	put_line(&p->out->group, p->in->group, m ? m->name : NULL, gl);
-	put_line(&p->out->gshadow, p->in->gshadow, m ? m->name : NULL, gsl);
+	put_line(&p->out->group, m ? pwfile_find(p->in->group, m->name) : NULL,
+	    m ? m->name : NULL, gl);
+	put_line(&p->out->gshadow, m ? pwfile_find(p->in->gshadow, m->name) :
+	    NULL, m ? m->name : NULL, gsl);
 	state_add(&p->out->next, &(struct managed){ .name = d->name,
 	    .id = d->gid, .uuid = d->uuid, .is_group = true });
 	strlist_free(&members);

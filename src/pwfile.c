@@ -10,16 +10,22 @@
 
 char pwfile_drop_mark;
 
+/*
+ * The name of a line, in f->names: a copy of the data in which each named
+ * line's first ':' is a NUL, so names cost no allocation of their own.
+ */
 static char *
-line_name(const char *raw, size_t len)
+line_name(struct pwfile *f, const char *raw, size_t len)
 {
 	const char *colon = memchr(raw, ':', len);
+	char *name = f->names + (raw - f->data);
 
 	/* NIS compat lines and comments name no local entry. */
 	if (len == 0 || raw[0] == '#' || raw[0] == '+' || raw[0] == '-' ||
 	    colon == NULL || colon == raw)
 		return NULL;
-	return xstrndup(raw, (size_t)(colon - raw));
+	name[colon - raw] = '\0';
+	return name;
 }
 
 static void
@@ -28,6 +34,8 @@ split_lines(struct pwfile *f)
 	const char *p = f->data, *end = f->data + f->size, *nl;
 	size_t cap = 0;
 
+	f->names = xmalloc(f->size + 1);
+	memcpy(f->names, f->data, f->size + 1);
 	while (p < end) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
@@ -36,7 +44,7 @@ split_lines(struct pwfile *f)
 			f->lines = xreallocarray(f->lines, cap, sizeof(*f->lines));
 		}
 		f->lines[f->n++] = (struct pwline){ p, (size_t)(nl - p),
-		    line_name(p, (size_t)(nl - p)) };
+		    line_name(f, p, (size_t)(nl - p)) };
 		p = nl + 1;
 	}
 }
@@ -84,8 +92,7 @@ pwfile_load(struct pwfile *f, const char *path)
 void
 pwfile_free(struct pwfile *f)
 {
-	for (size_t i = 0; i < f->n; i++)
-		free(f->lines[i].name);
+	free(f->names);
 	free(f->lines);
 	free(f->data);
 	free(f->path);

@@ -15,12 +15,13 @@
 struct pwline {
 	const char	*raw;		/* into pwfile.data, no newline */
 	size_t		 len;
-	char		*name;		/* NULL: comment, blank or NIS line */
+	const char	*name;		/* NULL: comment, blank or NIS line */
 };
 
 struct pwfile {
 	char		*path;
 	char		*data;
+	char		*names;		/* where the lines' names point */
 	size_t		 size;
 	bool		 exists;
 	struct pwline	*lines;
