@@ -363,15 +363,23 @@ map_group(struct mapper *m, const struct entry *e, struct groups *out)
 /* --- whole sets ------------------------------------------------------- */
 
 /* Counts claims on each name and id; ids are offset by one past 0. */
-static void
+/* Returns whether the name or id was claimed before. */
+static bool
 count_claims(struct htab *names, struct htab *ids, const char *name,
     uint32_t id)
 {
+	bool again = false;
+
 	/* One probe for the common case: put returns the count so far. */
-	if (htab_put(names, name, (void *)1) != NULL)
+	if (htab_put(names, name, (void *)1) != NULL) {
 		htab_put(names, name, (void *)2);
-	if (htab_put_id(ids, id, (void *)1) != NULL)
+		again = true;
+	}
+	if (htab_put_id(ids, id, (void *)1) != NULL) {
 		htab_put_id(ids, id, (void *)2);
+		again = true;
+	}
+	return again;
 }
 
 static bool
@@ -395,12 +403,12 @@ map_dedupe_users(struct users *l)
 {
 	struct htab *names = htab_new(l->n), *ids = htab_new(l->n);
 	bool *drop = xcalloc(l->n, sizeof(*drop));
-	size_t keep = 0;
+	size_t keep = 0, dups = 0;
 
 	for (size_t i = 0; i < l->n; i++)
-		count_claims(names, ids, l->v[i].name, l->v[i].uid);
+		dups += count_claims(names, ids, l->v[i].name, l->v[i].uid);
 	/* Decide all first: the tables borrow the names freed below. */
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->n && dups > 0; i++)
 		drop[i] = claimed_twice(names, ids, l->v[i].name, l->v[i].uid,
 		    l->v[i].dn);
 	for (size_t i = 0; i < l->n; i++) {
@@ -421,11 +429,11 @@ map_dedupe_groups(struct groups *l)
 {
 	struct htab *names = htab_new(l->n), *ids = htab_new(l->n);
 	bool *drop = xcalloc(l->n, sizeof(*drop));
-	size_t keep = 0;
+	size_t keep = 0, dups = 0;
 
 	for (size_t i = 0; i < l->n; i++)
-		count_claims(names, ids, l->v[i].name, l->v[i].gid);
-	for (size_t i = 0; i < l->n; i++)
+		dups += count_claims(names, ids, l->v[i].name, l->v[i].gid);
+	for (size_t i = 0; i < l->n && dups > 0; i++)
 		drop[i] = claimed_twice(names, ids, l->v[i].name, l->v[i].gid,
 		    l->v[i].dn);
 	for (size_t i = 0; i < l->n; i++) {
@@ -458,7 +466,7 @@ dn_key(const char *dn)
 }
 
 struct dnindex {
-	struct htab	*exact, *norm;
+	struct htab	*exact, *norm;	/* built on first use */
 	struct strlist	 keys;
 	const struct users *users;
 };
@@ -466,9 +474,15 @@ struct dnindex {
 static const char *
 dn_lookup(struct dnindex *ix, const char *dn)
 {
-	struct user *u = htab_get(ix->exact, dn);
+	struct user *u;
 	char *key;
 
+	if (ix->exact == NULL) {
+		ix->exact = htab_new(ix->users->n);
+		for (size_t i = 0; i < ix->users->n; i++)
+			htab_put(ix->exact, ix->users->v[i].dn, &ix->users->v[i]);
+	}
+	u = htab_get(ix->exact, dn);
 	if (u != NULL)
 		return u->name;
 	if (ix->norm == NULL) {
@@ -493,10 +507,8 @@ dn_lookup(struct dnindex *ix, const char *dn)
 void
 map_members(struct groups *gl, const struct users *ul)
 {
-	struct dnindex ix = { .exact = htab_new(ul->n), .users = ul };
+	struct dnindex ix = { .users = ul };
 
-	for (size_t i = 0; i < ul->n; i++)
-		htab_put(ix.exact, ul->v[i].dn, &ul->v[i]);
 	for (size_t i = 0; i < gl->n; i++) {
 		struct group *g = &gl->v[i];
 

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/param.h>
+
 #include "htab.h"
 #include "log.h"
 #include "plan.h"
@@ -33,18 +35,35 @@ struct planner {
 
 /* --- lines ------------------------------------------------------------ */
 
+/* Fields joined by ':', numbers in decimal, nothing through printf. */
 static void
-add_long(struct buf *b, long v)
+add_field(struct buf *b, const char *s)
 {
+	buf_addc(b, ':');
+	buf_addstr(b, s);
+}
+
+static void
+add_num(struct buf *b, long v)
+{
+	buf_addc(b, ':');
 	if (v >= 0)
-		buf_printf(b, "%ld", v);
+		buf_addu(b, (unsigned long)v);
 }
 
 char *
 plan_passwd_line(const struct user *u)
 {
-	return xasprintf("%s:x:%u:%u:%s:%s:%s", u->name, u->uid, u->gid,
-	    u->gecos, u->home, u->shell);
+	struct buf b = { 0 };
+
+	buf_addstr(&b, u->name);
+	add_field(&b, "x");
+	add_num(&b, u->uid);
+	add_num(&b, u->gid);
+	add_field(&b, u->gecos);
+	add_field(&b, u->home);
+	add_field(&b, u->shell);
+	return buf_cstr(&b);
 }
 
 char *
@@ -52,11 +71,10 @@ plan_shadow_line(const struct user *u)
 {
 	struct buf b = { 0 };
 
-	buf_printf(&b, "%s:%s", u->name, u->passwd);
-	for (int i = 0; i < SP_COUNT; i++) {
-		buf_addc(&b, ':');
-		add_long(&b, u->sp[i]);
-	}
+	buf_addstr(&b, u->name);
+	add_field(&b, u->passwd);
+	for (int i = 0; i < SP_COUNT; i++)
+		add_num(&b, u->sp[i]);
 	buf_addc(&b, ':');
 	return buf_cstr(&b);
 }
@@ -76,7 +94,10 @@ plan_group_line(const char *name, uint32_t gid, const struct strlist *m)
 {
 	struct buf b = { 0 };
 
-	buf_printf(&b, "%s:x:%u:", name, gid);
+	buf_addstr(&b, name);
+	add_field(&b, "x");
+	add_num(&b, gid);
+	buf_addc(&b, ':');
 	add_members(&b, m);
 	return buf_cstr(&b);
 }
@@ -86,7 +107,8 @@ plan_gshadow_line(const char *name, const struct strlist *m)
 {
 	struct buf b = { 0 };
 
-	buf_printf(&b, "%s:!::", name);
+	buf_addstr(&b, name);
+	buf_addstr(&b, ":!::");
 	add_members(&b, m);
 	return buf_cstr(&b);
 }
@@ -277,7 +299,10 @@ occupy(struct side *s, const char *name, uint32_t id)
 		htab_put_id(s->ids, id, (void *)name);
 }
 
-/* Local lines (not managed) and kept managed accounts hold their names. */
+/*
+ * Local lines (not managed) and kept managed accounts hold their names.
+ * Local users are accounts that groups may list as members.
+ */
 static void
 occupy_existing(struct planner *p, struct side *s, const struct pwfile *f)
 {
@@ -290,6 +315,8 @@ occupy_existing(struct planner *p, struct side *s, const struct pwfile *f)
 
 		if (l->name == NULL || htab_get(s->by_name, l->name) != NULL)
 			continue;
+		if (!s->groups)
+			htab_put(p->accounts, l->name, (void *)l->name);
 		field = pwline_field(l, 2);
 		if (field != NULL && parse_id(field, strlen(field), &id))
 			occupy(s, l->name, id);
@@ -490,33 +517,35 @@ finish_removed_users(struct planner *p)
 	}
 }
 
-/* Local accounts: every named passwd line ldapsync did not create. */
-static void
-add_local_accounts(struct planner *p)
-{
-	const struct pwfile *f = p->in->passwd;
-
-	for (size_t i = 0; i < f->n; i++)
-		if (f->lines[i].name != NULL &&
-		    htab_get(p->u.by_name, f->lines[i].name) == NULL)
-			htab_put(p->accounts, f->lines[i].name,
-			    (void *)f->lines[i].name);
-}
-
 /* --- groups ----------------------------------------------------------- */
+
+/*
+ * Whether name was listed before; a table only for long lists, as most
+ * groups are short and a table apiece costs more than a scan.
+ */
+static bool
+listed_before(struct htab *had, const struct strlist *l, size_t i)
+{
+	if (had == NULL) {
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(l->v[j], l->v[i]) == 0)
+				return true;
+		return false;
+	}
+	return htab_put(had, l->v[i], l->v[i]) != NULL;
+}
 
 /* Member names that are accounts here, each once, in directory order. */
 static void
 filter_members(struct planner *p, const struct group *d, struct strlist *out)
 {
-	struct htab *had = htab_new(d->members.n);
+	struct htab *had = d->members.n > 32 ? htab_new(d->members.n) : NULL;
 
 	for (size_t i = 0; i < d->members.n; i++) {
 		const char *name = d->members.v[i];
 
-		if (htab_get(had, name) != NULL)
+		if (listed_before(had, &d->members, i))
 			continue;
-		htab_put(had, name, (void *)name);
 		if (htab_get(p->accounts, name) != NULL)
 			strlist_add(out, name);
 		else
@@ -644,8 +673,9 @@ side_init(struct planner *p, struct side *s, bool groups)
 	s->match = xcalloc(s->n, sizeof(*s->match));
 	s->skip = xcalloc(s->n, sizeof(*s->skip));
 	s->fate = xcalloc(old->n, sizeof(*s->fate));
-	s->names = htab_new(s->n);
-	s->ids = htab_new(s->n);
+	/* They hold local and kept accounts only: usually few. */
+	s->names = htab_new(64);
+	s->ids = htab_new(64);
 	s->by_name = groups ? old->groups_by_name : old->users_by_name;
 	s->by_uuid = groups ? old->groups_by_uuid : old->users_by_uuid;
 	/* Disabled kind: keep every managed account as it is. */
@@ -715,7 +745,8 @@ plan_make(const struct plan_input *in, struct plan *out)
 	p.seen = htab_new(in->users->seen.n + in->groups->seen.n);
 	see_all(&p, &in->users->seen);
 	see_all(&p, &in->groups->seen);
-	p.accounts = htab_new(in->users->n + in->passwd->n);
+	p.accounts = htab_new(in->users->n + in->passwd->n -
+	    MIN(in->passwd->n, htab_count(in->old->users_by_name)));
 	side_init(&p, &p.u, false);
 	side_init(&p, &p.g, true);
 
@@ -724,14 +755,12 @@ plan_make(const struct plan_input *in, struct plan *out)
 		if (!p.u.skip[i])
 			apply_user(&p, i);
 	finish_removed_users(&p);
-	add_local_accounts(&p);
 
 	plan_side(&p, &p.g, in->group);
 	for (size_t i = 0; i < p.g.n; i++)
 		if (!p.g.skip[i])
 			apply_group(&p, i);
 	finish_removed_groups(&p);
-	state_index(&out->next);
 
 	out->guard_users = guard_trips(in->c, out->users[N_SUSPENDED] +
 	    out->users[N_DELETED], state_count(in->old, false, false));

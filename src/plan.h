@@ -24,7 +24,7 @@ struct plan_input {
 enum { N_ADDED, N_UPDATED, N_SUSPENDED, N_DELETED, N_COUNT };
 
 struct plan {
-	struct state	 next;
+	struct state	 next;		/* not indexed: state_index() to look up */
 	struct pwedit	 passwd, shadow, group, gshadow;
 	struct strlist	 changes;	/* "+ user alice uid=10001", ... */
 	unsigned	 users[N_COUNT], groups[N_COUNT];

@@ -132,12 +132,15 @@ state_render(const struct state *s, struct buf *b)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct managed *m = &s->v[i];
 
-		if (m->is_group)
-			buf_printf(b, "g %s %u %s\n", m->name, m->id,
-			    m->uuid ? m->uuid : "-");
-		else
-			buf_printf(b, "u %s %u %d %s\n", m->name, m->id,
-			    m->suspended, m->uuid ? m->uuid : "-");
+		buf_addstr(b, m->is_group ? "g " : "u ");
+		buf_addstr(b, m->name);
+		buf_addc(b, ' ');
+		buf_addu(b, m->id);
+		if (!m->is_group)
+			buf_addstr(b, m->suspended ? " 1" : " 0");
+		buf_addc(b, ' ');
+		buf_addstr(b, m->uuid ? m->uuid : "-");
+		buf_addc(b, '\n');
 	}
 }
 

@@ -82,8 +82,8 @@ xasprintf(const char *fmt, ...)
 	return s;
 }
 
-static void
-buf_grow(struct buf *b, size_t need)
+void
+buf_reserve(struct buf *b, size_t need)
 {
 	size_t cap = b->cap ? b->cap : 256;
 
@@ -98,7 +98,7 @@ buf_grow(struct buf *b, size_t need)
 void
 buf_add(struct buf *b, const void *s, size_t n)
 {
-	buf_grow(b, n);
+	buf_reserve(b, n);
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 }
@@ -112,7 +112,7 @@ buf_addstr(struct buf *b, const char *s)
 void
 buf_addc(struct buf *b, char c)
 {
-	buf_grow(b, 1);
+	buf_reserve(b, 1);
 	b->p[b->len++] = c;
 }
 
@@ -127,17 +127,29 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		oom();
-	buf_grow(b, (size_t)n);
+	buf_reserve(b, (size_t)n);
 	va_start(ap, fmt);
 	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	b->len += (size_t)n;
 }
 
+void
+buf_addu(struct buf *b, unsigned long v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 char *
 buf_cstr(struct buf *b)
 {
-	buf_grow(b, 0);
+	buf_reserve(b, 0);
 	b->p[b->len] = '\0';
 	return b->p;
 }
@@ -227,14 +239,22 @@ int
 read_file(const char *path, char **data, size_t *size)
 {
 	struct buf b = { 0 };
-	char chunk[65536];
+	struct stat st;
 	ssize_t n;
 	int fd, saved;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
 		return -1;
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+	/* Room for the whole file at once; it may still grow while read. */
+	buf_reserve(&b, fstat(fd, &st) == 0 && st.st_size > 0 ?
+	    (size_t)st.st_size + 1 : 65536);
+	for (;;) {
+		if (b.len + 1 >= b.cap)
+			buf_reserve(&b, b.cap);
+		n = read(fd, b.p + b.len, b.cap - b.len - 1);
+		if (n == 0)
+			break;
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -244,7 +264,7 @@ read_file(const char *path, char **data, size_t *size)
 			errno = saved;
 			return -1;
 		}
-		buf_add(&b, chunk, (size_t)n);
+		b.len += (size_t)n;
 	}
 	close(fd);
 	buf_cstr(&b);

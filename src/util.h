@@ -20,11 +20,15 @@ struct buf {
 	size_t	 cap;
 };
 
+/* Makes room for need more bytes (and a NUL). */
+void	 buf_reserve(struct buf *, size_t need);
 void	 buf_add(struct buf *, const void *, size_t);
 void	 buf_addstr(struct buf *, const char *);
 void	 buf_addc(struct buf *, char);
 void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Decimal without printf: formatting 100,000 lines shows in a profile. */
+void	 buf_addu(struct buf *, unsigned long);
 char	*buf_cstr(struct buf *);	/* NUL-terminates, keeps ownership */
 void	 buf_free(struct buf *);
 

@@ -99,6 +99,7 @@ make(struct world *w)
 	    &w->passwd, &w->shadow, &w->group, &w->gshadow };
 
 	plan_make(&in, &w->plan);
+	state_index(&w->plan.next);
 }
 
 static char *
