@@ -135,6 +135,17 @@ field(struct ctx *x, struct expr *ex, size_t *len)
 	return expr_eval(ex, x->e, len ? len : &dummy);
 }
 
+/* A uuid goes into the state file as one word: printable, no spaces. */
+static bool
+printable_word(const struct bval *v)
+{
+	for (size_t i = 0; i < v->len; i++)
+		if (v->v[i] <= ' ' || v->v[i] > '~')
+			return false;
+	return v->len > 0;
+}
+
+/* entryUUID as it is; AD's binary objectGUID in hex. */
 static char *
 uuid_of(const struct entry *e)
 {
@@ -142,7 +153,8 @@ uuid_of(const struct entry *e)
 	struct buf b = { 0 };
 
 	if (a != NULL && a->nvals > 0)
-		return xstrndup(a->vals[0].v, a->vals[0].len);
+		return printable_word(&a->vals[0]) ?
+		    xstrndup(a->vals[0].v, a->vals[0].len) : NULL;
 	a = entry_get(e, "objectGUID");
 	if (a == NULL || a->nvals == 0)
 		return NULL;

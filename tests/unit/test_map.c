@@ -237,6 +237,28 @@ test_nul_in_value(void **state)
 }
 
 static void
+test_uuids(void **state)
+{
+	struct entry *e = USER("dn", "uid", "a", "objectGUID", "");
+	struct users *l;
+
+	(void)state;
+	/* AD's objectGUID is 16 raw bytes. */
+	e->attrs[5].vals[0] = (struct bval){ "\x01\x23\x45\x67\x89\xab\xcd\xef"
+	    "\x00\xff\x10\x20\x30\x40\x50\x60", 16 };
+	l = map1(NULL, e);
+	assert_string_equal(l->v[0].uuid, "0123456789abcdef00ff102030405060");
+	free_users(l);
+	l = map1(NULL, USER("dn", "uid", "a", "entryUUID", "bad uuid\nx"));
+	assert_int_equal(l->n, 1);
+	assert_null(l->v[0].uuid);
+	free_users(l);
+	l = map1(NULL, USER("dn", "uid", "a"));
+	assert_null(l->v[0].uuid);
+	free_users(l);
+}
+
+static void
 test_dedupe_and_members(void **state)
 {
 	struct conf c;
@@ -294,6 +316,7 @@ main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_home_dots_allowed),
 		cmocka_unit_test(test_nul_in_value),
+		cmocka_unit_test(test_uuids),
 		cmocka_unit_test(test_dedupe_and_members),
 	};
 
