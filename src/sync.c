@@ -294,23 +294,52 @@ stage_files(struct run *r, struct txn *t, unsigned *changed)
 }
 
 static int
-stage_state(struct run *r, struct txn *t)
+stage_state(struct run *r, struct txn *t, const struct state *st)
 {
 	struct buf b = { 0 };
-	char *dir;
-	int rc = 0;
+	char *dir = root_path(r->o->root, r->c->state_dir);
+	int rc = mkdir_p(dir);
 
-	state_render(&r->plan.next, &b);
-	if (strcmp(buf_cstr(&b), r->old_state_text) != 0) {
-		dir = root_path(r->o->root, r->c->state_dir);
-		rc = mkdir_p(dir);
-		free(dir);
-		if (rc == 0)
-			rc = txn_stage(t, r->state_path, b.p, b.len, 0644, 0, 0,
-			    false);
-	}
+	free(dir);
+	if (rc != 0)
+		return rc;
+	state_render(st, &b);
+	rc = txn_stage(t, r->state_path, b.p, b.len, 0644, 0, 0, false);
 	buf_free(&b);
 	return rc;
+}
+
+/*
+ * The new state must cover whatever the files hold at every moment of
+ * the renames: first a state that knows both the old and the new
+ * accounts, then the files, then the new state.
+ */
+static int
+commit_union_state(struct run *r)
+{
+	struct txn *t = txn_new();
+	struct state u;
+	int rc;
+
+	state_union(&r->old, &r->plan.next, &u);
+	rc = stage_state(r, t, &u);
+	if (rc == 0)
+		rc = txn_commit(t);
+	state_free(&u);
+	txn_free(t);
+	return rc;
+}
+
+static bool
+state_changes(struct run *r)
+{
+	struct buf b = { 0 };
+	bool changed;
+
+	state_render(&r->plan.next, &b);
+	changed = strcmp(buf_cstr(&b), r->old_state_text) != 0;
+	buf_free(&b);
+	return changed;
 }
 
 /* As shadow-utils does after a change, once the locks are released. */
@@ -344,11 +373,14 @@ apply(struct run *r)
 {
 	struct txn *t = txn_new();
 	unsigned changed = 0;
+	bool new_state = state_changes(r);
 	int rc = -1;
 
 	if (r->c->files && stage_files(r, t, &changed) != 0)
 		goto out;
-	if (stage_state(r, t) != 0)
+	if (new_state && stage_state(r, t, &r->plan.next) != 0)
+		goto out;
+	if (new_state && changed && commit_union_state(r) != 0)
 		goto out;
 	if (txn_commit(t) != 0)
 		goto out;

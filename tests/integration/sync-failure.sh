@@ -30,6 +30,18 @@ unchanged() {
 	cmp -s "$WORK/before" "$WORK/after" || { diff "$WORK/before" "$WORK/after"; fail "$1: files changed"; }
 }
 
+# A corrupt state file: named with its line, nothing changed.
+cp "$ROOT/var/lib/ldapsync/state" "$WORK/state.good"
+echo "u broken" >> "$ROOT/var/lib/ldapsync/state"
+snapshot > "$WORK/before"
+"$LDAPSYNC" -c "$WORK/first.conf" -R "$ROOT" > "$WORK/out" 2> "$WORK/err"; rc=$?
+assert_eq "$rc" 1 "exit status with a corrupt state file"
+assert_grep "var/lib/ldapsync/state:[0-9]+: malformed record" "$WORK/err"
+unchanged "corrupt state"
+cp "$WORK/state.good" "$ROOT/var/lib/ldapsync/state"
+snapshot > "$WORK/before"
+pass "a corrupt state file fails the run, naming the file and line"
+
 # Size limit: anonymous searches stop at slapd's default 500 entries.
 grep -v '^bind' "$WORK/c.conf" > "$WORK/anon.conf"
 "$LDAPSYNC" -c "$WORK/anon.conf" -R "$ROOT" > "$WORK/out" 2> "$WORK/err"; rc=$?
