@@ -14,6 +14,7 @@
 #include "lock.h"
 #include "log.h"
 #include "map.h"
+#include "mirror.h"
 #include "plan.h"
 #include "pwfile.h"
 #include "state.h"
@@ -44,6 +45,7 @@ struct run {
 	struct locks		*locks;
 	struct plan		 plan;
 	bool			 planned;
+	struct buf		 out[F_COUNT];	/* the files' new content */
 };
 
 char *
@@ -271,26 +273,68 @@ edit_of(const struct plan *p, int i)
 	return e[i];
 }
 
-/* Stages each file whose content changes; returns a bitmask of them. */
+static void
+render_files(struct run *r)
+{
+	for (int i = 0; i < F_COUNT; i++) {
+		pwfile_render(&r->f[i], edit_of(&r->plan, i), &r->out[i]);
+		buf_cstr(&r->out[i]);
+	}
+}
+
+/* Stages each file whose content changes; *changed gets a bit for each. */
 static int
 stage_files(struct run *r, struct txn *t, unsigned *changed)
 {
 	for (int i = 0; i < F_COUNT; i++) {
-		struct buf b = { 0 };
-		int rc = 0;
+		const struct buf *b = &r->out[i];
 
-		pwfile_render(&r->f[i], edit_of(&r->plan, i), &b);
-		if (b.len != r->f[i].size || memcmp(b.p ? b.p : "",
-		    r->f[i].data, b.len) != 0) {
-			rc = txn_stage(t, r->f[i].path, b.p ? b.p : "", b.len,
-			    files[i].mode, 0, 0, true);
-			*changed |= 1u << i;
-		}
-		buf_free(&b);
-		if (rc != 0)
+		if (b->len == r->f[i].size &&
+		    memcmp(b->p, r->f[i].data, b->len) == 0)
+			continue;
+		if (txn_stage(t, r->f[i].path, b->p, b->len, files[i].mode, 0, 0,
+		    TXN_KEEP | TXN_BACKUP) != 0)
 			return -1;
+		*changed |= 1u << i;
 	}
 	return 0;
+}
+
+/*
+ * The mirror for the NSS module, from the lines the files now get (or
+ * would get, with "files no").  held[] receive the mirrors being
+ * replaced, to be marked RECYCLED once the new ones are in place.
+ */
+static int
+stage_mirror(struct run *r, struct txn *t, int held[2], bool *changed)
+{
+	static const char *const names[2] = { "mirror", "mirror.shadow" };
+	static const mode_t modes[2] = { 0644, 0600 };
+	struct pwfile pw, gr, sh;
+	struct buf b[2] = { { 0 }, { 0 } };
+	char *dir = root_path(r->o->root, r->c->state_dir), *path;
+	int rc = mkdir_p(dir);
+
+	pwfile_parse(&pw, "passwd", r->out[F_PASSWD].p, r->out[F_PASSWD].len);
+	pwfile_parse(&gr, "group", r->out[F_GROUP].p, r->out[F_GROUP].len);
+	pwfile_parse(&sh, "shadow", r->out[F_SHADOW].p, r->out[F_SHADOW].len);
+	mirror_build(&r->plan.next, &pw, &gr, &sh, &b[0], &b[1]);
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		path = xasprintf("%s/%s", dir, names[i]);
+		if (!mirror_same(path, &b[i])) {
+			rc = txn_stage(t, path, b[i].p, b[i].len, modes[i], 0, 0, 0);
+			held[i] = mirror_hold(path);
+			*changed = true;
+		}
+		free(path);
+	}
+	pwfile_free(&pw);
+	pwfile_free(&gr);
+	pwfile_free(&sh);
+	buf_free(&b[0]);
+	buf_free(&b[1]);
+	free(dir);
+	return rc;
 }
 
 static int
@@ -304,7 +348,7 @@ stage_state(struct run *r, struct txn *t, const struct state *st)
 	if (rc != 0)
 		return rc;
 	state_render(st, &b);
-	rc = txn_stage(t, r->state_path, b.p, b.len, 0644, 0, 0, false);
+	rc = txn_stage(t, r->state_path, b.p, b.len, 0644, 0, 0, TXN_KEEP);
 	buf_free(&b);
 	return rc;
 }
@@ -373,19 +417,28 @@ apply(struct run *r)
 {
 	struct txn *t = txn_new();
 	unsigned changed = 0;
-	bool new_state = state_changes(r);
-	int rc = -1;
+	bool new_state = state_changes(r), new_mirror = false;
+	int held[2] = { -1, -1 }, rc = -1;
 
+	render_files(r);
+	state_index(&r->plan.next);
 	if (r->c->files && stage_files(r, t, &changed) != 0)
+		goto out;
+	if (stage_mirror(r, t, held, &new_mirror) != 0)
 		goto out;
 	if (new_state && stage_state(r, t, &r->plan.next) != 0)
 		goto out;
-	if (new_state && changed && commit_union_state(r) != 0)
+	if (new_state && (changed || new_mirror) && commit_union_state(r) != 0)
 		goto out;
 	if (txn_commit(t) != 0)
 		goto out;
 	rc = 0;
 out:
+	for (int i = 0; i < 2; i++)
+		if (rc == 0)
+			mirror_retire(held[i]);
+		else if (held[i] != -1)
+			close(held[i]);
 	txn_free(t);
 	locks_release(r->locks);
 	r->locks = NULL;
@@ -403,6 +456,8 @@ run_free(struct run *r)
 	for (int i = 0; i < F_COUNT; i++)
 		pwfile_free(&r->f[i]);
 	state_free(&r->old);
+	for (int i = 0; i < F_COUNT; i++)
+		buf_free(&r->out[i]);
 	if (r->planned)
 		plan_free(&r->plan);
 	free(r->state_path);

@@ -91,18 +91,19 @@ add(struct txn *t, const char *path, char *tmp)
 
 int
 txn_stage(struct txn *t, const char *path, const void *data, size_t len,
-    mode_t mode, uid_t uid, gid_t gid, bool backup)
+    mode_t mode, uid_t uid, gid_t gid, int flags)
 {
 	struct stat st;
 	char *old = NULL, *bpath, *tmp;
 	size_t oldlen;
 	int rc = -1;
 
-	if (stat(path, &st) == 0) {
+	if ((flags & TXN_KEEP) && stat(path, &st) == 0) {
 		mode = st.st_mode & 07777;
 		uid = st.st_uid;
 		gid = st.st_gid;
-		if (backup && read_file(path, &old, &oldlen) == -1) {
+		if ((flags & TXN_BACKUP) &&
+		    read_file(path, &old, &oldlen) == -1) {
 			log_error("%s: %s", path, strerror(errno));
 			return -1;
 		}
@@ -174,7 +175,7 @@ write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 	struct txn *t = txn_new();
 	int rc;
 
-	rc = txn_stage(t, path, data, len, mode, getuid(), getgid(), false);
+	rc = txn_stage(t, path, data, len, mode, getuid(), getgid(), TXN_KEEP);
 	if (rc == 0)
 		rc = txn_commit(t);
 	txn_free(t);

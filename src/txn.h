@@ -14,13 +14,16 @@
 struct txn;
 
 struct txn	*txn_new(void);
+/* TXN_KEEP: an existing file keeps its mode and owner; TXN_BACKUP: and
+ * its old content as "path-". */
+enum { TXN_KEEP = 1, TXN_BACKUP = 2 };
+
 /*
- * Stages new content for path, with the original's mode and owner (or
- * mode and the given owner for a new file).  backup: keep the old content
- * as "path-".  0, or -1 after a message.
+ * Stages new content for path with mode and owner (see TXN_KEEP).
+ * 0, or -1 after a message.
  */
 int	 txn_stage(struct txn *, const char *path, const void *data,
-	    size_t len, mode_t mode, uid_t uid, gid_t gid, bool backup);
+	    size_t len, mode_t mode, uid_t uid, gid_t gid, int flags);
 /* Renames everything staged into place.  0, or -1 after a message. */
 int	 txn_commit(struct txn *);
 /* Removes whatever was staged and not committed; frees. */
