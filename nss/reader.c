@@ -1,0 +1,496 @@
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "reader.h"
+
+/*
+ * A mapping's state word: the number of holders, and three flags.  A
+ * slot is DEAD (free), CLAIMED (being filled), live, or RETIRED (replaced;
+ * its last holder unmaps it).  Slots are never freed, so a thread that
+ * read a stale pointer can still look at the word safely.
+ */
+#define REFS		((uint64_t)0xffffffff)
+#define CLAIMED		((uint64_t)1 << 61)
+#define DEAD		((uint64_t)1 << 62)
+#define RETIRED		((uint64_t)1 << 63)
+#define NSLOTS		32
+
+struct mapping {
+	_Atomic uint64_t	 state;
+	const char		*base;
+	size_t			 size;
+	dev_t			 dev;
+	ino_t			 ino;
+};
+
+struct source {
+	const char		*name;
+	uint32_t		 kind;
+	struct mapping		 slots[NSLOTS];
+	struct mapping *_Atomic	 current;
+};
+
+static struct source sources[2] = {
+	{ .name = "mirror", .kind = MIRROR_PASSWD_GROUP },
+	{ .name = "mirror.shadow", .kind = MIRROR_SHADOW },
+};
+
+/* Runs when the module is loaded: every slot starts free. */
+__attribute__((constructor)) static void
+init_slots(void)
+{
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < NSLOTS; i++)
+			atomic_init(&sources[s].slots[i].state, DEAD);
+}
+
+/* --- validation ------------------------------------------------------- */
+
+static bool
+table_ok(const struct mirror_table *t, size_t elem, size_t align, size_t size)
+{
+	uint64_t end = (uint64_t)t->off + (uint64_t)t->count * elem;
+
+	return t->off % align == 0 && t->off >= sizeof(struct mirror_header) &&
+	    end <= size;
+}
+
+static bool
+header_ok(const struct mirror_header *h, size_t size, uint32_t kind)
+{
+	return size >= sizeof(*h) &&
+	    memcmp(h->magic, MIRROR_MAGIC, sizeof(h->magic)) == 0 &&
+	    h->version == MIRROR_VERSION && h->header_size == sizeof(*h) &&
+	    h->file_size == size && h->kind == kind &&
+	    (h->status == MIRROR_ALIVE || h->status == MIRROR_RECYCLED);
+}
+
+/* Slots are a power of two in number, each free or a record index. */
+static bool
+slots_ok(const char *base, const struct mirror_table *t, uint32_t nrec)
+{
+	const uint32_t *s = (const uint32_t *)(base + t->off);
+
+	if (t->count == 0 || (t->count & (t->count - 1)) != 0 ||
+	    t->count <= nrec)
+		return false;
+	for (uint32_t i = 0; i < t->count; i++)
+		if (s[i] != MIRROR_NONE && s[i] >= nrec)
+			return false;
+	return true;
+}
+
+static bool
+ids_ok(const char *base, const struct mirror_table *t, uint32_t nrec)
+{
+	const struct mirror_id *id = (const struct mirror_id *)(base + t->off);
+
+	if (t->count != nrec)
+		return false;
+	for (uint32_t i = 0; i < t->count; i++)
+		if (id[i].index >= nrec || (i > 0 && id[i].id < id[i - 1].id))
+			return false;
+	return true;
+}
+
+#define STR_OK(x)	((x) < nstr)
+
+static bool
+users_ok(const char *base, const struct mirror_header *h, uint32_t nstr)
+{
+	const struct mirror_user *u =
+	    (const struct mirror_user *)(base + h->users.off);
+
+	for (uint32_t i = 0; i < h->users.count; i++)
+		if (!STR_OK(u[i].name) || !STR_OK(u[i].passwd) ||
+		    !STR_OK(u[i].gecos) || !STR_OK(u[i].dir) ||
+		    !STR_OK(u[i].shell))
+			return false;
+	return slots_ok(base, &h->user_names, h->users.count) &&
+	    ids_ok(base, &h->user_ids, h->users.count);
+}
+
+static bool
+groups_ok(const char *base, const struct mirror_header *h, uint32_t nstr)
+{
+	const struct mirror_group *g =
+	    (const struct mirror_group *)(base + h->groups.off);
+	const uint32_t *m = (const uint32_t *)(base + h->members.off);
+	const struct mirror_membership *ms =
+	    (const struct mirror_membership *)(base + h->memberships.off);
+
+	for (uint32_t i = 0; i < h->groups.count; i++)
+		if (!STR_OK(g[i].name) || !STR_OK(g[i].passwd) ||
+		    (uint64_t)g[i].first_member + g[i].nmembers > h->members.count)
+			return false;
+	for (uint32_t i = 0; i < h->members.count; i++)
+		if (!STR_OK(m[i]))
+			return false;
+	for (uint32_t i = 0; i < h->memberships.count; i++)
+		if (!STR_OK(ms[i].name))
+			return false;
+	return slots_ok(base, &h->group_names, h->groups.count) &&
+	    ids_ok(base, &h->group_ids, h->groups.count);
+}
+
+static bool
+shadows_ok(const char *base, const struct mirror_header *h, uint32_t nstr)
+{
+	const struct mirror_shadow *s =
+	    (const struct mirror_shadow *)(base + h->shadows.off);
+
+	for (uint32_t i = 0; i < h->shadows.count; i++)
+		if (!STR_OK(s[i].name) || !STR_OK(s[i].passwd))
+			return false;
+	return slots_ok(base, &h->shadow_names, h->shadows.count);
+}
+
+int
+reader_valid(const void *p, size_t size, uint32_t kind)
+{
+	const char *base = p;
+	const struct mirror_header *h = p;
+
+	if (!header_ok(h, size, kind) || !table_ok(&h->strings, 1, 1, size) ||
+	    h->strings.count == 0 || base[h->strings.off + h->strings.count - 1])
+		return 0;
+	if (kind == MIRROR_SHADOW)
+		return table_ok(&h->shadows, sizeof(struct mirror_shadow), 8, size) &&
+		    table_ok(&h->shadow_names, 4, 4, size) &&
+		    shadows_ok(base, h, h->strings.count);
+	return table_ok(&h->users, sizeof(struct mirror_user), 4, size) &&
+	    table_ok(&h->user_names, 4, 4, size) &&
+	    table_ok(&h->user_ids, sizeof(struct mirror_id), 4, size) &&
+	    table_ok(&h->groups, sizeof(struct mirror_group), 4, size) &&
+	    table_ok(&h->group_names, 4, 4, size) &&
+	    table_ok(&h->group_ids, sizeof(struct mirror_id), 4, size) &&
+	    table_ok(&h->members, 4, 4, size) &&
+	    table_ok(&h->memberships, sizeof(struct mirror_membership), 4, size) &&
+	    users_ok(base, h, h->strings.count) &&
+	    groups_ok(base, h, h->strings.count);
+}
+
+/* --- mappings --------------------------------------------------------- */
+
+static void
+unmap(struct mapping *m)
+{
+	munmap((void *)m->base, m->size);
+	m->base = NULL;
+	atomic_store_explicit(&m->state, DEAD, memory_order_release);
+}
+
+void
+reader_release(struct mapping *m)
+{
+	uint64_t s = atomic_fetch_sub_explicit(&m->state, 1,
+	    memory_order_acq_rel);
+
+	if (s == (RETIRED | 1))
+		unmap(m);
+}
+
+static void
+retire(struct mapping *m)
+{
+	uint64_t s = atomic_fetch_or_explicit(&m->state, RETIRED,
+	    memory_order_acq_rel);
+
+	if ((s & REFS) == 0)
+		unmap(m);
+}
+
+/* A free slot, claimed; NULL when all are held (then keep what we have). */
+static struct mapping *
+claim(struct source *src)
+{
+	for (int i = 0; i < NSLOTS; i++) {
+		uint64_t dead = DEAD;
+
+		if (atomic_compare_exchange_strong(&src->slots[i].state, &dead,
+		    CLAIMED))
+			return &src->slots[i];
+	}
+	return NULL;
+}
+
+static const char *
+mirror_dir(void)
+{
+	const char *dir = secure_getenv("LDAPSYNC_MIRROR_DIR");
+
+	return dir != NULL && dir[0] == '/' ? dir : MIRROR_DIR;
+}
+
+/*
+ * Maps and checks the file; NULL if it is missing or not a valid mirror,
+ * or (*same) if it is the file old already maps.
+ */
+static const char *
+map_file(const struct source *src, const struct mapping *old, size_t *size,
+    struct stat *st, bool *same)
+{
+	char path[4096];
+	void *base;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", mirror_dir(),
+	    src->name) >= sizeof(path))
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1)
+		return NULL;
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode) ||
+	    st->st_size < (off_t)sizeof(struct mirror_header)) {
+		close(fd);
+		return NULL;
+	}
+	*same = old != NULL && old->dev == st->st_dev && old->ino == st->st_ino;
+	if (*same) {
+		close(fd);
+		return NULL;
+	}
+	*size = (size_t)st->st_size;
+	base = mmap(NULL, *size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (base == MAP_FAILED)
+		return NULL;
+	if (!reader_valid(base, *size, src->kind)) {
+		munmap(base, *size);
+		return NULL;
+	}
+	return base;
+}
+
+/*
+ * Installs the file now at the path in place of old (which may be NULL).
+ * When the file is missing or corrupt, nothing is served any more.
+ */
+static void
+reload(struct source *src, struct mapping *old)
+{
+	struct stat st;
+	struct mapping *m;
+	const char *base;
+	size_t size;
+	bool same;
+
+	base = map_file(src, old, &size, &st, &same);
+	if (same)
+		return;		/* recycled but not replaced: keep serving it */
+	if (base != NULL && (m = claim(src)) == NULL) {
+		munmap((void *)base, size);
+		return;
+	}
+	if (base != NULL) {
+		m->base = base;
+		m->size = size;
+		m->dev = st.st_dev;
+		m->ino = st.st_ino;
+		atomic_store_explicit(&m->state, 0, memory_order_release);
+	} else
+		m = NULL;
+	if (atomic_compare_exchange_strong(&src->current, &old, m)) {
+		if (old != NULL)
+			retire(old);
+	} else if (m != NULL)
+		retire(m);	/* another thread got there first */
+}
+
+static bool
+hold(struct mapping *m)
+{
+	uint64_t s = atomic_load_explicit(&m->state, memory_order_acquire);
+
+	while ((s & (RETIRED | DEAD | CLAIMED)) == 0)
+		if (atomic_compare_exchange_weak_explicit(&m->state, &s, s + 1,
+		    memory_order_acq_rel, memory_order_acquire))
+			return true;
+	return false;
+}
+
+static bool
+recycled(const struct mapping *m)
+{
+	const struct mirror_header *h = (const struct mirror_header *)m->base;
+
+	return atomic_load_explicit((const _Atomic uint32_t *)&h->status,
+	    memory_order_relaxed) != MIRROR_ALIVE;
+}
+
+struct mapping *
+reader_acquire(enum source_id id)
+{
+	struct source *src = &sources[id];
+	struct mapping *m;
+
+	for (int tries = 0; tries < 8; tries++) {
+		m = atomic_load_explicit(&src->current, memory_order_acquire);
+		if (m == NULL) {
+			reload(src, NULL);
+			if (atomic_load(&src->current) == NULL)
+				return NULL;
+			continue;
+		}
+		if (!hold(m))
+			continue;
+		if (!recycled(m))
+			return m;
+		reload(src, m);
+		if (atomic_load(&src->current) == m)
+			return m;	/* same file: serve it */
+		reader_release(m);
+	}
+	return NULL;
+}
+
+/* --- lookups ---------------------------------------------------------- */
+
+#define AT(m, type, table)	((const type *)((m)->base + H(m)->table.off))
+#define H(m)			((const struct mirror_header *)(m)->base)
+
+const struct mirror_header *
+reader_header(const struct mapping *m)
+{
+	return H(m);
+}
+
+const char *
+reader_str(const struct mapping *m, uint32_t off)
+{
+	return m->base + H(m)->strings.off + off;
+}
+
+const struct mirror_user *
+reader_users(const struct mapping *m, uint32_t *n)
+{
+	*n = H(m)->users.count;
+	return AT(m, struct mirror_user, users);
+}
+
+const struct mirror_group *
+reader_groups(const struct mapping *m, uint32_t *n)
+{
+	*n = H(m)->groups.count;
+	return AT(m, struct mirror_group, groups);
+}
+
+const struct mirror_shadow *
+reader_shadows(const struct mapping *m, uint32_t *n)
+{
+	*n = H(m)->shadows.count;
+	return AT(m, struct mirror_shadow, shadows);
+}
+
+const uint32_t *
+reader_members(const struct mapping *m)
+{
+	return AT(m, uint32_t, members);
+}
+
+/* Probes the slots for a record whose first field (its name) is name. */
+static const void *
+by_name(const struct mapping *m, const struct mirror_table *slots,
+    const struct mirror_table *recs, size_t size, const char *name)
+{
+	const uint32_t *s = (const uint32_t *)(m->base + slots->off);
+	uint32_t mask = slots->count - 1, h = mirror_hash(name) & mask;
+
+	for (uint32_t i = 0; i <= mask; i++, h = (h + 1) & mask) {
+		const char *rec;
+		uint32_t off;
+
+		if (s[h] == MIRROR_NONE)
+			return NULL;
+		rec = m->base + recs->off + (size_t)s[h] * size;
+		memcpy(&off, rec, sizeof(off));
+		if (strcmp(reader_str(m, off), name) == 0)
+			return rec;
+	}
+	return NULL;
+}
+
+static const struct mirror_id *
+by_id(const struct mapping *m, const struct mirror_table *t, uint32_t id)
+{
+	const struct mirror_id *v = (const struct mirror_id *)(m->base + t->off);
+	uint32_t lo = 0, hi = t->count;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->count && v[lo].id == id ? &v[lo] : NULL;
+}
+
+const struct mirror_user *
+reader_user_by_name(const struct mapping *m, const char *name)
+{
+	return by_name(m, &H(m)->user_names, &H(m)->users,
+	    sizeof(struct mirror_user), name);
+}
+
+const struct mirror_user *
+reader_user_by_id(const struct mapping *m, uint32_t uid)
+{
+	const struct mirror_id *id = by_id(m, &H(m)->user_ids, uid);
+
+	return id ? &AT(m, struct mirror_user, users)[id->index] : NULL;
+}
+
+const struct mirror_group *
+reader_group_by_name(const struct mapping *m, const char *name)
+{
+	return by_name(m, &H(m)->group_names, &H(m)->groups,
+	    sizeof(struct mirror_group), name);
+}
+
+const struct mirror_group *
+reader_group_by_id(const struct mapping *m, uint32_t gid)
+{
+	const struct mirror_id *id = by_id(m, &H(m)->group_ids, gid);
+
+	return id ? &AT(m, struct mirror_group, groups)[id->index] : NULL;
+}
+
+const struct mirror_shadow *
+reader_shadow_by_name(const struct mapping *m, const char *name)
+{
+	return by_name(m, &H(m)->shadow_names, &H(m)->shadows,
+	    sizeof(struct mirror_shadow), name);
+}
+
+const struct mirror_membership *
+reader_memberships(const struct mapping *m, const char *name, uint32_t *n)
+{
+	const struct mirror_membership *v =
+	    AT(m, struct mirror_membership, memberships);
+	uint32_t lo = 0, hi = H(m)->memberships.count, end;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(reader_str(m, v[mid].name), name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < H(m)->memberships.count &&
+	    strcmp(reader_str(m, v[end].name), name) == 0; end++)
+		;
+	*n = end - lo;
+	return &v[lo];
+}
