@@ -209,6 +209,8 @@ add_gid(gid_t gid, long *start, long *size, gid_t **groups, long limit)
 	for (long i = 0; i < *start; i++)
 		if ((*groups)[i] == gid)
 			return 0;
+	if (limit > 0 && *start >= limit)
+		return 1;
 	if (*start == *size) {
 		long nsize = *size ? *size * 2 : 16;
 		gid_t *ng;

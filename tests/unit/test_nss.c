@@ -1,0 +1,499 @@
+/*
+ * The NSS module by dlopen: every entry point against mirrors written by
+ * src/mirror.c, and missing, truncated, corrupt and replaced mirrors.
+ */
+#include "fixture.h"
+#include <dlfcn.h>
+#include <grp.h>
+#include <nss.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <shadow.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <errno.h>
+
+#include "../../nss/mirror-format.h"
+#include "mirror.h"
+#include "txn.h"
+
+static char dir[] = "/tmp/ldapsync-nss.XXXXXX";
+static void *mod;
+
+#define F(name, ret, ...) static ret (*name)(__VA_ARGS__)
+F(m_getpwnam, enum nss_status, const char *, struct passwd *, char *, size_t, int *);
+F(m_getpwuid, enum nss_status, uid_t, struct passwd *, char *, size_t, int *);
+F(m_getgrnam, enum nss_status, const char *, struct group *, char *, size_t, int *);
+F(m_getgrgid, enum nss_status, gid_t, struct group *, char *, size_t, int *);
+F(m_getspnam, enum nss_status, const char *, struct spwd *, char *, size_t, int *);
+F(m_setpwent, enum nss_status, int);
+F(m_getpwent, enum nss_status, struct passwd *, char *, size_t, int *);
+F(m_endpwent, enum nss_status, void);
+F(m_setgrent, enum nss_status, int);
+F(m_getgrent, enum nss_status, struct group *, char *, size_t, int *);
+F(m_endgrent, enum nss_status, void);
+F(m_setspent, enum nss_status, int);
+F(m_getspent, enum nss_status, struct spwd *, char *, size_t, int *);
+F(m_endspent, enum nss_status, void);
+F(m_initgroups, enum nss_status, const char *, gid_t, long *, long *, gid_t **,
+    long, int *);
+
+static const char passwd[] =
+    "root:x:0:0:root:/root:/bin/bash\n"
+    "local:x:1000:1000::/home/local:/bin/sh\n"
+    "alice:x:10001:10001:Alice:/home/alice:/bin/bash\n"
+    "bob:x:10002:10001:Bob:/home/bob:/usr/sbin/nologin\n"
+    "carol:x:10003:10001::/home/carol:/bin/sh\n";
+static const char group[] =
+    "root:x:0:\n"
+    "staff:x:10001:alice,bob,local\n"
+    "ops:x:10002:carol,alice\n"
+    "empty:x:10003:\n";
+static const char shadow[] =
+    "root:*:1::::::\n"
+    "alice:$6$salt$hash:19000:0:99999:7:::\n"
+    "bob:!*::::::1:\n"
+    "carol:*:::::::\n";
+static const char state[] =
+    "ldapsync-state 1\n"
+    "u alice 10001 0 a\n" "u bob 10002 1 b\n" "u carol 10003 0 c\n"
+    "g staff 10001 s\n" "g ops 10002 o\n" "g empty 10003 e\n";
+
+static char *
+path_of(const char *name)
+{
+	return xasprintf("%s/%s", dir, name);
+}
+
+/* As a run does: write the new file, then mark the old one RECYCLED. */
+static void
+install(const char *name, const void *data, size_t len)
+{
+	char *path = path_of(name);
+	int held = mirror_hold(path);
+
+	assert_int_equal(write_atomic(path, data, len, 0644), 0);
+	mirror_retire(held);
+	free(path);
+}
+
+static void
+build(const char *pw, const char *gr, const char *sh, const char *st,
+    struct buf *main, struct buf *shadow_out)
+{
+	struct pwfile p, g, s;
+	struct state ss;
+
+	state_init(&ss);
+	assert_int_equal(state_parse(&ss, "state", st), 0);
+	pwfile_parse(&p, "passwd", pw, strlen(pw));
+	pwfile_parse(&g, "group", gr, strlen(gr));
+	pwfile_parse(&s, "shadow", sh, strlen(sh));
+	mirror_build(&ss, &p, &g, &s, main, shadow_out);
+	pwfile_free(&p);
+	pwfile_free(&g);
+	pwfile_free(&s);
+	state_free(&ss);
+}
+
+static void
+install_sample(void)
+{
+	struct buf m = { 0 }, s = { 0 };
+
+	build(passwd, group, shadow, state, &m, &s);
+	install("mirror", m.p, m.len);
+	install("mirror.shadow", s.p, s.len);
+	buf_free(&m);
+	buf_free(&s);
+}
+
+static void *
+sym(const char *name)
+{
+	char *full = xasprintf("_nss_ldapsync_%s", name);
+	void *p = dlsym(mod, full);
+
+	if (p == NULL)
+		fail_msg("missing %s", full);
+	free(full);
+	return p;
+}
+
+static int
+setup(void **st)
+{
+	const char *so = getenv("NSS_MODULE");
+
+	(void)st;
+	assert_non_null(mkdtemp(dir));
+	setenv("LDAPSYNC_MIRROR_DIR", dir, 1);
+	assert_non_null(so);
+	mod = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+	if (mod == NULL)
+		fail_msg("dlopen %s: %s", so, dlerror());
+	m_getpwnam = sym("getpwnam_r");
+	m_getpwuid = sym("getpwuid_r");
+	m_getgrnam = sym("getgrnam_r");
+	m_getgrgid = sym("getgrgid_r");
+	m_getspnam = sym("getspnam_r");
+	m_setpwent = sym("setpwent");
+	m_getpwent = sym("getpwent_r");
+	m_endpwent = sym("endpwent");
+	m_setgrent = sym("setgrent");
+	m_getgrent = sym("getgrent_r");
+	m_endgrent = sym("endgrent");
+	m_setspent = sym("setspent");
+	m_getspent = sym("getspent_r");
+	m_endspent = sym("endspent");
+	m_initgroups = sym("initgroups_dyn");
+	log_init(V_QUIET);
+	return 0;
+}
+
+static int
+teardown(void **st)
+{
+	char *cmd = xasprintf("rm -rf %s", dir);
+
+	(void)st;
+	dlclose(mod);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	return 0;
+}
+
+static void
+test_missing(void **st)
+{
+	struct passwd pw;
+	struct group gr;
+	struct spwd sp;
+	char buf[1024];
+	int err = 0;
+	long start = 0, size = 0;
+	gid_t *gids = NULL;
+
+	(void)st;
+	assert_int_equal(m_getpwnam("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	assert_int_equal(m_getpwuid(10001, &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	assert_int_equal(m_getgrnam("staff", &gr, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	assert_int_equal(m_getgrgid(10001, &gr, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	assert_int_equal(m_getspnam("alice", &sp, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	assert_int_equal(m_initgroups("alice", 0, &start, &size, &gids, 0, &err), NSS_STATUS_UNAVAIL);
+	m_setpwent(0);
+	assert_int_equal(m_getpwent(&pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+}
+
+static void
+test_passwd(void **st)
+{
+	struct passwd pw;
+	char buf[1024];
+	int err = 0;
+
+	(void)st;
+	install_sample();
+	assert_int_equal(m_getpwnam("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_string_equal(pw.pw_name, "alice");
+	assert_string_equal(pw.pw_passwd, "x");
+	assert_int_equal(pw.pw_uid, 10001);
+	assert_int_equal(pw.pw_gid, 10001);
+	assert_string_equal(pw.pw_gecos, "Alice");
+	assert_string_equal(pw.pw_dir, "/home/alice");
+	assert_string_equal(pw.pw_shell, "/bin/bash");
+	assert_int_equal(m_getpwuid(10002, &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_string_equal(pw.pw_name, "bob");
+	assert_string_equal(pw.pw_shell, "/usr/sbin/nologin");	/* suspended */
+	assert_int_equal(m_getpwnam("carol", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_string_equal(pw.pw_gecos, "");
+	/* Local accounts are not in the mirror. */
+	assert_int_equal(m_getpwnam("root", &pw, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
+	assert_int_equal(m_getpwnam("local", &pw, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
+	assert_int_equal(m_getpwuid(0, &pw, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
+	assert_int_equal(m_getpwuid(10004, &pw, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
+	assert_int_equal(m_getpwnam("", &pw, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
+}
+
+static void
+test_erange(void **st)
+{
+	struct passwd pw;
+	struct group gr;
+	struct spwd sp;
+	char buf[256];
+	int err;
+	size_t need;
+
+	(void)st;
+	/* "alice\0x\0Alice\0/home/alice\0/bin/bash\0" */
+	need = 6 + 2 + 6 + 12 + 10;
+	for (size_t len = 0; len < need; len++) {
+		err = 0;
+		assert_int_equal(m_getpwnam("alice", &pw, buf, len, &err), NSS_STATUS_TRYAGAIN);
+		assert_int_equal(err, ERANGE);
+	}
+	assert_int_equal(m_getpwnam("alice", &pw, buf, need, &err), NSS_STATUS_SUCCESS);
+	/* Members' pointers, aligned, then the strings: at most 7 + 32 + 24. */
+	for (size_t len = 0;; len++) {
+		err = 0;
+		if (m_getgrnam("staff", &gr, buf + 1, len, &err) == NSS_STATUS_SUCCESS)
+			break;
+		assert_int_equal(err, ERANGE);
+		assert_true(len < 63);
+	}
+	assert_string_equal(gr.gr_mem[2], "local");
+	err = 0;
+	assert_int_equal(m_getspnam("alice", &sp, buf, 10, &err), NSS_STATUS_TRYAGAIN);
+	assert_int_equal(err, ERANGE);
+}
+
+static void
+test_group(void **st)
+{
+	struct group gr;
+	char buf[1024];
+	int err = 0;
+
+	(void)st;
+	assert_int_equal(m_getgrnam("staff", &gr, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_string_equal(gr.gr_name, "staff");
+	assert_string_equal(gr.gr_passwd, "x");
+	assert_int_equal(gr.gr_gid, 10001);
+	assert_string_equal(gr.gr_mem[0], "alice");
+	assert_string_equal(gr.gr_mem[1], "bob");
+	assert_string_equal(gr.gr_mem[2], "local");
+	assert_null(gr.gr_mem[3]);
+	assert_int_equal(m_getgrgid(10003, &gr, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_string_equal(gr.gr_name, "empty");
+	assert_null(gr.gr_mem[0]);
+	assert_int_equal(m_getgrnam("root", &gr, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
+	assert_int_equal(m_getgrgid(0, &gr, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
+}
+
+static void
+test_shadow(void **st)
+{
+	struct spwd sp;
+	char buf[1024];
+	int err = 0;
+
+	(void)st;
+	assert_int_equal(m_getspnam("alice", &sp, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_string_equal(sp.sp_pwdp, "$6$salt$hash");
+	assert_int_equal(sp.sp_lstchg, 19000);
+	assert_int_equal(sp.sp_min, 0);
+	assert_int_equal(sp.sp_max, 99999);
+	assert_int_equal(sp.sp_warn, 7);
+	assert_int_equal(sp.sp_inact, -1);
+	assert_int_equal(sp.sp_expire, -1);
+	assert_int_equal(m_getspnam("bob", &sp, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_string_equal(sp.sp_pwdp, "!*");
+	assert_int_equal(sp.sp_expire, 1);
+	assert_int_equal(m_getspnam("root", &sp, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
+}
+
+static void
+test_enumeration(void **st)
+{
+	static const char *const users[] = { "alice", "bob", "carol" };
+	static const char *const groups[] = { "staff", "ops", "empty" };
+	struct passwd pw;
+	struct group gr;
+	struct spwd sp;
+	char buf[1024];
+	int err = 0, n;
+
+	(void)st;
+	for (int round = 0; round < 2; round++) {
+		m_setpwent(0);
+		for (n = 0; m_getpwent(&pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS; n++)
+			assert_string_equal(pw.pw_name, users[n]);
+		assert_int_equal(n, 3);
+		m_endpwent();
+	}
+	/* A short buffer does not skip the entry. */
+	m_setpwent(0);
+	assert_int_equal(m_getpwent(&pw, buf, 4, &err), NSS_STATUS_TRYAGAIN);
+	assert_int_equal(m_getpwent(&pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_string_equal(pw.pw_name, "alice");
+	m_endpwent();
+	m_setgrent(0);
+	for (n = 0; m_getgrent(&gr, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS; n++)
+		assert_string_equal(gr.gr_name, groups[n]);
+	assert_int_equal(n, 3);
+	m_endgrent();
+	m_setspent(0);
+	for (n = 0; m_getspent(&sp, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS; n++)
+		assert_string_equal(sp.sp_namp, users[n]);
+	assert_int_equal(n, 3);
+	m_endspent();
+}
+
+static void
+test_initgroups(void **st)
+{
+	long start = 1, size = 1;
+	gid_t *gids = xmalloc(sizeof(gid_t));
+	int err = 0;
+
+	(void)st;
+	gids[0] = 10001;	/* the primary group, already there */
+	assert_int_equal(m_initgroups("alice", 10001, &start, &size, &gids, 0, &err), NSS_STATUS_SUCCESS);
+	assert_int_equal(start, 2);
+	assert_int_equal(gids[1], 10002);
+	assert_int_equal(m_initgroups("local", 1000, &start, &size, &gids, 0, &err), NSS_STATUS_SUCCESS);
+	assert_int_equal(start, 2);	/* 10001 was there already */
+	start = 0;
+	assert_int_equal(m_initgroups("nobody", 1, &start, &size, &gids, 0, &err), NSS_STATUS_NOTFOUND);
+	assert_int_equal(start, 0);
+	/* limit: no more than the caller allows */
+	start = 0;
+	assert_int_equal(m_initgroups("alice", 0, &start, &size, &gids, 1, &err), NSS_STATUS_SUCCESS);
+	assert_int_equal(start, 1);
+	free(gids);
+}
+
+/* Every corruption is UNAVAIL, never a crash, and a good mirror heals. */
+static void
+expect_unavail(const void *data, size_t len, const char *what)
+{
+	struct passwd pw;
+	struct group gr;
+	char buf[1024];
+	int err = 0;
+	long start = 0, size = 0;
+	gid_t *gids = NULL;
+
+	install("mirror", data, len);
+	if (m_getpwnam("alice", &pw, buf, sizeof(buf), &err) != NSS_STATUS_UNAVAIL ||
+	    m_getgrgid(10001, &gr, buf, sizeof(buf), &err) != NSS_STATUS_UNAVAIL ||
+	    m_initgroups("alice", 0, &start, &size, &gids, 0, &err) != NSS_STATUS_UNAVAIL)
+		fail_msg("not UNAVAIL: %s", what);
+	free(gids);
+}
+
+static void
+test_corrupt(void **st)
+{
+	struct buf m = { 0 }, s = { 0 };
+	struct passwd pw;
+	char buf[1024], what[64];
+	int err = 0;
+	unsigned seed = 1;
+
+	(void)st;
+	build(passwd, group, shadow, state, &m, &s);
+	for (size_t cut = 0; cut < m.len; cut++) {
+		snprintf(what, sizeof(what), "truncated at %zu", cut);
+		expect_unavail(m.p, cut, what);
+	}
+	for (int i = 0; i < 200; i++) {
+		char *junk = xmalloc(m.len);
+
+		for (size_t j = 0; j < m.len; j++)
+			junk[j] = (char)rand_r(&seed);
+		if (i % 2)	/* keep the header right, garble the rest */
+			memcpy(junk, m.p, sizeof(struct mirror_header));
+		expect_unavail(junk, m.len, "random bytes");
+		free(junk);
+	}
+	m.p[8]++;	/* version */
+	expect_unavail(m.p, m.len, "wrong version");
+	m.p[8]--;
+	m.p[0] ^= 1;	/* magic */
+	expect_unavail(m.p, m.len, "wrong magic");
+	m.p[0] ^= 1;
+	install("mirror.shadow", m.p, m.len);	/* the wrong kind */
+	assert_int_equal(m_getspnam("alice", (struct spwd *)buf, buf + 100, 900, &err), NSS_STATUS_UNAVAIL);
+	install("mirror", m.p, m.len);
+	assert_int_equal(m_getpwnam("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	install("mirror.shadow", s.p, s.len);
+	buf_free(&m);
+	buf_free(&s);
+}
+
+/* --- replacement under load ------------------------------------------- */
+
+static atomic_int stop, errors;
+static atomic_long lookups;
+
+static void *
+reader(void *arg)
+{
+	struct passwd pw;
+	struct group gr;
+	char buf[1024];
+	int err;
+
+	(void)arg;
+	while (!atomic_load(&stop)) {
+		enum nss_status s1 = m_getpwnam("alice", &pw, buf, sizeof(buf), &err);
+		/* Two generations: alice has uid 10001 or 20001, never else. */
+		if (s1 != NSS_STATUS_SUCCESS ||
+		    (pw.pw_uid != 10001 && pw.pw_uid != 20001))
+			atomic_fetch_add(&errors, 1);
+		if (m_getgrgid(10001, &gr, buf, sizeof(buf), &err) != NSS_STATUS_SUCCESS)
+			atomic_fetch_add(&errors, 1);
+		atomic_fetch_add(&lookups, 1);
+	}
+	return NULL;
+}
+
+static void
+test_replaced_under_load(void **st)
+{
+	struct buf a = { 0 }, b = { 0 }, s = { 0 };
+	pthread_t t[8];
+	char *pw2 = xstrdup(passwd);
+	struct passwd pw;
+	char buf[1024];
+	int err;
+
+	(void)st;
+	memcpy(strstr(pw2, "alice:x:10001") + 8, "2", 1);	/* uid 20001 */
+	build(passwd, group, shadow, state, &a, &s);
+	buf_free(&s);
+	build(pw2, group, shadow, state, &b, &s);
+	install("mirror", a.p, a.len);
+	for (int i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, reader, NULL);
+	for (int i = 0; i < 400; i++)
+		install("mirror", i % 2 ? a.p : b.p, i % 2 ? a.len : b.len);
+	atomic_store(&stop, 1);
+	for (int i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(atomic_load(&errors), 0);
+	assert_true(atomic_load(&lookups) > 1000);
+	/* The last one installed (i = 399: a) is what is served now. */
+	assert_int_equal(m_getpwnam("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_int_equal(pw.pw_uid, 10001);
+	install("mirror", b.p, b.len);
+	assert_int_equal(m_getpwnam("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_int_equal(pw.pw_uid, 20001);
+	buf_free(&a);
+	buf_free(&b);
+	buf_free(&s);
+	free(pw2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_passwd),
+		cmocka_unit_test(test_erange),
+		cmocka_unit_test(test_group),
+		cmocka_unit_test(test_shadow),
+		cmocka_unit_test(test_enumeration),
+		cmocka_unit_test(test_initgroups),
+		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_replaced_under_load),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
