@@ -243,6 +243,7 @@ map_file(const struct source *src, const struct mapping *old, size_t *size,
 	void *base;
 	int fd;
 
+	*same = false;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", mirror_dir(),
 	    src->name) >= sizeof(path))
 		return NULL;

@@ -207,12 +207,17 @@ layout_main(struct builder *b, struct buf *out)
 {
 	struct mirror_header h = { 0 };
 	struct buf slots = { 0 };
+	size_t nms = b->memberships.len / sizeof(struct mirror_membership);
 
-	qsort(b->user_ids.p, b->nusers, sizeof(struct mirror_id), cmp_id);
-	qsort(b->group_ids.p, b->ngroups, sizeof(struct mirror_id), cmp_id);
-	qsort_r(b->memberships.p, b->memberships.len /
-	    sizeof(struct mirror_membership), sizeof(struct mirror_membership),
-	    cmp_membership, b->s.b.p);
+	/* An empty buffer has no array at all: qsort must not see NULL. */
+	if (b->nusers > 0)
+		qsort(b->user_ids.p, b->nusers, sizeof(struct mirror_id), cmp_id);
+	if (b->ngroups > 0)
+		qsort(b->group_ids.p, b->ngroups, sizeof(struct mirror_id),
+		    cmp_id);
+	if (nms > 0)
+		qsort_r(b->memberships.p, nms, sizeof(struct mirror_membership),
+		    cmp_membership, b->s.b.p);
 	buf_add(out, &h, sizeof(h));
 	place(out, &h.users, b->users.p, b->users.len, sizeof(struct mirror_user));
 	place(out, &h.user_ids, b->user_ids.p, b->user_ids.len,

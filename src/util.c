@@ -98,6 +98,8 @@ buf_reserve(struct buf *b, size_t need)
 void
 buf_add(struct buf *b, const void *s, size_t n)
 {
+	if (n == 0)
+		return;		/* s may be NULL: an empty buffer's array */
 	buf_reserve(b, n);
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
