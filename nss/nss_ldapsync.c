@@ -84,7 +84,7 @@ EXPORT enum nss_status
 _nss_ldapsync_getpwnam_r(const char *name, struct passwd *pw, char *buf,
     size_t len, int *errnop)
 {
-	struct mapping *m = reader_acquire(SRC_MAIN);
+	struct mapping *m = reader_acquire(SEC_USERS);
 
 	if (m == NULL)
 		return NSS_STATUS_UNAVAIL;
@@ -95,7 +95,7 @@ EXPORT enum nss_status
 _nss_ldapsync_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
     int *errnop)
 {
-	struct mapping *m = reader_acquire(SRC_MAIN);
+	struct mapping *m = reader_acquire(SEC_USERS);
 
 	if (m == NULL)
 		return NSS_STATUS_UNAVAIL;
@@ -144,7 +144,7 @@ EXPORT enum nss_status
 _nss_ldapsync_getgrnam_r(const char *name, struct group *gr, char *buf,
     size_t len, int *errnop)
 {
-	struct mapping *m = reader_acquire(SRC_MAIN);
+	struct mapping *m = reader_acquire(SEC_GROUPS);
 
 	if (m == NULL)
 		return NSS_STATUS_UNAVAIL;
@@ -156,7 +156,7 @@ EXPORT enum nss_status
 _nss_ldapsync_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len,
     int *errnop)
 {
-	struct mapping *m = reader_acquire(SRC_MAIN);
+	struct mapping *m = reader_acquire(SEC_GROUPS);
 
 	if (m == NULL)
 		return NSS_STATUS_UNAVAIL;
@@ -188,7 +188,7 @@ EXPORT enum nss_status
 _nss_ldapsync_getspnam_r(const char *name, struct spwd *sp, char *buf,
     size_t len, int *errnop)
 {
-	struct mapping *m = reader_acquire(SRC_SHADOW);
+	struct mapping *m = reader_acquire(SEC_SHADOW);
 	const struct mirror_shadow *s;
 	enum nss_status st;
 
@@ -232,7 +232,7 @@ EXPORT enum nss_status
 _nss_ldapsync_initgroups_dyn(const char *user, gid_t group, long *start,
     long *size, gid_t **groups, long limit, int *errnop)
 {
-	struct mapping *m = reader_acquire(SRC_MAIN);
+	struct mapping *m = reader_acquire(SEC_MEMBERSHIPS);
 	const struct mirror_membership *ms;
 	enum nss_status st;
 	uint32_t n;
@@ -283,11 +283,11 @@ typedef enum nss_status fill_fn(const struct mapping *, uint32_t index,
     void *result, char *buf, size_t len, int *errnop);
 
 static enum nss_status
-next_entry(struct cursor *c, enum source_id id, uint32_t (*count)(
+next_entry(struct cursor *c, enum section sec, uint32_t (*count)(
     const struct mapping *), fill_fn *fill, void *result, char *buf,
     size_t len, int *errnop)
 {
-	struct mapping *m = reader_acquire(id);
+	struct mapping *m = reader_acquire(sec);
 	enum nss_status st = NSS_STATUS_NOTFOUND;
 
 	if (m == NULL)
@@ -365,7 +365,7 @@ EXPORT enum nss_status
 _nss_ldapsync_getpwent_r(struct passwd *pw, char *buf, size_t len,
     int *errnop)
 {
-	return next_entry(&pw_cursor, SRC_MAIN, count_users, fill_pw_at, pw,
+	return next_entry(&pw_cursor, SEC_USERS, count_users, fill_pw_at, pw,
 	    buf, len, errnop);
 }
 
@@ -386,7 +386,7 @@ EXPORT enum nss_status
 _nss_ldapsync_getgrent_r(struct group *gr, char *buf, size_t len,
     int *errnop)
 {
-	return next_entry(&gr_cursor, SRC_MAIN, count_groups, fill_gr_at, gr,
+	return next_entry(&gr_cursor, SEC_GROUPS, count_groups, fill_gr_at, gr,
 	    buf, len, errnop);
 }
 
@@ -407,6 +407,6 @@ EXPORT enum nss_status
 _nss_ldapsync_getspent_r(struct spwd *sp, char *buf, size_t len,
     int *errnop)
 {
-	return next_entry(&sp_cursor, SRC_SHADOW, count_shadows, fill_sp_at, sp,
+	return next_entry(&sp_cursor, SEC_SHADOW, count_shadows, fill_sp_at, sp,
 	    buf, len, errnop);
 }

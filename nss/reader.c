@@ -24,12 +24,16 @@
 #define RETIRED		((uint64_t)1 << 63)
 #define NSLOTS		32
 
+/* A section's check: not yet made, passed, failed. */
+enum { UNCHECKED, GOOD, BAD };
+
 struct mapping {
 	_Atomic uint64_t	 state;
 	const char		*base;
 	size_t			 size;
 	dev_t			 dev;
 	ino_t			 ino;
+	_Atomic int		 checked[SEC_COUNT];
 };
 
 struct source {
@@ -125,8 +129,6 @@ groups_ok(const char *base, const struct mirror_header *h, uint32_t nstr)
 	const struct mirror_group *g =
 	    (const struct mirror_group *)(base + h->groups.off);
 	const uint32_t *m = (const uint32_t *)(base + h->members.off);
-	const struct mirror_membership *ms =
-	    (const struct mirror_membership *)(base + h->memberships.off);
 
 	for (uint32_t i = 0; i < h->groups.count; i++)
 		if (!STR_OK(g[i].name) || !STR_OK(g[i].passwd) ||
@@ -135,11 +137,20 @@ groups_ok(const char *base, const struct mirror_header *h, uint32_t nstr)
 	for (uint32_t i = 0; i < h->members.count; i++)
 		if (!STR_OK(m[i]))
 			return false;
+	return slots_ok(base, &h->group_names, h->groups.count) &&
+	    ids_ok(base, &h->group_ids, h->groups.count);
+}
+
+static bool
+memberships_ok(const char *base, const struct mirror_header *h, uint32_t nstr)
+{
+	const struct mirror_membership *ms =
+	    (const struct mirror_membership *)(base + h->memberships.off);
+
 	for (uint32_t i = 0; i < h->memberships.count; i++)
 		if (!STR_OK(ms[i].name))
 			return false;
-	return slots_ok(base, &h->group_names, h->groups.count) &&
-	    ids_ok(base, &h->group_ids, h->groups.count);
+	return true;
 }
 
 static bool
@@ -154,19 +165,18 @@ shadows_ok(const char *base, const struct mirror_header *h, uint32_t nstr)
 	return slots_ok(base, &h->shadow_names, h->shadows.count);
 }
 
-int
-reader_valid(const void *p, size_t size, uint32_t kind)
+/* What map time checks: the header and that every table lies inside. */
+static bool
+frame_ok(const char *base, size_t size, uint32_t kind)
 {
-	const char *base = p;
-	const struct mirror_header *h = p;
+	const struct mirror_header *h = (const struct mirror_header *)base;
 
 	if (!header_ok(h, size, kind) || !table_ok(&h->strings, 1, 1, size) ||
 	    h->strings.count == 0 || base[h->strings.off + h->strings.count - 1])
-		return 0;
+		return false;
 	if (kind == MIRROR_SHADOW)
 		return table_ok(&h->shadows, sizeof(struct mirror_shadow), 8, size) &&
-		    table_ok(&h->shadow_names, 4, 4, size) &&
-		    shadows_ok(base, h, h->strings.count);
+		    table_ok(&h->shadow_names, 4, 4, size);
 	return table_ok(&h->users, sizeof(struct mirror_user), 4, size) &&
 	    table_ok(&h->user_names, 4, 4, size) &&
 	    table_ok(&h->user_ids, sizeof(struct mirror_id), 4, size) &&
@@ -174,9 +184,38 @@ reader_valid(const void *p, size_t size, uint32_t kind)
 	    table_ok(&h->group_names, 4, 4, size) &&
 	    table_ok(&h->group_ids, sizeof(struct mirror_id), 4, size) &&
 	    table_ok(&h->members, 4, 4, size) &&
-	    table_ok(&h->memberships, sizeof(struct mirror_membership), 4, size) &&
-	    users_ok(base, h, h->strings.count) &&
-	    groups_ok(base, h, h->strings.count);
+	    table_ok(&h->memberships, sizeof(struct mirror_membership), 4, size);
+}
+
+/* The records of a section, their offsets and indexes, on first use. */
+static bool
+section_ok(const char *base, enum section sec)
+{
+	const struct mirror_header *h = (const struct mirror_header *)base;
+	uint32_t nstr = h->strings.count;
+
+	switch (sec) {
+	case SEC_USERS:
+		return users_ok(base, h, nstr);
+	case SEC_GROUPS:
+		return groups_ok(base, h, nstr);
+	case SEC_MEMBERSHIPS:
+		return memberships_ok(base, h, nstr);
+	case SEC_SHADOW:
+	default:
+		return shadows_ok(base, h, nstr);
+	}
+}
+
+int
+reader_valid(const void *p, size_t size, uint32_t kind)
+{
+	if (!frame_ok(p, size, kind))
+		return 0;
+	if (kind == MIRROR_SHADOW)
+		return section_ok(p, SEC_SHADOW);
+	return section_ok(p, SEC_USERS) && section_ok(p, SEC_GROUPS) &&
+	    section_ok(p, SEC_MEMBERSHIPS);
 }
 
 /* --- mappings --------------------------------------------------------- */
@@ -265,7 +304,7 @@ map_file(const struct source *src, const struct mapping *old, size_t *size,
 	close(fd);
 	if (base == MAP_FAILED)
 		return NULL;
-	if (!reader_valid(base, *size, src->kind)) {
+	if (!frame_ok(base, *size, src->kind)) {
 		munmap(base, *size);
 		return NULL;
 	}
@@ -297,6 +336,8 @@ reload(struct source *src, struct mapping *old)
 		m->size = size;
 		m->dev = st.st_dev;
 		m->ino = st.st_ino;
+		for (int i = 0; i < SEC_COUNT; i++)
+			atomic_init(&m->checked[i], UNCHECKED);
 		atomic_store_explicit(&m->state, 0, memory_order_release);
 	} else
 		m = NULL;
@@ -328,10 +369,23 @@ recycled(const struct mapping *m)
 	    memory_order_relaxed) != MIRROR_ALIVE;
 }
 
-struct mapping *
-reader_acquire(enum source_id id)
+/* Checks a section once per mapping; threads racing to do it agree. */
+static bool
+checked(struct mapping *m, enum section sec)
 {
-	struct source *src = &sources[id];
+	int c = atomic_load_explicit(&m->checked[sec], memory_order_acquire);
+
+	if (c == UNCHECKED) {
+		c = section_ok(m->base, sec) ? GOOD : BAD;
+		atomic_store_explicit(&m->checked[sec], c, memory_order_release);
+	}
+	return c == GOOD;
+}
+
+static struct mapping *
+current(enum section sec)
+{
+	struct source *src = &sources[sec == SEC_SHADOW ? 1 : 0];
 	struct mapping *m;
 
 	for (int tries = 0; tries < 8; tries++) {
@@ -352,6 +406,18 @@ reader_acquire(enum source_id id)
 		reader_release(m);
 	}
 	return NULL;
+}
+
+struct mapping *
+reader_acquire(enum section sec)
+{
+	struct mapping *m = current(sec);
+
+	if (m != NULL && !checked(m, sec)) {
+		reader_release(m);
+		return NULL;
+	}
+	return m;
 }
 
 /* --- lookups ---------------------------------------------------------- */

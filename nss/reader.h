@@ -14,10 +14,15 @@
 
 struct mapping;
 
-enum source_id { SRC_MAIN, SRC_SHADOW };
+/*
+ * What a lookup reads.  Each is checked in full the first time it is
+ * used in a mapping, so that a process that only asks for a user does not
+ * pay for reading every group.
+ */
+enum section { SEC_USERS, SEC_GROUPS, SEC_MEMBERSHIPS, SEC_SHADOW, SEC_COUNT };
 
-/* The current mapping of a source, held; NULL when missing or corrupt. */
-struct mapping	*reader_acquire(enum source_id);
+/* The current mapping holding a valid section; NULL when missing or corrupt. */
+struct mapping	*reader_acquire(enum section);
 void		 reader_release(struct mapping *);
 
 const struct mirror_header *reader_header(const struct mapping *);
@@ -41,7 +46,7 @@ const struct mirror_shadow *reader_shadow_by_name(const struct mapping *,
 const struct mirror_membership *reader_memberships(const struct mapping *,
 		    const char *, uint32_t *n);
 
-/* For the fuzzer and tests: whether a buffer is a valid mirror. */
+/* Whether a buffer is a valid mirror of that kind, every section checked. */
 int		 reader_valid(const void *base, size_t size, uint32_t kind);
 
 #endif

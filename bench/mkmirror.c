@@ -1,0 +1,54 @@
+/*
+ * mkmirror PASSWD GROUP SHADOW DIR: writes DIR/mirror and
+ * DIR/mirror.shadow holding every named entry of the three files, as if
+ * ldapsync managed them all.  For benchmarks, without a directory.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "mirror.h"
+#include "txn.h"
+
+static void
+load(struct pwfile *f, const char *path)
+{
+	if (pwfile_load(f, path) != 0)
+		exit(1);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pwfile pw, gr, sh;
+	struct state st;
+	struct buf m = { 0 }, s = { 0 };
+	char *p1, *p2;
+
+	if (argc != 5) {
+		fputs("usage: mkmirror PASSWD GROUP SHADOW DIR\n", stderr);
+		return 2;
+	}
+	load(&pw, argv[1]);
+	load(&gr, argv[2]);
+	load(&sh, argv[3]);
+	state_init(&st);
+	for (size_t i = 0; i < pw.n; i++)
+		if (pw.lines[i].name != NULL)
+			state_add(&st, &(struct managed){ .name =
+			    (char *)pw.lines[i].name });
+	for (size_t i = 0; i < gr.n; i++)
+		if (gr.lines[i].name != NULL)
+			state_add(&st, &(struct managed){ .name =
+			    (char *)gr.lines[i].name, .is_group = true });
+	state_index(&st);
+	mirror_build(&st, &pw, &gr, &sh, &m, &s);
+	p1 = xasprintf("%s/mirror", argv[4]);
+	p2 = xasprintf("%s/mirror.shadow", argv[4]);
+	if (write_atomic(p1, m.p, m.len, 0644) != 0 ||
+	    write_atomic(p2, s.p, s.len, 0600) != 0)
+		return 1;
+	return 0;
+}
