@@ -10,13 +10,15 @@
 
 #include "log.h"
 #include "mirror.h"
+#include "pwfile.h"
 #include "txn.h"
 
 static void
-load(struct pwfile *f, const char *path)
+load(struct pwfile *f, struct buf *b, const char *path)
 {
 	if (pwfile_load(f, path) != 0)
 		exit(1);
+	*b = (struct buf){ f->data, f->size, 0 };
 }
 
 int
@@ -24,16 +26,16 @@ main(int argc, char **argv)
 {
 	struct pwfile pw, gr, sh;
 	struct state st;
-	struct buf m = { 0 }, s = { 0 };
+	struct buf m = { 0 }, s = { 0 }, bp, bg, bs;
 	char *p1, *p2;
 
 	if (argc != 5) {
 		fputs("usage: mkmirror PASSWD GROUP SHADOW DIR\n", stderr);
 		return 2;
 	}
-	load(&pw, argv[1]);
-	load(&gr, argv[2]);
-	load(&sh, argv[3]);
+	load(&pw, &bp, argv[1]);
+	load(&gr, &bg, argv[2]);
+	load(&sh, &bs, argv[3]);
 	state_init(&st);
 	for (size_t i = 0; i < pw.n; i++)
 		if (pw.lines[i].name != NULL)
@@ -43,8 +45,7 @@ main(int argc, char **argv)
 		if (gr.lines[i].name != NULL)
 			state_add(&st, &(struct managed){ .name =
 			    (char *)gr.lines[i].name, .is_group = true });
-	state_index(&st);
-	mirror_build(&st, &pw, &gr, &sh, &m, &s);
+	mirror_build(&st, &bp, &bg, &bs, &m, &s);
 	p1 = xasprintf("%s/mirror", argv[4]);
 	p2 = xasprintf("%s/mirror.shadow", argv[4]);
 	if (write_atomic(p1, m.p, m.len, 0644) != 0 ||

@@ -8,14 +8,23 @@
 #include <unistd.h>
 
 #include "../nss/mirror-format.h"
+#include <sys/stat.h>
+
 #include "htab.h"
 #include "mirror.h"
 
-/* Strings, each stored once (shells, "x" and the like repeat). */
+/*
+ * The string area.  Strings are stored where they fall, so that a user's
+ * or a group's strings lie side by side (a group's member names are one
+ * or two cache lines, not a miss each); only the few values every record
+ * repeats ("x", the shells) are stored once.
+ */
+#define NCOMMON	16
+
 struct strings {
 	struct buf	 b;
-	struct htab	*seen;		/* string -> offset + 1 */
-	struct strlist	 keys;
+	uint32_t	 common[NCOMMON];
+	int		 ncommon;
 };
 
 struct builder {
@@ -25,117 +34,128 @@ struct builder {
 	uint32_t	 nusers, ngroups, nshadows;
 };
 
-static uint32_t
-intern(struct strings *s, const char *str)
-{
-	uintptr_t off = (uintptr_t)htab_get(s->seen, str);
+/* A field of a line: not NUL-terminated. */
+struct field {
+	const char	*p;
+	size_t		 len;
+};
 
-	if (off != 0)
-		return (uint32_t)(off - 1);
-	off = s->b.len;
-	buf_add(&s->b, str, strlen(str) + 1);
-	strlist_add(&s->keys, str);
-	htab_put(s->seen, s->keys.v[s->keys.n - 1], (void *)(off + 1));
-	return (uint32_t)off;
-}
-
-/*
- * A string stored where it falls, not shared: a group's member names
- * then lie side by side, and copying them out is one or two cache lines
- * instead of a miss per name scattered over the users' strings.
- */
 static uint32_t
-append(struct strings *s, const char *str)
+append(struct strings *s, struct field f)
 {
 	uint32_t off = (uint32_t)s->b.len;
 
-	buf_add(&s->b, str, strlen(str) + 1);
+	buf_add(&s->b, f.p, f.len);
+	buf_addc(&s->b, '\0');
 	return off;
 }
 
-static long
-num(const char *s)
+static uint32_t
+common(struct strings *s, struct field f)
 {
+	for (int i = 0; i < s->ncommon; i++) {
+		const char *c = s->b.p + s->common[i];
+
+		if (strncmp(c, f.p, f.len) == 0 && c[f.len] == '\0')
+			return s->common[i];
+	}
+	if (s->ncommon == NCOMMON)
+		return append(s, f);
+	return s->common[s->ncommon++] = append(s, f);
+}
+
+/* Splits a line into at most n fields; missing ones are empty. */
+static void
+split(const char *p, size_t len, struct field *f, int n)
+{
+	const char *end = p + len, *c;
+
+	for (int i = 0; i < n; i++) {
+		c = p < end ? memchr(p, ':', (size_t)(end - p)) : NULL;
+		if (c == NULL || i == n - 1)
+			c = end;
+		f[i] = (struct field){ p, (size_t)(c - p) };
+		p = c < end ? c + 1 : end;
+	}
+}
+
+static long
+num(struct field f)
+{
+	char tmp[24];
 	long v;
 
-	return parse_long(s, &v) ? v : -1;
+	if (f.len >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, f.p, f.len);
+	tmp[f.len] = '\0';
+	return parse_long(tmp, &v) ? v : -1;
 }
 
 /* --- records ---------------------------------------------------------- */
 
 static void
-fields(const struct pwline *l, char **f, int n)
+add_user(struct builder *b, const char *line, size_t len, bool suspended)
 {
-	for (int i = 0; i < n; i++) {
-		f[i] = pwline_field(l, i);
-		if (f[i] == NULL)
-			f[i] = xstrdup("");
-	}
-}
-
-static void
-free_fields(char **f, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(f[i]);
-}
-
-static void
-add_user(struct builder *b, const struct pwline *l, bool suspended)
-{
-	char *f[7];
+	struct field f[7];
 	struct mirror_user u;
 	struct mirror_id id;
 
-	fields(l, f, 7);
-	u = (struct mirror_user){ intern(&b->s, f[0]), intern(&b->s, f[1]),
-	    intern(&b->s, f[4]), intern(&b->s, f[5]), intern(&b->s, f[6]),
-	    (uint32_t)num(f[2]), (uint32_t)num(f[3]),
-	    suspended ? MIRROR_SUSPENDED : 0 };
+	split(line, len, f, 7);
+	u.name = append(&b->s, f[0]);
+	u.passwd = common(&b->s, f[1]);
+	u.gecos = append(&b->s, f[4]);
+	u.dir = append(&b->s, f[5]);
+	u.shell = common(&b->s, f[6]);
+	u.uid = (uint32_t)num(f[2]);
+	u.gid = (uint32_t)num(f[3]);
+	u.flags = suspended ? MIRROR_SUSPENDED : 0;
 	id = (struct mirror_id){ u.uid, b->nusers++ };
 	buf_add(&b->users, &u, sizeof(u));
 	buf_add(&b->user_ids, &id, sizeof(id));
-	free_fields(f, 7);
 }
 
 static void
-add_group(struct builder *b, const struct pwline *l)
+add_group(struct builder *b, const char *line, size_t len)
 {
-	char *f[4], *save = NULL;
+	struct field f[4], m;
 	struct mirror_group g;
 	struct mirror_id id;
+	const char *p, *end, *comma;
 
-	fields(l, f, 4);
-	g = (struct mirror_group){ intern(&b->s, f[0]), intern(&b->s, f[1]),
+	split(line, len, f, 4);
+	g = (struct mirror_group){ append(&b->s, f[0]), common(&b->s, f[1]),
 	    (uint32_t)num(f[2]), (uint32_t)(b->members.len / 4), 0 };
-	for (char *m = strtok_r(f[3], ",", &save); m != NULL;
-	    m = strtok_r(NULL, ",", &save)) {
-		uint32_t off = append(&b->s, m);
-		struct mirror_membership ms = { off, g.gid };
+	for (p = f[3].p, end = p + f[3].len; p < end; p = comma + 1) {
+		if ((comma = memchr(p, ',', (size_t)(end - p))) == NULL)
+			comma = end;
+		m = (struct field){ p, (size_t)(comma - p) };
+		if (m.len > 0) {
+			uint32_t off = append(&b->s, m);
+			struct mirror_membership ms = { off, g.gid };
 
-		buf_add(&b->members, &off, sizeof(off));
-		buf_add(&b->memberships, &ms, sizeof(ms));
-		g.nmembers++;
+			buf_add(&b->members, &off, sizeof(off));
+			buf_add(&b->memberships, &ms, sizeof(ms));
+			g.nmembers++;
+		}
 	}
 	id = (struct mirror_id){ g.gid, b->ngroups++ };
 	buf_add(&b->groups, &g, sizeof(g));
 	buf_add(&b->group_ids, &id, sizeof(id));
-	free_fields(f, 4);
 }
 
 static void
-add_shadow(struct builder *b, const struct pwline *l)
+add_shadow(struct builder *b, const char *line, size_t len)
 {
-	char *f[9];
+	struct field f[9];
 	struct mirror_shadow sp;
 
-	fields(l, f, 9);
-	sp = (struct mirror_shadow){ intern(&b->s, f[0]), intern(&b->s, f[1]),
+	split(line, len, f, 9);
+	sp = (struct mirror_shadow){ append(&b->s, f[0]), append(&b->s, f[1]),
 	    num(f[2]), num(f[3]), num(f[4]), num(f[5]), num(f[6]), num(f[7]),
 	    0 };
 	b->nshadows++;
 	buf_add(&b->shadows, &sp, sizeof(sp));
-	free_fields(f, 9);
 }
 
 /* --- indexes ---------------------------------------------------------- */
@@ -162,14 +182,22 @@ cmp_membership(const void *a, const void *b, void *strings)
 }
 
 /* Open addressing over record indexes; the name is the record's first field. */
+static uint32_t
+slot_count(uint32_t n)
+{
+	uint32_t cap = 8;
+
+	while (cap < n * 2)
+		cap *= 2;
+	return cap;
+}
+
 static void
 name_slots(struct buf *out, const void *recs, size_t size, uint32_t n,
     const char *strings)
 {
-	uint32_t cap = 8, *slots;
+	uint32_t cap = slot_count(n), *slots;
 
-	while (cap < n * 2)
-		cap *= 2;
 	slots = xmalloc(cap * sizeof(*slots));
 	memset(slots, 0xff, cap * sizeof(*slots));
 	for (uint32_t i = 0; i < n; i++) {
@@ -232,6 +260,10 @@ layout_main(struct builder *b, struct buf *out)
 	if (nms > 0)
 		qsort_r(b->memberships.p, nms, sizeof(struct mirror_membership),
 		    cmp_membership, b->s.b.p);
+	buf_reserve(out, sizeof(h) + b->users.len + b->user_ids.len +
+	    4 * slot_count(b->nusers) + b->groups.len + b->group_ids.len +
+	    4 * slot_count(b->ngroups) + b->members.len + b->memberships.len +
+	    b->s.b.len + 10 * 8);
 	buf_add(out, &h, sizeof(h));
 	place(out, &h.users, b->users.p, b->users.len, sizeof(struct mirror_user));
 	place(out, &h.user_ids, b->user_ids.p, b->user_ids.len,
@@ -273,12 +305,12 @@ layout_shadow(struct builder *b, struct buf *out)
 }
 
 static void
-builder_init(struct builder *b)
+builder_init(struct builder *b, size_t text)
 {
 	memset(b, 0, sizeof(*b));
-	b->s.seen = htab_new(1024);
-	/* Offset 0 is the empty string. */
-	intern(&b->s, "");
+	/* About the size of the lines: buffers that double waste up to half. */
+	buf_reserve(&b->s.b, text + 1);
+	common(&b->s, (struct field){ "", 0 });	/* offset 0 is "" */
 }
 
 static void
@@ -289,41 +321,78 @@ builder_free(struct builder *b)
 
 	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
 		buf_free(bufs[i]);
-	htab_free(b->s.seen);
-	strlist_free(&b->s.keys);
+}
+
+/*
+ * Calls fn for each line of text whose name is in names, with what the
+ * table holds for it.  Names of managed accounts are at most 32 bytes.
+ */
+static void
+each_managed(const struct buf *text, const struct htab *names,
+    void (*fn)(struct builder *, const char *, size_t, void *),
+    struct builder *b)
+{
+	const char *p = text->p, *end = text->p + text->len, *nl, *colon;
+	char name[33];
+	void *v;
+
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		colon = memchr(p, ':', (size_t)(nl - p));
+		if (colon == NULL || colon == p || colon - p >= (long)sizeof(name))
+			continue;
+		memcpy(name, p, (size_t)(colon - p));
+		name[colon - p] = '\0';
+		if ((v = htab_get(names, name)) != NULL)
+			fn(b, p, (size_t)(nl - p), v);
+	}
+}
+
+static void
+user_line(struct builder *b, const char *line, size_t len, void *v)
+{
+	add_user(b, line, len, ((const struct managed *)v)->suspended);
+}
+
+static void
+group_line(struct builder *b, const char *line, size_t len, void *v)
+{
+	(void)v;
+	add_group(b, line, len);
+}
+
+static void
+shadow_line(struct builder *b, const char *line, size_t len, void *v)
+{
+	(void)v;
+	add_shadow(b, line, len);
 }
 
 void
-mirror_build(const struct state *st, const struct pwfile *passwd,
-    const struct pwfile *group, const struct pwfile *shadow,
-    struct buf *main, struct buf *shadow_out)
+mirror_build(const struct state *st, const struct buf *passwd,
+    const struct buf *group, const struct buf *shadow, struct buf *main,
+    struct buf *shadow_out)
 {
+	struct htab *users = htab_new(st->n), *groups = htab_new(st->n / 8 + 1);
 	struct builder b;
 
+	for (size_t i = 0; i < st->n; i++)
+		htab_put(st->v[i].is_group ? groups : users, st->v[i].name,
+		    &st->v[i]);
 	/* File order, so that enumeration follows the files. */
-	builder_init(&b);
-	for (size_t i = 0; i < passwd->n; i++) {
-		const struct pwline *l = &passwd->lines[i];
-		struct managed *m = l->name ?
-		    htab_get(st->users_by_name, l->name) : NULL;
-
-		if (m != NULL)
-			add_user(&b, l, m->suspended);
-	}
-	for (size_t i = 0; i < group->n; i++)
-		if (group->lines[i].name != NULL &&
-		    htab_get(st->groups_by_name, group->lines[i].name) != NULL)
-			add_group(&b, &group->lines[i]);
+	builder_init(&b, passwd->len + group->len);
+	each_managed(passwd, users, user_line, &b);
+	each_managed(group, groups, group_line, &b);
 	layout_main(&b, main);
 	builder_free(&b);
 
-	builder_init(&b);
-	for (size_t i = 0; i < shadow->n; i++)
-		if (shadow->lines[i].name != NULL &&
-		    htab_get(st->users_by_name, shadow->lines[i].name) != NULL)
-			add_shadow(&b, &shadow->lines[i]);
+	builder_init(&b, shadow->len);
+	each_managed(shadow, users, shadow_line, &b);
 	layout_shadow(&b, shadow_out);
 	builder_free(&b);
+	htab_free(users);
+	htab_free(groups);
 }
 
 int
@@ -349,19 +418,45 @@ mirror_retire(int fd)
 	close(fd);
 }
 
-/* Whether path holds this content, but for the time it was written. */
+bool
+mirror_present(const char *path)
+{
+	struct mirror_header h;
+	struct stat st;
+	bool ok;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return false;
+	ok = fstat(fd, &st) == 0 && read(fd, &h, sizeof(h)) == sizeof(h) &&
+	    memcmp(h.magic, MIRROR_MAGIC, sizeof(h.magic)) == 0 &&
+	    h.version == MIRROR_VERSION && h.file_size == (uint64_t)st.st_size &&
+	    h.status == MIRROR_ALIVE;
+	close(fd);
+	return ok;
+}
+
+/*
+ * Whether path holds this content, but for the time it was written; read
+ * a piece at a time, as the mirror can be tens of megabytes.
+ */
 bool
 mirror_same(const char *path, const struct buf *b)
 {
-	size_t gen = offsetof(struct mirror_header, generation), len;
-	char *old;
+	size_t gen = offsetof(struct mirror_header, generation), off = 0;
+	char chunk[65536];
+	struct stat st;
+	ssize_t n;
 	bool same;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (read_file(path, &old, &len) == -1)
+	if (fd == -1)
 		return false;
-	same = len == b->len && len >= sizeof(struct mirror_header) &&
-	    memcmp(old, b->p, gen) == 0 &&
-	    memcmp(old + gen + 8, b->p + gen + 8, len - gen - 8) == 0;
-	free(old);
-	return same;
+	same = fstat(fd, &st) == 0 && (size_t)st.st_size == b->len;
+	while (same && (n = read(fd, chunk, sizeof(chunk))) > 0) {
+		for (ssize_t i = 0; i < n && same; i++, off++)
+			same = (off >= gen && off < gen + 8) || chunk[i] == b->p[off];
+	}
+	close(fd);
+	return same && off == b->len;
 }

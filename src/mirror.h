@@ -7,16 +7,15 @@
 
 #include <stdbool.h>
 
-#include "pwfile.h"
 #include "state.h"
 #include "util.h"
 
 /*
- * Builds both files from the new content of passwd, group and shadow
- * (parsed) and the accounts of the new state.
+ * Builds both files from the new content of passwd, group and shadow and
+ * the accounts of the new state.
  */
-void	 mirror_build(const struct state *, const struct pwfile *passwd,
-	    const struct pwfile *group, const struct pwfile *shadow,
+void	 mirror_build(const struct state *, const struct buf *passwd,
+	    const struct buf *group, const struct buf *shadow,
 	    struct buf *main, struct buf *shadow_out);
 
 /*
@@ -26,6 +25,8 @@ void	 mirror_build(const struct state *, const struct pwfile *passwd,
  */
 int	 mirror_hold(const char *path);
 void	 mirror_retire(int fd);
+/* Whether a current mirror of this version is at path (its header only). */
+bool	 mirror_present(const char *path);
 /* Whether the file at path already holds this mirror. */
 bool	 mirror_same(const char *path, const struct buf *);
 

@@ -300,6 +300,28 @@ stage_files(struct run *r, struct txn *t, unsigned *changed)
 	return 0;
 }
 
+static const char *const mirror_names[2] = { "mirror", "mirror.shadow" };
+
+/*
+ * The mirror follows from the files and the state alone: when neither
+ * changes and both mirror files are there, it cannot have either.  With
+ * "files no" the files on disk say nothing, so it is always rebuilt.
+ */
+static bool
+mirror_wanted(struct run *r, bool inputs_changed)
+{
+	char *dir = root_path(r->o->root, r->c->state_dir), *path;
+	bool wanted = inputs_changed || !r->c->files;
+
+	for (int i = 0; i < 2 && !wanted; i++) {
+		path = xasprintf("%s/%s", dir, mirror_names[i]);
+		wanted = !mirror_present(path);
+		free(path);
+	}
+	free(dir);
+	return wanted;
+}
+
 /*
  * The mirror for the NSS module, from the lines the files now get (or
  * would get, with "files no").  held[] receive the mirrors being
@@ -308,19 +330,15 @@ stage_files(struct run *r, struct txn *t, unsigned *changed)
 static int
 stage_mirror(struct run *r, struct txn *t, int held[2], bool *changed)
 {
-	static const char *const names[2] = { "mirror", "mirror.shadow" };
 	static const mode_t modes[2] = { 0644, 0600 };
-	struct pwfile pw, gr, sh;
 	struct buf b[2] = { { 0 }, { 0 } };
 	char *dir = root_path(r->o->root, r->c->state_dir), *path;
 	int rc = mkdir_p(dir);
 
-	pwfile_parse(&pw, "passwd", r->out[F_PASSWD].p, r->out[F_PASSWD].len);
-	pwfile_parse(&gr, "group", r->out[F_GROUP].p, r->out[F_GROUP].len);
-	pwfile_parse(&sh, "shadow", r->out[F_SHADOW].p, r->out[F_SHADOW].len);
-	mirror_build(&r->plan.next, &pw, &gr, &sh, &b[0], &b[1]);
+	mirror_build(&r->plan.next, &r->out[F_PASSWD], &r->out[F_GROUP],
+	    &r->out[F_SHADOW], &b[0], &b[1]);
 	for (int i = 0; i < 2 && rc == 0; i++) {
-		path = xasprintf("%s/%s", dir, names[i]);
+		path = xasprintf("%s/%s", dir, mirror_names[i]);
 		if (!mirror_same(path, &b[i])) {
 			rc = txn_stage(t, path, b[i].p, b[i].len, modes[i], 0, 0, 0);
 			held[i] = mirror_hold(path);
@@ -328,9 +346,6 @@ stage_mirror(struct run *r, struct txn *t, int held[2], bool *changed)
 		}
 		free(path);
 	}
-	pwfile_free(&pw);
-	pwfile_free(&gr);
-	pwfile_free(&sh);
 	buf_free(&b[0]);
 	buf_free(&b[1]);
 	free(dir);
@@ -421,10 +436,10 @@ apply(struct run *r)
 	int held[2] = { -1, -1 }, rc = -1;
 
 	render_files(r);
-	state_index(&r->plan.next);
 	if (r->c->files && stage_files(r, t, &changed) != 0)
 		goto out;
-	if (stage_mirror(r, t, held, &new_mirror) != 0)
+	if (mirror_wanted(r, new_state || changed) &&
+	    stage_mirror(r, t, held, &new_mirror) != 0)
 		goto out;
 	if (new_state && stage_state(r, t, &r->plan.next) != 0)
 		goto out;

@@ -58,6 +58,18 @@ L
 assert_eq "$(nss getent passwd carol)" "carol:x:10003:10001:Carol:/home/carol:/usr/sbin/nologin" "suspended carol"
 pass "a suspended user is served as suspended"
 
+# A run with no change in the directory still restores a missing mirror.
+rm "$M/mirror" "$M/mirror.shadow"
+"$LDAPSYNC" -q -c "$WORK/c.conf" -R "$ROOT" || fail "sync with the mirror gone"
+assert_eq "$(nss getent passwd alice | cut -d: -f1,3)" "alice:10001" "rebuilt mirror"
+assert_eq "$(stat -c %a "$M/mirror.shadow")" 600 "rebuilt shadow mirror mode"
+stat -c '%i %Y' "$M/mirror" "$M/mirror.shadow" > "$WORK/m1"
+sleep 1
+"$LDAPSYNC" -q -c "$WORK/c.conf" -R "$ROOT" || fail "no-change sync"
+stat -c '%i %Y' "$M/mirror" "$M/mirror.shadow" > "$WORK/m2"
+cmp -s "$WORK/m1" "$WORK/m2" || fail "a no-change sync rewrote the mirror"
+pass "a missing mirror is rebuilt; an unchanged one is not rewritten"
+
 # files no: /etc is left alone, the module alone carries the accounts.
 R2="$WORK/root2"
 mkroot "$R2"

@@ -8,7 +8,7 @@ gen() {	# N users
 			"$i" "$SUFFIX" "$i" "$i" $((20000 + i)) "$i"
 	done
 }
-gen 5000 > "$WORK/users.ldif"
+gen 20000 > "$WORK/users.ldif"
 slapd_start A "$WORK/users.ldif" "$DATA/sample.ldif"
 ROOT="$WORK/root"
 mkroot "$ROOT"
@@ -69,12 +69,12 @@ replace: olcLimits
 olcLimits: {0}dn.exact="$SYNC_DN" size=unlimited time=unlimited
 L
 
-# slapd killed mid-search: small pages make the fetch take a while.
-echo "page_size 2" >> "$WORK/c.conf"
+# slapd killed mid-search: one entry a page makes the fetch take seconds.
+echo "page_size 1" >> "$WORK/c.conf"
 "$LDAPSYNC" -c "$WORK/c.conf" -R "$ROOT" > "$WORK/out" 2> "$WORK/err" &
 sync_pid=$!
 sleep 0.5
-kill -0 $sync_pid 2>/dev/null || fail "the sync ended before slapd was killed"
+kill -0 $sync_pid 2>/dev/null || { cat "$WORK/err"; fail "the sync ended before slapd was killed"; }
 kill -9 "$A_PID"
 wait $sync_pid; rc=$?
 assert_eq "$rc" 1 "exit status when slapd dies mid-run"

@@ -84,18 +84,14 @@ static void
 build(const char *pw, const char *gr, const char *sh, const char *st,
     struct buf *main, struct buf *shadow_out)
 {
-	struct pwfile p, g, s;
+	struct buf p = { (char *)pw, strlen(pw), 0 };
+	struct buf g = { (char *)gr, strlen(gr), 0 };
+	struct buf s = { (char *)sh, strlen(sh), 0 };
 	struct state ss;
 
 	state_init(&ss);
 	assert_int_equal(state_parse(&ss, "state", st), 0);
-	pwfile_parse(&p, "passwd", pw, strlen(pw));
-	pwfile_parse(&g, "group", gr, strlen(gr));
-	pwfile_parse(&s, "shadow", sh, strlen(sh));
 	mirror_build(&ss, &p, &g, &s, main, shadow_out);
-	pwfile_free(&p);
-	pwfile_free(&g);
-	pwfile_free(&s);
 	state_free(&ss);
 }
 
