@@ -15,7 +15,7 @@ MODULE_DIR="$top/.libs"
 [ -e "$MODULE_DIR/libnss_ldapsync.so.2" ] || { echo "build first (make)" >&2; exit 1; }
 [ -e /usr/lib/x86_64-linux-gnu/libnss_cache.so.2 ] || [ -n "$(ls /usr/lib/*/libnss_cache.so.2 2>/dev/null)" ] \
 	|| { echo "needs Debian's libnss-cache" >&2; exit 1; }
-GROUPS_N=10000 COUNT=${COUNT:-201} GETENT_RUNS=${GETENT_RUNS:-300}
+GROUPS_N=10000 COUNT=${COUNT:-201} GETENT_RUNS=${GETENT_RUNS:-1000}
 WORK=$(mktemp -d /tmp/ldapsync-nssbench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
@@ -60,8 +60,15 @@ inside() {	# N MODULE COMMAND...: run with that module's /etc
 		env LD_LIBRARY_PATH="$MODULE_DIR" LDAPSYNC_MIRROR_DIR="$WORK/$N/mirror" "$@"
 }
 
-getent_median() {	# N MODULE: median ns of one whole getent passwd process
-	inside "$1" "$2" "$top/bench/spawn-time" "$GETENT_RUNS" getent passwd u500
+# Median ns of one whole getent passwd process for files and for ldapsync,
+# measured in alternating chunks so that the machine's drift hits both.
+getent_medians() {	# N
+	local i
+	for i in $(seq 10); do
+		inside "$1" files "$top/bench/spawn-time" $((GETENT_RUNS / 10)) getent passwd u500 >> "$WORK/gf"
+		inside "$1" ldapsync "$top/bench/spawn-time" $((GETENT_RUNS / 10)) getent passwd u500 >> "$WORK/gl"
+	done
+	echo "$(sort -n "$WORK/gf" | sed -n 5p) $(sort -n "$WORK/gl" | sed -n 5p)"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a / b }'; }
@@ -79,7 +86,7 @@ for N in ${@:-1000 10000 100000}; do
 		printf '%-11s %12s %12s %12s %10s %10s\n' "$call" "$f" "$c" "$l" "$(ratio "$f" "$l")" "$(ratio "$c" "$l")"
 	done < "$WORK/$N/files.out"
 	if [ "$N" = 1000 ]; then
-		gf=$(getent_median "$N" files); gl=$(getent_median "$N" ldapsync)
+		read -r gf gl <<< "$(getent_medians "$N")"
 		echo "one getent passwd process: files $((gf / 1000)) us, ldapsync $((gl / 1000)) us (ldapsync / files $(awk -v a="$gl" -v b="$gf" 'BEGIN { printf "%.2f", a / b }'))"
 	fi
 done
