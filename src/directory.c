@@ -8,7 +8,6 @@
 #include <sys/time.h>
 
 #include "directory.h"
-#include "log.h"
 
 struct dir {
 	LDAP			*ld;
@@ -100,9 +99,9 @@ do_bind(LDAP *ld, const struct conf *c)
 	return rc;
 }
 
-/* Connects and binds to one server; NULL after a message naming it. */
+/* Connects and binds to one server; NULL with *why set. */
 static LDAP *
-try_server(const struct conf *c, const char *uri)
+try_server(const struct conf *c, const char *uri, char **why)
 {
 	LDAP *ld = NULL;
 	const char *step = "initialize";
@@ -125,7 +124,7 @@ try_server(const struct conf *c, const char *uri)
 		goto fail;
 	return ld;
 fail:
-	log_error("%s: %s failed: %s", uri, step,
+	*why = xasprintf("%s failed: %s", step,
 	    ld ? diag(ld) : ldap_err2string(rc));
 	if (ld != NULL)
 		ldap_unbind_ext_s(ld, NULL, NULL);
@@ -133,23 +132,17 @@ fail:
 }
 
 struct dir *
-dir_open(const struct conf *c)
+dir_open(const struct conf *c, const char *uri, char **why)
 {
 	struct dir *d;
-	LDAP *ld = NULL;
-	size_t i;
+	LDAP *ld = try_server(c, uri, why);
 
-	for (i = 0; i < c->uris.n && ld == NULL; i++)
-		ld = try_server(c, c->uris.v[i]);
-	if (ld == NULL) {
-		log_error("no directory server could be used");
+	if (ld == NULL)
 		return NULL;
-	}
 	d = xcalloc(1, sizeof(*d));
 	d->ld = ld;
 	d->c = c;
-	d->uri = xstrdup(c->uris.v[i - 1]);
-	log_verbose("using %s", d->uri);
+	d->uri = xstrdup(uri);
 	return d;
 }
 
@@ -351,7 +344,7 @@ deliver_page(struct dir *d, LDAPMessage *chain, dir_entry_fn *fn, void *arg,
  */
 int
 dir_search(struct dir *d, const char *base, int scope, const char *filter,
-    char **attrs, dir_entry_fn *fn, void *arg)
+    char **attrs, dir_entry_fn *fn, void *arg, char **whyp)
 {
 	struct page pg = { { 0, NULL }, true };
 	LDAPMessage *chain = NULL, *res;
@@ -379,8 +372,8 @@ dir_search(struct dir *d, const char *base, int scope, const char *filter,
 		why = xstrdup(diag(d->ld));
 	ber_memfree(pg.cookie.bv_val);
 	if (rc != 0)
-		log_error("%s: search of \"%s\" with %s failed: %s", d->uri,
-		    base, filter, why);
+		*whyp = xasprintf("search of \"%s\" with %s failed: %s", base,
+		    filter, why);
 	free(why);
 	return rc == 0 ? 0 : -1;
 }

@@ -1,6 +1,7 @@
 /*
- * The directory: one bound connection taken from the server pool, and
- * paged searches that hand each entry to a callback as it arrives.
+ * The directory: a bound connection to one server, and paged searches
+ * that hand each entry to a callback as it arrives.  TLS settings are
+ * made on each connection, never process-wide.
  */
 #ifndef LDAPSYNC_DIRECTORY_H
 #define LDAPSYNC_DIRECTORY_H
@@ -10,8 +11,8 @@
 
 struct dir;
 
-/* Returns NULL after one message per server that failed. */
-struct dir	*dir_open(const struct conf *);
+/* Connects and binds to one server; NULL with *why (to free) set. */
+struct dir	*dir_open(const struct conf *, const char *uri, char **why);
 void		 dir_close(struct dir *);
 /* The URI of the server in use, as configured. */
 const char	*dir_uri(const struct dir *);
@@ -21,11 +22,12 @@ typedef int	 dir_entry_fn(const struct entry *, void *);
 
 /*
  * A paged search (page_size 0: unpaged).  Returns 0 when the search
- * completed, -1 after a message when it failed in any way, including a
- * size or time limit: a partial answer is never a success.
+ * completed, -1 with *why (to free) set when it failed in any way,
+ * including a size or time limit: a partial answer is never a success.
  */
 int	 dir_search(struct dir *, const char *base, int scope,
-	    const char *filter, char **attrs, dir_entry_fn *, void *);
+	    const char *filter, char **attrs, dir_entry_fn *, void *,
+	    char **why);
 /* RFC 4515 escaping of a value for use inside a filter. */
 char	*dir_filter_escape(const char *);
 

@@ -6,7 +6,9 @@
 #include "directory.h"
 #include "fetch.h"
 #include "htab.h"
+#include "log.h"
 #include "map.h"
+#include "pool.h"
 
 struct fetch_ctx {
 	struct mapper	*m;
@@ -34,11 +36,12 @@ got_group(const struct entry *e, void *arg)
 
 static int
 search_bases(struct dir *d, const struct strlist *bases, int scope,
-    const char *filter, struct strlist *attrs, dir_entry_fn *fn, void *arg)
+    const char *filter, struct strlist *attrs, dir_entry_fn *fn, void *arg,
+    char **why)
 {
 	for (size_t i = 0; i < bases->n; i++)
 		if (dir_search(d, bases->v[i], scope, filter, attrs->v, fn,
-		    arg) != 0)
+		    arg, why) != 0)
 			return -1;
 	return 0;
 }
@@ -62,7 +65,7 @@ got_membership(const struct entry *e, void *arg)
 /* membership_filter: one search per user, {user_dn} escaped (RFC 4515). */
 static int
 fetch_memberships(struct dir *d, const struct conf *c, struct users *users,
-    struct groups *groups)
+    struct groups *groups, char **why)
 {
 	struct strlist attrs = { 0 };
 	struct member_ctx x = { htab_new(groups->n), NULL };
@@ -85,7 +88,7 @@ fetch_memberships(struct dir *d, const struct conf *c, struct users *users,
 		buf_addstr(&f, at + strlen("{user_dn}"));
 		x.user = users->v[i].name;
 		rc = search_bases(d, &c->group_bases, c->group_scope,
-		    buf_cstr(&f), &attrs, got_membership, &x);
+		    buf_cstr(&f), &attrs, got_membership, &x, why);
 		buf_free(&f);
 		free(esc);
 	}
@@ -94,42 +97,106 @@ fetch_memberships(struct dir *d, const struct conf *c, struct users *users,
 	return rc;
 }
 
-int
-fetch(struct conf *c, const char *root, struct users *users,
-    struct groups *groups)
+/* Everything from one bound server; -1 with *why set. */
+static int
+fetch_from(struct dir *d, const struct conf *c, struct fetch_ctx *x,
+    char **why)
 {
 	struct strlist uattrs = { 0 }, gattrs = { 0 };
-	struct fetch_ctx x = { mapper_new(c, root), users, groups };
-	struct dir *d = NULL;
 	int rc = -1;
 
-	if (conf_read_bindpw(c) == -1)
-		goto out;
-	d = dir_open(c);
-	if (c->bindpw != NULL)
-		explicit_bzero(c->bindpw, strlen(c->bindpw));
-	if (d == NULL)
-		goto out;
 	conf_user_attrs(c, &uattrs);
 	conf_group_attrs(c, &gattrs);
 	if (c->users && search_bases(d, &c->user_bases, c->user_scope,
-	    c->user_filter, &uattrs, got_user, &x) != 0)
+	    c->user_filter, &uattrs, got_user, x, why) != 0)
 		goto out;
 	if (c->groups && search_bases(d, &c->group_bases, c->group_scope,
-	    c->group_filter, &gattrs, got_group, &x) != 0)
+	    c->group_filter, &gattrs, got_group, x, why) != 0)
 		goto out;
-	map_dedupe_users(users);
-	map_dedupe_groups(groups);
-	if (c->groups && c->memberships && c->membership_filter != NULL) {
-		if (fetch_memberships(d, c, users, groups) != 0)
-			goto out;
-	} else
-		map_members(groups, users);
-	rc = 0;
+	map_dedupe_users(x->users);
+	map_dedupe_groups(x->groups);
+	if (c->groups && c->memberships && c->membership_filter != NULL)
+		rc = fetch_memberships(d, c, x->users, x->groups, why);
+	else {
+		map_members(x->groups, x->users);
+		rc = 0;
+	}
 out:
-	dir_close(d);
-	mapper_free(x.m);
 	strlist_free(&uattrs);
 	strlist_free(&gattrs);
+	return rc;
+}
+
+/* One server, from connect to the last page; -1 with *why set. */
+static int
+try_fetch(struct conf *c, const char *uri, struct fetch_ctx *x, char **why)
+{
+	struct dir *d = dir_open(c, uri, why);
+	int rc = d != NULL ? fetch_from(d, c, x, why) : -1;
+
+	dir_close(d);
+	if (rc != 0) {
+		/* What a failed server gave counts for nothing. */
+		users_free(x->users);
+		groups_free(x->groups);
+	}
+	return rc;
+}
+
+/* Whoever failed before the server that answered: warnings only. */
+static void
+report(const struct strlist *failed, bool fatal)
+{
+	if (fatal)
+		log_error("no directory server could be used:");
+	for (size_t i = 0; i < failed->n; i++) {
+		if (fatal)
+			log_error("  %s", failed->v[i]);
+		else
+			log_warn("skipped %s", failed->v[i]);
+	}
+}
+
+/*
+ * Each server of the pool in turn, from the one pool_strategy picks: the
+ * first that answers everything gives the whole run's data, so a run never
+ * mixes two servers' views.  Any failure, from a refused connection to a
+ * connection lost on the last page, moves on to the next.
+ */
+int
+fetch(struct conf *c, const char *root, struct users *users,
+    struct groups *groups, char **used)
+{
+	struct fetch_ctx x = { mapper_new(c, root), users, groups };
+	size_t *order = pool_order(c, root);
+	struct strlist failed = { 0 };
+	int rc = -1;
+
+	*used = NULL;
+	if (conf_read_bindpw(c) == 0) {
+		for (size_t i = 0; i < c->uris.n && rc != 0; i++) {
+			const char *uri = c->uris.v[order[i]];
+			char *why = NULL, *line;
+
+			if ((rc = try_fetch(c, uri, &x, &why)) == 0) {
+				log_verbose("using %s", uri);
+				*used = xstrdup(uri);
+				break;
+			}
+			line = xasprintf("%s: %s", uri, why);
+			log_verbose("%s%s", line, i + 1 < c->uris.n ?
+			    "; trying the next server" : "");
+			strlist_add(&failed, line);
+			free(line);
+			free(why);
+		}
+		report(&failed, rc != 0);
+	}
+	/* The password is not needed once every bind is done. */
+	if (c->bindpw != NULL)
+		explicit_bzero(c->bindpw, strlen(c->bindpw));
+	strlist_free(&failed);
+	free(order);
+	mapper_free(x.m);
 	return rc;
 }

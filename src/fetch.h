@@ -10,11 +10,12 @@
 #include "conf.h"
 
 /*
- * root: the tree whose etc/shells applies.  0, or -1 after a message:
- * any failure, a partial search included, fails the whole fetch.  The
- * bind password is cleared from c once the bind is done.
+ * From the first server of the pool (in pool_strategy's order) that
+ * answers every search completely; *used gets its URI (to free).  root:
+ * the tree whose etc/shells and state apply.  0, or -1 after one line per
+ * server saying why.  The bind password is cleared from c afterwards.
  */
 int	 fetch(struct conf *c, const char *root, struct users *,
-	    struct groups *);
+	    struct groups *, char **used);
 
 #endif

@@ -14,6 +14,7 @@
 #include "fetch.h"
 #include "mirror.h"
 #include "plan.h"
+#include "pool.h"
 #include "pwfile.h"
 #include "state.h"
 #include "sync.h"
@@ -44,6 +45,7 @@ struct run {
 	struct plan		 plan;
 	bool			 planned;
 	struct buf		 out[F_COUNT];	/* the files' new content */
+	char			*server;	/* the URI the data came from */
 };
 
 char *
@@ -110,29 +112,6 @@ check_guard(const struct run *r)
 	return -1;
 }
 
-static int
-mkdir_p(const char *path)
-{
-	char *copy = xstrdup(path);
-	int rc = 0;
-
-	for (char *p = copy + 1; rc == 0; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-
-		*p = '\0';
-		if (mkdir(copy, 0755) == -1 && errno != EEXIST) {
-			log_error("%s: %s", copy, strerror(errno));
-			rc = -1;
-		}
-		if (c == '\0')
-			break;
-		*p = c;
-	}
-	free(copy);
-	return rc;
-}
 
 static const struct pwedit *
 edit_of(const struct plan *p, int i)
@@ -347,6 +326,7 @@ run_free(struct run *r)
 		plan_free(&r->plan);
 	free(r->state_path);
 	free(r->old_state_text);
+	free(r->server);
 }
 
 int
@@ -357,7 +337,7 @@ sync_run(struct conf *c, const struct sync_opts *o)
 	int rc = EXIT_RUNTIME;
 	char *summary;
 
-	if (fetch(c, o->root, &r.users, &r.groups) != 0)
+	if (fetch(c, o->root, &r.users, &r.groups, &r.server) != 0)
 		goto out;
 	if (!o->dry_run && (r.locks = locks_take(o->root)) == NULL)
 		goto out;
@@ -373,6 +353,8 @@ sync_run(struct conf *c, const struct sync_opts *o)
 		goto out;
 	}
 	if (!o->dry_run && apply(&r) != 0)
+		goto out;
+	if (!o->dry_run && pool_remember(c, o->root, r.server) != 0)
 		goto out;
 	summary = plan_summary(&r.plan);
 	log_info("%s", summary);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "util.h"
 
 static void
@@ -273,4 +274,27 @@ read_file(const char *path, char **data, size_t *size)
 	*data = b.p;
 	*size = b.len;
 	return 0;
+}
+
+int
+mkdir_p(const char *path)
+{
+	char *copy = xstrdup(path), saved;
+	int rc = 0;
+
+	for (char *p = copy + 1; rc == 0; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		saved = *p;
+		*p = '\0';
+		if (mkdir(copy, 0755) == -1 && errno != EEXIST) {
+			log_error("%s: %s", copy, strerror(errno));
+			rc = -1;
+		}
+		if (saved == '\0')
+			break;
+		*p = saved;
+	}
+	free(copy);
+	return rc;
 }

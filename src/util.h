@@ -47,6 +47,9 @@ bool	 parse_id(const char *, size_t, uint32_t *);
 /* Decimal long for shadow fields; empty is -1. */
 bool	 parse_long(const char *, long *);
 
+/* mkdir -p with mode 0755.  0, or -1 after a message. */
+int	 mkdir_p(const char *);
+
 /* Read a whole file; returns 0, or -1 with errno set. */
 int	 read_file(const char *, char **, size_t *);
 
