@@ -64,8 +64,43 @@ set_options(LDAP *ld, const struct conf *c)
 	return rc;
 }
 
+/*
+ * libldap gives the reason a TLS handshake failed ("hostname does not
+ * match", "peer cert untrusted or revoked") only to its debug log.  While
+ * connecting, the log is on (TRACE) and goes to a function that keeps the
+ * first "TLS:" line; the rest of the time only a level nothing is logged
+ * at (LDAP_DEBUG_NONE) is on, so a 100,000-entry search formats nothing.
+ */
+#define TRACE_DEBUG_LEVEL	0x0001		/* LDAP_DEBUG_TRACE */
+#define QUIET_DEBUG_LEVEL	0x8000		/* LDAP_DEBUG_NONE */
+
+static char tls_reason[256];
+
+static void
+keep_tls_reason(const char *msg)
+{
+	if (strncmp(msg, "TLS: ", 5) != 0 || tls_reason[0] != '\0')
+		return;
+	strlcpy(tls_reason, msg, sizeof(tls_reason));
+	tls_reason[strcspn(tls_reason, "\n")] = '\0';
+}
+
+static void
+catch_tls_reasons(bool on)
+{
+	int level = on ? TRACE_DEBUG_LEVEL : QUIET_DEBUG_LEVEL;
+
+	if (on) {
+		tls_reason[0] = '\0';
+		ber_set_option(NULL, LBER_OPT_LOG_PRINT_FN,
+		    (void *)keep_tls_reason);
+	}
+	ldap_set_option(NULL, LDAP_OPT_DEBUG_LEVEL, &level);
+}
+
+/* The result of the last operation, or why TLS failed when it did. */
 static const char *
-diag(LDAP *ld)
+diag(LDAP *ld, bool tls)
 {
 	static char msg[512];
 	char *d = NULL;
@@ -73,8 +108,12 @@ diag(LDAP *ld)
 
 	ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc);
 	ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &d);
-	snprintf(msg, sizeof(msg), "%s%s%s", ldap_err2string(rc),
-	    d && *d ? ": " : "", d && *d ? d : "");
+	if (tls && tls_reason[0] != '\0')
+		snprintf(msg, sizeof(msg), "%s: %s", ldap_err2string(rc),
+		    tls_reason);
+	else
+		snprintf(msg, sizeof(msg), "%s%s%s", ldap_err2string(rc),
+		    d && *d ? ": " : "", d && *d ? d : "");
 	ldap_memfree(d);
 	return msg;
 }
@@ -85,9 +124,15 @@ do_bind(LDAP *ld, const struct conf *c)
 	struct berval cred = { 0, NULL };
 	int rc;
 
-	if (c->sasl_mech != NULL)
+	/*
+	 * EXTERNAL with an empty initial response (not none), so that the
+	 * server completes in one step instead of sending an empty challenge.
+	 */
+	if (c->sasl_mech != NULL) {
+		cred.bv_val = (char *)"";
 		return ldap_sasl_bind_s(ld, NULL, c->sasl_mech, &cred, NULL,
 		    NULL, NULL);
+	}
 	if (c->binddn == NULL)
 		return LDAP_SUCCESS;	/* anonymous */
 	if (c->bindpw != NULL) {
@@ -113,19 +158,22 @@ try_server(const struct conf *c, const char *uri, char **why)
 	if ((rc = set_options(ld, c)) != LDAP_OPT_SUCCESS)
 		goto fail;
 	step = "connect";
-	if ((rc = ldap_connect(ld)) != LDAP_SUCCESS)
-		goto fail;
-	step = "start TLS";
-	if (c->ssl == SSL_START_TLS &&
-	    (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS)
+	catch_tls_reasons(true);
+	rc = ldap_connect(ld);
+	if (rc == LDAP_SUCCESS && c->ssl == SSL_START_TLS) {
+		step = "start TLS";
+		rc = ldap_start_tls_s(ld, NULL, NULL);
+	}
+	catch_tls_reasons(false);
+	if (rc != LDAP_SUCCESS)
 		goto fail;
 	step = "bind";
 	if ((rc = do_bind(ld, c)) != LDAP_SUCCESS)
 		goto fail;
 	return ld;
 fail:
-	*why = xasprintf("%s failed: %s", step,
-	    ld ? diag(ld) : ldap_err2string(rc));
+	*why = xasprintf("%s failed: %s", step, ld ? diag(ld,
+	    strcmp(step, "bind") != 0) : ldap_err2string(rc));
 	if (ld != NULL)
 		ldap_unbind_ext_s(ld, NULL, NULL);
 	return NULL;
@@ -318,7 +366,7 @@ wait_page(struct dir *d, int msgid, LDAPMessage **chain, char **why)
 
 	if (rc > 0)
 		return 0;
-	*why = xstrdup(rc == 0 ? "timed out (op_timeout)" : diag(d->ld));
+	*why = xstrdup(rc == 0 ? "timed out (op_timeout)" : diag(d->ld, false));
 	if (rc == 0)
 		ldap_abandon_ext(d->ld, msgid, NULL, NULL);
 	return LDAP_OTHER;
@@ -369,7 +417,7 @@ dir_search(struct dir *d, const char *base, int scope, const char *filter,
 			break;
 	}
 	if (rc != 0 && why == NULL)
-		why = xstrdup(diag(d->ld));
+		why = xstrdup(diag(d->ld, false));
 	ber_memfree(pg.cookie.bv_val);
 	if (rc != 0)
 		*whyp = xasprintf("search of \"%s\" with %s failed: %s", base,

@@ -50,13 +50,21 @@ assert_eq() {	# GOT WANT what
 }
 
 # slapd_start NAME [LDIF...]: a fresh slapd with the sample schema and
-# syncprov; sets NAME_URI, NAME_PID, NAME_DIR.
+# syncprov; sets NAME_URI, NAME_PID, NAME_DIR.  With SLAPD_TLS set to a
+# directory holding ca.crt, server.crt and server.key, it also serves
+# ldaps:// and StartTLS (client certificates asked for, not required) and
+# sets NAME_LDAPS_URI (ldaps://localhost:PORT/).
 slapd_start() {
 	local name=$1 dir="$WORK/slapd-$1" port tries=0
 	shift
+	rm -rf "$dir"
 	mkdir -p "$dir/slapd.d" "$dir/db"
 	sed "s|@DIR@|$dir|g; s|@SUFFIX@|$SUFFIX|g; s|@ADMIN_DN@|$ADMIN_DN|g; s|@SYNC_DN@|$SYNC_DN|g" \
 		"$DATA/slapd-config.ldif" > "$dir/config.ldif"
+	if [ -n "${SLAPD_TLS:-}" ]; then
+		sed -i "s|^olcPidFile: .*|&\nolcTLSCACertificateFile: $SLAPD_TLS/ca.crt\nolcTLSCertificateFile: $SLAPD_TLS/server.crt\nolcTLSCertificateKeyFile: $SLAPD_TLS/server.key\nolcTLSVerifyClient: try|" \
+			"$dir/config.ldif"
+	fi
 	slapadd -q -n0 -F "$dir/slapd.d" -l "$dir/config.ldif" >"$dir/slapadd.log" 2>&1 \
 		|| { cat "$dir/slapadd.log"; fail "slapadd of cn=config"; }
 	for ldif in "$DATA/base.ldif" "$@"; do
@@ -65,8 +73,9 @@ slapd_start() {
 	done
 	while :; do
 		port=$(( (RANDOM % 20000) + 30000 ))
-		if slapd -F "$dir/slapd.d" -h "ldap://127.0.0.1:$port/ ldapi://$(echo "$dir/ldapi" | sed 's|/|%2F|g')" \
-			>"$dir/slapd.log" 2>&1; then
+		urls="ldap://127.0.0.1:$port/ ldapi://$(echo "$dir/ldapi" | sed 's|/|%2F|g')"
+		[ -z "${SLAPD_TLS:-}" ] || urls="$urls ldaps://127.0.0.1:$((port + 1))/"
+		if slapd -F "$dir/slapd.d" -h "$urls" >"$dir/slapd.log" 2>&1; then
 			break
 		fi
 		tries=$((tries + 1))
@@ -78,6 +87,8 @@ slapd_start() {
 		sleep 0.1
 	done
 	eval "${name}_URI=ldap://127.0.0.1:$port/"
+	eval "${name}_LDAPS_URI=ldaps://localhost:$((port + 1))/"
+	eval "${name}_LDAPI_URI=ldapi://$(echo "$dir/ldapi" | sed 's|/|%2F|g')"
 	eval "${name}_PID=$(cat "$dir/slapd.pid")"
 	eval "${name}_DIR=$dir"
 	SLAPD_PIDS="$SLAPD_PIDS $(cat "$dir/slapd.pid")"
