@@ -439,3 +439,164 @@ dir_filter_escape(const char *s)
 	}
 	return buf_cstr(&b);
 }
+
+/* --- RFC 4533 -------------------------------------------------------- */
+
+bool
+dir_has_sync(struct dir *d)
+{
+	char *attrs[] = { "supportedControl", NULL };
+	struct timeval tv = { d->c->op_timeout, 0 };
+	LDAPMessage *res = NULL, *e;
+	struct berval **vals;
+	bool found = false;
+
+	if (ldap_search_ext_s(d->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
+	    attrs, 0, NULL, NULL, &tv, 1, &res) != LDAP_SUCCESS) {
+		ldap_msgfree(res);
+		return false;
+	}
+	if ((e = ldap_first_entry(d->ld, res)) != NULL &&
+	    (vals = ldap_get_values_len(d->ld, e, "supportedControl")) != NULL) {
+		for (size_t i = 0; vals[i] != NULL; i++)
+			if (strcmp(vals[i]->bv_val, LDAP_CONTROL_SYNC) == 0)
+				found = true;
+		ldap_value_free_len(vals);
+	}
+	ldap_msgfree(res);
+	return found;
+}
+
+/* Sync messages carry entryUUIDs as 16 bytes; entries carry them as text. */
+static void
+uuid_text(const struct berval *b, char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)b->bv_val;
+	char *p = out;
+
+	out[0] = '\0';
+	if (b->bv_len != 16)
+		return;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[u[i] >> 4];
+		*p++ = hex[u[i] & 15];
+	}
+	*p = '\0';
+}
+
+struct sync_ctx {
+	struct dir	*d;
+	struct dir_sync	*cb;
+	const char	*uuid;
+	enum sync_state	 state;
+	int		 failed;
+};
+
+static int
+sync_deliver(const struct entry *e, void *arg)
+{
+	struct sync_ctx *x = arg;
+
+	return x->cb->entry(x->cb->arg, x->uuid, e, x->state);
+}
+
+static int
+on_entry(ldap_sync_t *ls, LDAPMessage *msg, struct berval *uuid,
+    ldap_sync_refresh_t phase)
+{
+	struct sync_ctx *x = ls->ls_private;
+	char text[37];
+	int rc;
+
+	uuid_text(uuid, text);
+	if (text[0] == '\0')
+		return x->failed = -1;
+	x->uuid = text;
+	switch (phase) {
+	case LDAP_SYNC_CAPI_ADD:
+	case LDAP_SYNC_CAPI_MODIFY:
+		x->state = phase == LDAP_SYNC_CAPI_ADD ? SYNC_ADD : SYNC_MODIFY;
+		rc = deliver(x->d, msg, sync_deliver, x);
+		break;
+	case LDAP_SYNC_CAPI_DELETE:
+		rc = x->cb->entry(x->cb->arg, text, NULL, SYNC_DELETE);
+		break;
+	default:
+		rc = x->cb->entry(x->cb->arg, text, NULL, SYNC_PRESENT);
+	}
+	if (rc != 0)
+		x->failed = -1;
+	return rc;
+}
+
+static int
+on_intermediate(ldap_sync_t *ls, LDAPMessage *msg, BerVarray uuids,
+    ldap_sync_refresh_t phase)
+{
+	struct sync_ctx *x = ls->ls_private;
+	enum sync_state st = phase == LDAP_SYNC_CAPI_DELETES_IDSET ?
+	    SYNC_DELETE : SYNC_PRESENT;
+	char text[37];
+
+	(void)msg;
+	if (phase != LDAP_SYNC_CAPI_DELETES_IDSET &&
+	    phase != LDAP_SYNC_CAPI_PRESENTS_IDSET)
+		return 0;
+	for (size_t i = 0; uuids != NULL && uuids[i].bv_val != NULL; i++) {
+		uuid_text(&uuids[i], text);
+		if (text[0] != '\0' && x->cb->entry(x->cb->arg, text, NULL, st))
+			return x->failed = -1;
+	}
+	return 0;
+}
+
+static int
+on_result(ldap_sync_t *ls, LDAPMessage *msg, int refresh_deletes)
+{
+	struct sync_ctx *x = ls->ls_private;
+
+	(void)msg;
+	x->cb->refresh_deletes = refresh_deletes != 0;
+	return 0;
+}
+
+int
+dir_sync(struct dir *d, const char *base, int scope, const char *filter,
+    char **attrs, char **cookie, struct dir_sync *cb, char **why)
+{
+	struct sync_ctx x = { d, cb, NULL, SYNC_PRESENT, 0 };
+	ldap_sync_t ls;
+	int rc, ret = -1;
+
+	/* Not ldap_sync_destroy(): it would unbind the connection. */
+	ldap_sync_initialize(&ls);
+	ls.ls_ld = d->ld;
+	ls.ls_base = (char *)base;
+	ls.ls_scope = scope;
+	ls.ls_filter = (char *)filter;
+	ls.ls_attrs = attrs;
+	ls.ls_timeout = d->c->op_timeout;
+	ls.ls_search_entry = on_entry;
+	ls.ls_intermediate = on_intermediate;
+	ls.ls_search_result = on_result;
+	ls.ls_private = &x;
+	if (*cookie != NULL && **cookie != '\0')
+		ber_str2bv(*cookie, 0, 1, &ls.ls_cookie);
+	rc = ldap_sync_init_refresh_only(&ls);
+	if (rc == LDAP_SUCCESS && x.failed == 0) {
+		free(*cookie);
+		*cookie = xstrndup(ls.ls_cookie.bv_val ? ls.ls_cookie.bv_val : "",
+		    ls.ls_cookie.bv_len);
+		ret = 0;
+	} else if (rc == LDAP_SYNC_REFRESH_REQUIRED)
+		ret = DIR_SYNC_RELOAD;
+	else
+		*why = xasprintf("sync search of \"%s\" failed: %s", base,
+		    x.failed ? "could not read an entry" :
+		    ldap_err2string(rc));
+	ber_memfree(ls.ls_cookie.bv_val);
+	return ret;
+}

@@ -6,6 +6,8 @@
 #ifndef LDAPSYNC_DIRECTORY_H
 #define LDAPSYNC_DIRECTORY_H
 
+#include <stdbool.h>
+
 #include "conf.h"
 #include "entry.h"
 
@@ -28,6 +30,29 @@ typedef int	 dir_entry_fn(const struct entry *, void *);
 int	 dir_search(struct dir *, const char *base, int scope,
 	    const char *filter, char **attrs, dir_entry_fn *, void *,
 	    char **why);
+/* Whether the server offers the RFC 4533 Sync control. */
+bool	 dir_has_sync(struct dir *);
+
+/* What an RFC 4533 refresh reports. */
+enum sync_state { SYNC_PRESENT, SYNC_ADD, SYNC_MODIFY, SYNC_DELETE };
+
+struct dir_sync {
+	/* e is NULL for SYNC_PRESENT and SYNC_DELETE. */
+	int		(*entry)(void *, const char *uuid, const struct entry *e,
+			    enum sync_state);
+	void		*arg;
+	bool		 refresh_deletes;	/* set at the end */
+};
+
+/*
+ * A refreshOnly search (RFC 4533) from *cookie (NULL: from nothing);
+ * *cookie gets the new one.  0; DIR_SYNC_RELOAD when the server wants a
+ * full refresh (e-syncRefreshRequired); -1 with *why set on failure.
+ */
+#define DIR_SYNC_RELOAD	1
+int	 dir_sync(struct dir *, const char *base, int scope, const char *filter,
+	    char **attrs, char **cookie, struct dir_sync *, char **why);
+
 /* RFC 4515 escaping of a value for use inside a filter. */
 char	*dir_filter_escape(const char *);
 

@@ -1,8 +1,11 @@
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "entry.h"
+#include "util.h"
 
 const struct entry_attr *
 entry_get(const struct entry *e, const char *name)
@@ -11,4 +14,41 @@ entry_get(const struct entry *e, const char *name)
 		if (strcasecmp(e->attrs[i].name, name) == 0)
 			return &e->attrs[i];
 	return NULL;
+}
+
+struct entry *
+entry_copy(const struct entry *e)
+{
+	size_t size = sizeof(*e) + strlen(e->dn) + 1, nvals = 0;
+	struct entry *c;
+	struct bval *v;
+	char *p;
+
+	for (size_t i = 0; i < e->nattrs; i++) {
+		size += strlen(e->attrs[i].name) + 1;
+		for (size_t j = 0; j < e->attrs[i].nvals; j++)
+			size += e->attrs[i].vals[j].len + 1;
+		nvals += e->attrs[i].nvals;
+	}
+	size += e->nattrs * sizeof(*e->attrs) + nvals * sizeof(*v);
+	c = xmalloc(size);
+	c->nattrs = e->nattrs;
+	c->attrs = (struct entry_attr *)(c + 1);
+	v = (struct bval *)(c->attrs + e->nattrs);
+	p = (char *)(v + nvals);
+	c->dn = strcpy(p, e->dn);
+	p += strlen(p) + 1;
+	for (size_t i = 0; i < e->nattrs; i++) {
+		const struct entry_attr *a = &e->attrs[i];
+
+		c->attrs[i] = (struct entry_attr){ strcpy(p, a->name), v, a->nvals };
+		p += strlen(p) + 1;
+		for (size_t j = 0; j < a->nvals; j++) {
+			memcpy(p, a->vals[j].v, a->vals[j].len);
+			p[a->vals[j].len] = '\0';
+			*v++ = (struct bval){ p, a->vals[j].len };
+			p += a->vals[j].len + 1;
+		}
+	}
+	return c;
 }

@@ -28,4 +28,7 @@ struct entry {
 /* Attribute names compare case-insensitively, options included. */
 const struct entry_attr *entry_get(const struct entry *, const char *name);
 
+/* A copy in one allocation (free() it), values NUL-terminated. */
+struct entry *entry_copy(const struct entry *);
+
 #endif

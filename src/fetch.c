@@ -9,11 +9,15 @@
 #include "log.h"
 #include "map.h"
 #include "pool.h"
+#include "syncrepl.h"
 
 struct fetch_ctx {
-	struct mapper	*m;
-	struct users	*users;
-	struct groups	*groups;
+	struct mapper		*m;
+	struct users		*users;
+	struct groups		*groups;
+	const char		*cache_path;	/* NULL: no incremental sync */
+	bool			 full;
+	struct dircache		*cache;
 };
 
 static int
@@ -97,9 +101,21 @@ fetch_memberships(struct dir *d, const struct conf *c, struct users *users,
 	return rc;
 }
 
-/* Everything from one bound server; -1 with *why set. */
+/* What every path ends with: one name and id each, members resolved. */
 static int
-fetch_from(struct dir *d, const struct conf *c, struct fetch_ctx *x,
+settle(struct dir *d, const struct conf *c, struct fetch_ctx *x, char **why)
+{
+	map_dedupe_users(x->users);
+	map_dedupe_groups(x->groups);
+	if (c->groups && c->memberships && c->membership_filter != NULL)
+		return fetch_memberships(d, c, x->users, x->groups, why);
+	map_members(x->groups, x->users);
+	return 0;
+}
+
+/* Everything from one bound server by paged searches; -1 with *why. */
+static int
+fetch_paged(struct dir *d, const struct conf *c, struct fetch_ctx *x,
     char **why)
 {
 	struct strlist uattrs = { 0 }, gattrs = { 0 };
@@ -113,18 +129,49 @@ fetch_from(struct dir *d, const struct conf *c, struct fetch_ctx *x,
 	if (c->groups && search_bases(d, &c->group_bases, c->group_scope,
 	    c->group_filter, &gattrs, got_group, x, why) != 0)
 		goto out;
-	map_dedupe_users(x->users);
-	map_dedupe_groups(x->groups);
-	if (c->groups && c->memberships && c->membership_filter != NULL)
-		rc = fetch_memberships(d, c, x->users, x->groups, why);
-	else {
-		map_members(x->groups, x->users);
-		rc = 0;
-	}
+	rc = settle(d, c, x, why);
 out:
 	strlist_free(&uattrs);
 	strlist_free(&gattrs);
 	return rc;
+}
+
+/*
+ * Through the directory cache: refreshed from its cookies (or refilled),
+ * then every entry it holds mapped as a paged fetch would have.
+ */
+static int
+fetch_synced(struct dir *d, const struct conf *c, struct fetch_ctx *x,
+    char **why)
+{
+	struct dircache *cache = x->cache;
+	size_t received;
+
+	if (syncrepl_refresh(d, c, cache, x->full, &received, why) != 0)
+		return -1;
+	for (size_t i = 0; i < cache->n; i++) {
+		if (cache->v[i].e == NULL)
+			continue;
+		if (syncrepl_is_group(c, cache->v[i].search))
+			map_group(x->m, cache->v[i].e, x->groups);
+		else
+			map_user(x->m, cache->v[i].e, x->users);
+	}
+	return settle(d, c, x, why);
+}
+
+static int
+fetch_from(struct dir *d, const struct conf *c, struct fetch_ctx *x,
+    char **why)
+{
+	/* A cache of a fresh server, or of none: start from what is on disk. */
+	dircache_free(x->cache);
+	dircache_init(x->cache, "", 0);
+	if (x->cache_path == NULL || c->membership_filter != NULL ||
+	    !dir_has_sync(d))
+		return fetch_paged(d, c, x, why);
+	dircache_load(x->cache, x->cache_path);
+	return fetch_synced(d, c, x, why);
 }
 
 /* One server, from connect to the last page; -1 with *why set. */
@@ -164,10 +211,12 @@ report(const struct strlist *failed, bool fatal)
  * connection lost on the last page, moves on to the next.
  */
 int
-fetch(struct conf *c, const char *root, struct users *users,
-    struct groups *groups, char **used)
+fetch(struct conf *c, const struct fetch_opts *o, struct users *users,
+    struct groups *groups, struct dircache *cache, char **used)
 {
-	struct fetch_ctx x = { mapper_new(c, root), users, groups };
+	struct fetch_ctx x = { mapper_new(c, o->root), users, groups,
+	    o->cache_path, o->full, cache };
+	const char *root = o->root;
 	size_t *order = pool_order(c, root);
 	struct strlist failed = { 0 };
 	int rc = -1;

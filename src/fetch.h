@@ -8,14 +8,23 @@
 
 #include "account.h"
 #include "conf.h"
+#include "dircache.h"
+
+struct fetch_opts {
+	const char	*root;		/* whose etc/shells and state apply */
+	const char	*cache_path;	/* directory cache; NULL: none */
+	bool		 full;		/* refresh everything (--full) */
+};
 
 /*
  * From the first server of the pool (in pool_strategy's order) that
- * answers every search completely; *used gets its URI (to free).  root:
- * the tree whose etc/shells and state apply.  0, or -1 after one line per
+ * answers every search completely; *used gets its URI (to free).  With a
+ * server that offers RFC 4533 and no membership_filter, it goes through
+ * the directory cache, incrementally when its cookies allow: *cache then
+ * holds what to write back with the files.  0, or -1 after one line per
  * server saying why.  The bind password is cleared from c afterwards.
  */
-int	 fetch(struct conf *c, const char *root, struct users *,
-	    struct groups *, char **used);
+int	 fetch(struct conf *c, const struct fetch_opts *, struct users *,
+	    struct groups *, struct dircache *cache, char **used);
 
 #endif

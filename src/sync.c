@@ -11,6 +11,7 @@
 
 #include "lock.h"
 #include "log.h"
+#include "dircache.h"
 #include "fetch.h"
 #include "mirror.h"
 #include "plan.h"
@@ -46,6 +47,8 @@ struct run {
 	bool			 planned;
 	struct buf		 out[F_COUNT];	/* the files' new content */
 	char			*server;	/* the URI the data came from */
+	struct dircache		 cache;		/* for incremental sync */
+	char			*cache_path;
 };
 
 char *
@@ -238,6 +241,32 @@ commit_union_state(struct run *r)
 	return rc;
 }
 
+/*
+ * The directory cache and its cookies, written with the files so that a
+ * cookie never stands for data the files do not hold.  It keeps raw
+ * attribute values, passwords among them: root only.
+ */
+static int
+stage_cache(struct run *r, struct txn *t, bool *changed)
+{
+	struct buf b = { 0 };
+	char *old;
+	size_t len;
+	bool exists = read_file(r->cache_path, &old, &len) == 0;
+	int rc = 0;
+
+	dircache_render(&r->cache, &b);
+	if (exists ? len != b.len || memcmp(old, b.p, len) != 0 :
+	    r->cache.n > 0 || r->cache.cookies.n > 0) {
+		rc = txn_stage(t, r->cache_path, b.p, b.len, 0600, 0, 0, 0);
+		*changed = true;
+	}
+	if (exists)
+		free(old);
+	buf_free(&b);
+	return rc;
+}
+
 static bool
 state_changes(struct run *r)
 {
@@ -281,7 +310,7 @@ apply(struct run *r)
 {
 	struct txn *t = txn_new();
 	unsigned changed = 0;
-	bool new_state = state_changes(r), new_mirror = false;
+	bool new_state = state_changes(r), new_mirror = false, new_cache = false;
 	int held[2] = { -1, -1 }, rc = -1;
 
 	render_files(r);
@@ -290,9 +319,12 @@ apply(struct run *r)
 	if (mirror_wanted(r, new_state || changed) &&
 	    stage_mirror(r, t, held, &new_mirror) != 0)
 		goto out;
+	if (stage_cache(r, t, &new_cache) != 0)
+		goto out;
 	if (new_state && stage_state(r, t, &r->plan.next) != 0)
 		goto out;
-	if (new_state && (changed || new_mirror) && commit_union_state(r) != 0)
+	if (new_state && (changed || new_mirror || new_cache) &&
+	    commit_union_state(r) != 0)
 		goto out;
 	if (txn_commit(t) != 0)
 		goto out;
@@ -327,6 +359,8 @@ run_free(struct run *r)
 	free(r->state_path);
 	free(r->old_state_text);
 	free(r->server);
+	free(r->cache_path);
+	dircache_free(&r->cache);
 }
 
 int
@@ -334,10 +368,16 @@ sync_run(struct conf *c, const struct sync_opts *o)
 {
 	struct run r = { .c = c, .o = o };
 	struct plan_input in;
+	struct fetch_opts fo;
 	int rc = EXIT_RUNTIME;
-	char *summary;
+	char *summary, *dir;
 
-	if (fetch(c, o->root, &r.users, &r.groups, &r.server) != 0)
+	dir = root_path(o->root, c->state_dir);
+	r.cache_path = xasprintf("%s/directory", dir);
+	free(dir);
+	fo = (struct fetch_opts){ o->root, r.cache_path, o->full };
+	dircache_init(&r.cache, "", 0);
+	if (fetch(c, &fo, &r.users, &r.groups, &r.cache, &r.server) != 0)
 		goto out;
 	if (!o->dry_run && (r.locks = locks_take(o->root)) == NULL)
 		goto out;

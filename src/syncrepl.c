@@ -1,0 +1,260 @@
+#include "config.h"
+
+#include <ldap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "syncrepl.h"
+
+/* One search: a base of users or of groups. */
+struct search {
+	const char	*base;
+	int		 scope;
+	const char	*filter;
+	struct strlist	 attrs;
+};
+
+size_t
+syncrepl_searches(const struct conf *c)
+{
+	return (c->users ? c->user_bases.n : 0) +
+	    (c->groups ? c->group_bases.n : 0);
+}
+
+bool
+syncrepl_is_group(const struct conf *c, size_t i)
+{
+	return i >= (c->users ? c->user_bases.n : 0);
+}
+
+static void
+search_of(const struct conf *c, size_t i, struct search *s)
+{
+	size_t nu = c->users ? c->user_bases.n : 0;
+
+	memset(s, 0, sizeof(*s));
+	if (i < nu) {
+		*s = (struct search){ c->user_bases.v[i], c->user_scope,
+		    c->user_filter, { 0 } };
+		conf_user_attrs(c, &s->attrs);
+	} else {
+		*s = (struct search){ c->group_bases.v[i - nu], c->group_scope,
+		    c->group_filter, { 0 } };
+		conf_group_attrs(c, &s->attrs);
+	}
+}
+
+char *
+syncrepl_fingerprint(const struct conf *c)
+{
+	struct buf b = { 0 };
+	uint64_t h = 14695981039346656037ull;
+	struct search s;
+
+	for (size_t i = 0; i < syncrepl_searches(c); i++) {
+		search_of(c, i, &s);
+		buf_printf(&b, "%zu|%s|%d|%s|", i, s.base, s.scope, s.filter);
+		for (size_t j = 0; j < s.attrs.n; j++)
+			buf_printf(&b, "%s,", s.attrs.v[j]);
+		strlist_free(&s.attrs);
+	}
+	for (size_t i = 0; i < b.len; i++) {
+		h ^= (unsigned char)b.p[i];
+		h *= 1099511628211ull;
+	}
+	buf_free(&b);
+	return xasprintf("%016llx", (unsigned long long)h);
+}
+
+/* --- incremental ------------------------------------------------------ */
+
+struct apply_ctx {
+	struct dircache	*cache;
+	uint32_t	 search;
+	size_t		 received;
+};
+
+static int
+apply_change(void *arg, const char *uuid, const struct entry *e,
+    enum sync_state st)
+{
+	struct apply_ctx *x = arg;
+
+	switch (st) {
+	case SYNC_ADD:
+	case SYNC_MODIFY:
+		dircache_put(x->cache, uuid, x->search, e);
+		x->received++;
+		break;
+	case SYNC_DELETE:
+		dircache_del(x->cache, uuid, x->search);
+		x->received++;
+		break;
+	case SYNC_PRESENT:
+		dircache_mark(x->cache, uuid, x->search);
+		break;
+	}
+	return 0;
+}
+
+/* -1 failed, DIR_SYNC_RELOAD the server wants a full refresh, 0 done. */
+static int
+incremental(struct dir *d, const struct conf *c, struct dircache *cache,
+    size_t *received, char **why)
+{
+	struct apply_ctx x = { cache, 0, 0 };
+	struct dir_sync cb = { apply_change, &x, false };
+	struct search s;
+	int rc = 0;
+
+	for (size_t i = 0; i < syncrepl_searches(c) && rc == 0; i++) {
+		search_of(c, i, &s);
+		x.search = (uint32_t)i;
+		rc = dir_sync(d, s.base, s.scope, s.filter, s.attrs.v,
+		    &cache->cookies.v[i], &cb, why);
+		/* Without refreshDeletes the server used the present phase. */
+		if (rc == 0 && !cb.refresh_deletes)
+			dircache_drop_unseen(cache, (uint32_t)i);
+		strlist_free(&s.attrs);
+	}
+	*received = x.received;
+	return rc;
+}
+
+/* --- full ------------------------------------------------------------- */
+
+static int
+ignore_entry(void *arg, const char *uuid, const struct entry *e,
+    enum sync_state st)
+{
+	(void)arg;
+	(void)uuid;
+	(void)e;
+	(void)st;
+	return 0;
+}
+
+/*
+ * The cookie for a search, taken before its full fetch so that changes
+ * made during the fetch come again next time: a refreshOnly search with
+ * a filter that matches nothing returns only the cookie.
+ */
+static int
+take_cookie(struct dir *d, const struct search *s, char **cookie, char **why)
+{
+	struct dir_sync cb = { ignore_entry, NULL, false };
+	char *none = xasprintf("(&%s(!(objectClass=*)))", s->filter);
+	char *attrs[] = { "1.1", NULL };
+	int rc;
+
+	free(*cookie);
+	*cookie = NULL;
+	rc = dir_sync(d, s->base, s->scope, none, attrs, cookie, &cb, why);
+	free(none);
+	if (rc == DIR_SYNC_RELOAD) {
+		*why = xstrdup("the server refused a fresh sync search");
+		rc = -1;
+	}
+	return rc;
+}
+
+struct fill_ctx {
+	struct dircache	*cache;
+	uint32_t	 search;
+	size_t		 received;
+	bool		 no_uuid;
+};
+
+static int
+fill(const struct entry *e, void *arg)
+{
+	struct fill_ctx *x = arg;
+	const struct entry_attr *a = entry_get(e, "entryUUID");
+
+	x->received++;
+	if (a == NULL || a->nvals == 0) {
+		x->no_uuid = true;	/* cannot be kept up to date */
+		return 0;
+	}
+	dircache_put(x->cache, a->vals[0].v, x->search, e);
+	return 0;
+}
+
+static int
+full(struct dir *d, const struct conf *c, struct dircache *cache,
+    size_t *received, char **why)
+{
+	struct fill_ctx x = { cache, 0, 0, false };
+	struct search s;
+	int rc = 0;
+
+	for (size_t i = 0; i < syncrepl_searches(c) && rc == 0; i++) {
+		search_of(c, i, &s);
+		x.search = (uint32_t)i;
+		rc = take_cookie(d, &s, &cache->cookies.v[i], why);
+		if (rc == 0)
+			rc = dir_search(d, s.base, s.scope, s.filter, s.attrs.v,
+			    fill, &x, why);
+		strlist_free(&s.attrs);
+	}
+	if (rc == 0 && x.no_uuid) {
+		log_warn("entries without entryUUID: the next run will be "
+		    "a full refresh again");
+		for (size_t i = 0; i < cache->cookies.n; i++)
+			cache->cookies.v[i][0] = '\0';
+	}
+	*received = x.received;
+	return rc;
+}
+
+static bool
+usable(const struct dircache *cache, const char *fingerprint)
+{
+	if (strcmp(cache->fingerprint, fingerprint) != 0)
+		return false;
+	for (size_t i = 0; i < cache->cookies.n; i++)
+		if (cache->cookies.v[i][0] == '\0')
+			return false;
+	return cache->cookies.n > 0;
+}
+
+int
+syncrepl_refresh(struct dir *d, const struct conf *c, struct dircache *cache,
+    bool want_full, size_t *received, char **why)
+{
+	char *fp = syncrepl_fingerprint(c);
+	int rc = DIR_SYNC_RELOAD;
+
+	if (!want_full && usable(cache, fp)) {
+		rc = incremental(d, c, cache, received, why);
+		if (rc == 0)
+			log_verbose("incremental refresh: %zu entries received",
+			    *received);
+		else if (rc == DIR_SYNC_RELOAD)
+			log_verbose("the server wants a full refresh");
+		else {
+			/*
+			 * slapd refuses a cookie it cannot use (another
+			 * server's, say) as unwillingToPerform rather than
+			 * e-syncRefreshRequired; a full refresh is always
+			 * right, and fails in its turn if the server is gone.
+			 */
+			log_verbose("incremental refresh failed (%s); doing a "
+			    "full refresh", *why);
+			FREE(*why);
+			rc = DIR_SYNC_RELOAD;
+		}
+	}
+	if (rc == DIR_SYNC_RELOAD) {
+		dircache_free(cache);
+		dircache_init(cache, fp, syncrepl_searches(c));
+		rc = full(d, c, cache, received, why);
+		if (rc == 0)
+			log_verbose("full refresh: %zu entries received",
+			    *received);
+	}
+	free(fp);
+	return rc;
+}

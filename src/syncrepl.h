@@ -1,0 +1,31 @@
+/*
+ * Incremental sync (RFC 4533): keeping the directory cache up to date
+ * with refreshOnly searches from the stored cookies, or refilling it with
+ * a full paged fetch when it cannot be (no cookie, --full, the
+ * configuration changed, the server wants a reload).
+ */
+#ifndef LDAPSYNC_SYNCREPL_H
+#define LDAPSYNC_SYNCREPL_H
+
+#include <stdbool.h>
+
+#include "conf.h"
+#include "dircache.h"
+#include "directory.h"
+
+/* What the searches depend on: a cache made otherwise is not reused. */
+char	*syncrepl_fingerprint(const struct conf *);
+/* The number of searches: user bases, then group bases. */
+size_t	 syncrepl_searches(const struct conf *);
+/* Whether search i is of groups. */
+bool	 syncrepl_is_group(const struct conf *, size_t i);
+
+/*
+ * Brings the cache to what the server holds now.  *received counts the
+ * entries and deletions the server sent (all of them on a full refresh).
+ * 0, or -1 with *why set.
+ */
+int	 syncrepl_refresh(struct dir *, const struct conf *, struct dircache *,
+	    bool full, size_t *received, char **why);
+
+#endif
