@@ -66,15 +66,16 @@ dircache_put(struct dircache *c, const char *uuid, uint32_t search,
  * another search holds included: only its own entries go.  A deleted
  * entry keeps its slot, empty, until the cache is written.
  */
-void
+bool
 dircache_del(struct dircache *c, const char *uuid, uint32_t search)
 {
 	size_t i = slot_of(c, uuid);
 
 	if (i == 0 || c->v[i - 1].search != search)
-		return;
+		return false;
 	FREE(c->v[i - 1].e);
 	htab_del(c->by_uuid, uuid);
+	return true;
 }
 
 void

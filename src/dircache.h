@@ -39,7 +39,7 @@ void	 dircache_free(struct dircache *);
 void	 dircache_put(struct dircache *, const char *uuid, uint32_t search,
 	    const struct entry *);
 /* Deletes or marks as present an entry of that search (others are kept). */
-void	 dircache_del(struct dircache *, const char *uuid, uint32_t search);
+bool	 dircache_del(struct dircache *, const char *uuid, uint32_t search);
 void	 dircache_mark(struct dircache *, const char *uuid, uint32_t search);
 /* Drops the entries of a search that were not seen this run. */
 void	 dircache_drop_unseen(struct dircache *, uint32_t search);

@@ -89,8 +89,8 @@ apply_change(void *arg, const char *uuid, const struct entry *e,
 		x->received++;
 		break;
 	case SYNC_DELETE:
-		dircache_del(x->cache, uuid, x->search);
-		x->received++;
+		if (dircache_del(x->cache, uuid, x->search))
+			x->received++;
 		break;
 	case SYNC_PRESENT:
 		dircache_mark(x->cache, uuid, x->search);

@@ -61,6 +61,9 @@ slapd_start() {
 	mkdir -p "$dir/slapd.d" "$dir/db"
 	sed "s|@DIR@|$dir|g; s|@SUFFIX@|$SUFFIX|g; s|@ADMIN_DN@|$ADMIN_DN|g; s|@SYNC_DN@|$SYNC_DN|g" \
 		"$DATA/slapd-config.ldif" > "$dir/config.ldif"
+	if [ -n "${SLAPD_NO_SYNCPROV:-}" ]; then	# a server without RFC 4533
+		sed -i '/^olcModuleLoad: syncprov$/d; /^dn: olcOverlay={0}syncprov/,$d' "$dir/config.ldif"
+	fi
 	if [ -n "${SLAPD_TLS:-}" ]; then
 		sed -i "s|^olcPidFile: .*|&\nolcTLSCACertificateFile: $SLAPD_TLS/ca.crt\nolcTLSCertificateFile: $SLAPD_TLS/server.crt\nolcTLSCertificateKeyFile: $SLAPD_TLS/server.key\nolcTLSVerifyClient: try|" \
 			"$dir/config.ldif"

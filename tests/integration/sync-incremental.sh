@@ -1,0 +1,181 @@
+#!/bin/bash
+# Incremental sync (RFC 4533): after a first, full sync, each kind of
+# change reaches the files with the next run, which receives only the
+# changed entries; a changed filter, --full, another server's cookie and
+# a server without syncprov all fall back to a full refresh.
+. "$(dirname "$0")/lib.sh"
+
+gen() {	# N users
+	for i in $(seq "$1"); do
+		printf 'dn: uid=u%d,ou=people,%s\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: u%d\ncn: u%d\nsn: u\nuidNumber: %d\ngidNumber: 10001\nhomeDirectory: /home/u%d\nloginShell: /bin/sh\n\n' \
+			"$i" "$SUFFIX" "$i" "$i" $((20000 + i)) "$i"
+	done
+	printf 'dn: ou=retired,%s\nobjectClass: organizationalUnit\nou: retired\n\n' "$SUFFIX"
+}
+gen 200 > "$WORK/users.ldif"
+slapd_start A "$WORK/users.ldif" "$DATA/sample.ldif"
+ROOT="$WORK/root"
+mkroot "$ROOT"
+mkconf "$WORK/c.conf" "$A_URI" <<X
+state_dir /var/lib/ldapsync
+user_filter (&(objectClass=posixAccount)(!(loginShell=/bin/false)))
+user_removal_action delete
+group_removal_action delete
+max_removals 100%
+X
+sync() { "$LDAPSYNC" -v -c "$WORK/c.conf" -R "$ROOT" "$@" > "$WORK/out" 2> "$WORK/err" || { cat "$WORK/err"; fail "sync $*"; }; }
+received() { sed -n 's/^\(incremental\|full\) refresh: \([0-9]*\) entries received$/\1 \2/p' "$WORK/out"; }
+
+sync
+assert_eq "$(received)" "full 205" "the first run"
+assert_eq "$(stat -c %a "$ROOT/var/lib/ldapsync/directory")" 600 "directory cache mode"
+sync
+assert_eq "$(received)" "incremental 0" "a run with no change"
+assert_grep '^users: 0 added, 0 updated, 0 suspended, 0 deleted; groups: 0 added, 0 updated, 0 deleted$' "$WORK/out"
+pass "a full first run, then an incremental run that receives nothing"
+
+ldap_modify A <<L
+dn: uid=dave,ou=people,$SUFFIX
+changetype: add
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: dave
+cn: Dave
+sn: D
+uidNumber: 10004
+gidNumber: 10001
+homeDirectory: /home/dave
+loginShell: /bin/sh
+L
+sync
+assert_eq "$(received)" "incremental 1" "add"
+assert_grep '^\+ user dave uid=10004$' "$WORK/out"
+
+ldap_modify A <<L
+dn: uid=bob,ou=people,$SUFFIX
+changetype: modify
+replace: loginShell
+loginShell: /bin/bash
+L
+sync
+assert_eq "$(received)" "incremental 1" "modify"
+assert_grep '^~ user bob shell /bin/sh -> /bin/bash$' "$WORK/out"
+
+ldap_modify A <<L
+dn: uid=alice,ou=people,$SUFFIX
+changetype: modrdn
+newrdn: uid=alice2
+deleteoldrdn: 1
+L
+sync
+assert_eq "$(received)" "incremental 1" "modrdn"
+assert_grep '^~ user alice2 renamed from alice$' "$WORK/out"
+assert_grep '^alice2:x:10001:' "$ROOT/etc/passwd"
+
+ldap_modify A <<L
+dn: uid=u1,ou=people,$SUFFIX
+changetype: delete
+L
+sync
+assert_eq "$(received)" "incremental 1" "delete"
+assert_grep '^- user u1 deleted$' "$WORK/out"
+pass "add, modify, modrdn and delete each arrive alone and apply"
+
+ldap_modify A <<L
+dn: uid=u2,ou=people,$SUFFIX
+changetype: modrdn
+newrdn: uid=u2
+deleteoldrdn: 0
+newsuperior: ou=retired,$SUFFIX
+L
+ldap_modify A <<L
+dn: uid=u3,ou=people,$SUFFIX
+changetype: modify
+replace: loginShell
+loginShell: /bin/false
+L
+echo "user_base ou=people,$SUFFIX" >> "$WORK/c.conf"
+sed -i '0,/^user_base /{/^user_base /d}' "$WORK/c.conf"
+sync --full	# the configuration did not change, but user_base moved in the file
+sync
+ldap_modify A <<L
+dn: uid=u4,ou=people,$SUFFIX
+changetype: modrdn
+newrdn: uid=u4
+deleteoldrdn: 0
+newsuperior: ou=retired,$SUFFIX
+L
+ldap_modify A <<L
+dn: uid=u5,ou=people,$SUFFIX
+changetype: modify
+replace: loginShell
+loginShell: /bin/false
+L
+sync
+assert_eq "$(received)" "incremental 2" "moved out and filtered out"
+assert_grep '^- user u4 deleted$' "$WORK/out"
+assert_grep '^- user u5 deleted$' "$WORK/out"
+assert_no_grep '^u[2345]:' "$ROOT/etc/passwd"
+pass "an entry moved out of the base or out of the filter leaves"
+
+ldap_modify A <<L
+dn: cn=staff,ou=groups,$SUFFIX
+changetype: modify
+replace: memberUid
+memberUid: dave
+memberUid: u10
+L
+sync
+assert_eq "$(received)" "incremental 1" "group membership"
+assert_grep '^~ group staff members \+dave \+u10 -bob$' "$WORK/out"
+assert_grep '^staff:x:10001:dave,u10$' "$ROOT/etc/group"
+pass "a group membership change arrives alone"
+
+# The files match what a full refresh into a fresh root makes.
+R2="$WORK/root2"
+mkroot "$R2"
+"$LDAPSYNC" -q -c "$WORK/c.conf" -R "$R2" || fail "full sync into a fresh root"
+for f in passwd shadow group gshadow; do
+	cmp -s "$ROOT/etc/$f" "$R2/etc/$f" || { diff "$ROOT/etc/$f" "$R2/etc/$f"; fail "$f differs from a full refresh"; }
+done
+pass "incremental runs end where a full refresh does"
+
+sync --full
+assert_eq "$(received)" "full 201" "--full"
+sed -i 's|^user_filter .*|user_filter (\&(objectClass=posixAccount)(!(loginShell=/bin/zsh)))|' "$WORK/c.conf"
+sync
+assert_eq "$(received)" "full 203" "a changed filter"
+sync
+assert_eq "$(received)" "incremental 0" "after the changed filter"
+pass "--full and a changed filter refresh everything"
+
+# Another server's cookie (B was loaded from the first data, without the
+# changes above): whether B refuses it (then a full refresh) or answers
+# from it, the run must end at B's view, as a full refresh would.
+slapd_start B "$WORK/users.ldif" "$DATA/sample.ldif"
+sed -i "s|^uri .*|uri $B_URI|" "$WORK/c.conf"
+sync
+assert_grep "^using $B_URI" "$WORK/out"
+assert_no_grep "claims the" "$WORK/err" "stale entries of the first server were kept"
+R3="$WORK/root3"
+mkroot "$R3"
+"$LDAPSYNC" -q -c "$WORK/c.conf" -R "$R3" || fail "full sync from B"
+# The same lines; their order follows each root's history.
+for f in passwd shadow group gshadow; do
+	cmp -s <(sort "$ROOT/etc/$f") <(sort "$R3/etc/$f") \
+		|| { diff <(sort "$ROOT/etc/$f") <(sort "$R3/etc/$f"); fail "$f after switching servers"; }
+done
+pass "another server's cookie ends at that server's view"
+
+# A server without syncprov: paged fetches as before, no cache kept.
+SLAPD_NO_SYNCPROV=1 slapd_start C "$WORK/users.ldif" "$DATA/sample.ldif"
+sed -i "s|^uri .*|uri $C_URI|" "$WORK/c.conf"
+sync
+assert_eq "$(received)" "" "no sync searches without syncprov"
+assert_grep '^using ' "$WORK/out"
+assert_grep '^u200:' "$ROOT/etc/passwd"
+sync
+assert_eq "$(received)" "" "still none"
+pass "a server without syncprov is fetched in full every run"
+
+done_testing
