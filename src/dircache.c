@@ -5,96 +5,7 @@
 
 #include "dircache.h"
 
-#define MAGIC	"LDSDIRC1"
-
-void
-dircache_init(struct dircache *c, const char *fingerprint, size_t nsearches)
-{
-	memset(c, 0, sizeof(*c));
-	c->fingerprint = xstrdup(fingerprint ? fingerprint : "");
-	for (size_t i = 0; i < nsearches; i++)
-		strlist_add(&c->cookies, "");
-	c->by_uuid = htab_new(1024);
-}
-
-void
-dircache_free(struct dircache *c)
-{
-	for (size_t i = 0; i < c->n; i++) {
-		free(c->v[i].uuid);
-		free(c->v[i].e);
-	}
-	free(c->v);
-	free(c->fingerprint);
-	strlist_free(&c->cookies);
-	htab_free(c->by_uuid);
-	memset(c, 0, sizeof(*c));
-}
-
-static size_t
-slot_of(const struct dircache *c, const char *uuid)
-{
-	return (size_t)(uintptr_t)htab_get(c->by_uuid, uuid);
-}
-
-void
-dircache_put(struct dircache *c, const char *uuid, uint32_t search,
-    const struct entry *e)
-{
-	size_t i = slot_of(c, uuid);
-	struct cached *r;
-
-	if (i == 0) {
-		if (c->n == c->cap) {
-			c->cap = c->cap ? c->cap * 2 : 1024;
-			c->v = xreallocarray(c->v, c->cap, sizeof(*c->v));
-		}
-		r = &c->v[c->n++];
-		r->uuid = xstrdup(uuid);
-		htab_put(c->by_uuid, r->uuid, (void *)(uintptr_t)c->n);
-	} else {
-		r = &c->v[i - 1];
-		free(r->e);
-	}
-	r->search = search;
-	r->e = entry_copy(e);
-	r->seen = true;
-}
-
-/*
- * A search reports as deleted whatever no longer matches it, entries
- * another search holds included: only its own entries go.  A deleted
- * entry keeps its slot, empty, until the cache is written.
- */
-bool
-dircache_del(struct dircache *c, const char *uuid, uint32_t search)
-{
-	size_t i = slot_of(c, uuid);
-
-	if (i == 0 || c->v[i - 1].search != search)
-		return false;
-	FREE(c->v[i - 1].e);
-	htab_del(c->by_uuid, uuid);
-	return true;
-}
-
-void
-dircache_mark(struct dircache *c, const char *uuid, uint32_t search)
-{
-	size_t i = slot_of(c, uuid);
-
-	if (i != 0 && c->v[i - 1].search == search)
-		c->v[i - 1].seen = true;
-}
-
-void
-dircache_drop_unseen(struct dircache *c, uint32_t search)
-{
-	for (size_t i = 0; i < c->n; i++)
-		if (c->v[i].e != NULL && c->v[i].search == search &&
-		    !c->v[i].seen)
-			dircache_del(c, c->v[i].uuid, search);
-}
+#define MAGIC	"LDSDIRC2"
 
 /* --- the file: counted strings and numbers, host byte order ---------- */
 
@@ -125,35 +36,19 @@ put_entry(struct buf *b, const struct entry *e)
 	}
 }
 
-void
-dircache_render(const struct dircache *c, struct buf *b)
+static void
+put_header(struct buf *b, const char *fingerprint, const struct strlist *ck)
 {
-	size_t live = 0;
-
 	buf_add(b, MAGIC, 8);
-	put_str(b, c->fingerprint, strlen(c->fingerprint));
-	put_u32(b, (uint32_t)c->cookies.n);
-	for (size_t i = 0; i < c->cookies.n; i++)
-		put_str(b, c->cookies.v[i], strlen(c->cookies.v[i]));
-	for (size_t i = 0; i < c->n; i++)
-		live += c->v[i].e != NULL;
-	put_u32(b, (uint32_t)live);
-	for (size_t i = 0; i < c->n; i++) {
-		if (c->v[i].e == NULL)
-			continue;
-		put_u32(b, c->v[i].search);
-		put_str(b, c->v[i].uuid, strlen(c->v[i].uuid));
-		put_entry(b, c->v[i].e);
-	}
+	put_str(b, fingerprint, strlen(fingerprint));
+	put_u32(b, (uint32_t)ck->n);
+	for (size_t i = 0; i < ck->n; i++)
+		put_str(b, ck->v[i], strlen(ck->v[i]));
 }
 
 struct reader {
-	const char		*p, *end;
-	bool			 bad;
-	/* Scratch for one entry, grown to the widest (groups can be wide). */
-	struct entry_attr	*attrs;
-	struct bval		*vals;
-	size_t			 attrcap, valcap;
+	const char	*p, *end;
+	bool		 bad;
 };
 
 static uint32_t
@@ -161,7 +56,7 @@ get_u32(struct reader *r)
 {
 	uint32_t v = 0;
 
-	if (r->bad || r->p > r->end || (size_t)(r->end - r->p) < sizeof(v)) {
+	if (r->bad || (size_t)(r->end - r->p) < sizeof(v)) {
 		r->bad = true;
 		return 0;
 	}
@@ -187,79 +82,289 @@ get_str(struct reader *r, size_t *len)
 	return s;
 }
 
+/*
+ * Reads an entry; with e, into the cache's scratch arrays, otherwise
+ * only to check it and step over it.
+ */
 static void
-get_values(struct reader *r, struct entry_attr *a, size_t *nv)
+get_entry(struct reader *r, struct dircache *c, struct entry *e)
 {
-	a->nvals = get_u32(r);
-	if (r->bad || a->nvals > (size_t)(r->end - r->p))
-		return;		/* each value takes at least 5 bytes */
-	if (*nv + a->nvals > r->valcap) {
-		r->valcap = (*nv + a->nvals) * 2;
-		r->vals = xreallocarray(r->vals, r->valcap, sizeof(*r->vals));
+	size_t nattrs, nv = 0;
+
+	(void)get_str(r, NULL);		/* the DN, read again below */
+	nattrs = get_u32(r);
+	if (r->bad || nattrs > (size_t)(r->end - r->p)) {
+		r->bad = true;
+		return;
 	}
-	for (size_t j = 0; j < a->nvals && !r->bad; j++) {
-		r->vals[*nv + j].v = get_str(r, &r->vals[*nv + j].len);
+	if (e != NULL && nattrs > c->attrcap) {
+		c->attrcap = nattrs * 2;
+		c->attrs = xreallocarray(c->attrs, c->attrcap, sizeof(*c->attrs));
 	}
-	*nv += a->nvals;
+	for (size_t i = 0; i < nattrs && !r->bad; i++) {
+		const char *name = get_str(r, NULL);
+		size_t n = get_u32(r);
+
+		if (r->bad || n > (size_t)(r->end - r->p)) {
+			r->bad = true;
+			return;
+		}
+		if (e != NULL && nv + n > c->valcap) {
+			c->valcap = (nv + n) * 2;
+			c->vals = xreallocarray(c->vals, c->valcap, sizeof(*c->vals));
+		}
+		for (size_t j = 0; j < n && !r->bad; j++) {
+			size_t len = 0;
+			const char *v = get_str(r, &len);
+
+			if (e != NULL)
+				c->vals[nv + j] = (struct bval){ v, len };
+		}
+		if (e != NULL)
+			c->attrs[i] = (struct entry_attr){ name, NULL, n };
+		nv += n;
+	}
+	if (e == NULL || r->bad)
+		return;
+	/* The values array may have moved while it grew: point into it now. */
+	nv = 0;
+	for (size_t i = 0; i < nattrs; i++) {
+		c->attrs[i].vals = c->vals + nv;
+		nv += c->attrs[i].nvals;
+	}
+	e->nattrs = nattrs;
+	e->attrs = c->attrs;
 }
 
-/* Reads one entry into the scratch arrays and stores a copy. */
-static void
-get_record(struct reader *r, struct dircache *c)
-{
-	struct entry e = { 0 };
-	uint32_t search = get_u32(r);
-	const char *uuid = get_str(r, NULL);
-	size_t nv = 0, *first;
+/* --- the cache -------------------------------------------------------- */
 
-	e.dn = get_str(r, NULL);
-	e.nattrs = get_u32(r);
-	if (r->bad || e.nattrs > (size_t)(r->end - r->p))
-		return;
-	if (e.nattrs > r->attrcap) {
-		r->attrcap = e.nattrs * 2;
-		r->attrs = xreallocarray(r->attrs, r->attrcap, sizeof(*r->attrs));
+void
+dircache_init(struct dircache *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->fingerprint = xstrdup("");
+	c->by_uuid = htab_new(1024);
+}
+
+void
+dircache_free(struct dircache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].e);
+	free(c->v);
+	free(c->fingerprint);
+	strlist_free(&c->cookies);
+	strlist_free(&c->uuids);
+	htab_free(c->by_uuid);
+	free(c->image);
+	buf_free(&c->fill);
+	free(c->attrs);
+	free(c->vals);
+	memset(c, 0, sizeof(*c));
+}
+
+static struct cached *
+add_record(struct dircache *c, const char *uuid, uint32_t search)
+{
+	struct cached *r;
+
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 1024;
+		c->v = xreallocarray(c->v, c->cap, sizeof(*c->v));
 	}
-	first = xcalloc(e.nattrs, sizeof(*first));
-	for (size_t i = 0; i < e.nattrs && !r->bad; i++) {
-		r->attrs[i].name = get_str(r, NULL);
-		first[i] = nv;
-		get_values(r, &r->attrs[i], &nv);
-	}
-	/* The values array may have moved while it grew: point into it now. */
-	for (size_t i = 0; i < e.nattrs && !r->bad; i++)
-		r->attrs[i].vals = r->vals + first[i];
-	e.attrs = r->attrs;
-	if (!r->bad)
-		dircache_put(c, uuid, search, &e);
-	free(first);
+	r = &c->v[c->n++];
+	memset(r, 0, sizeof(*r));
+	r->uuid = uuid;
+	r->search = search;
+	htab_put(c->by_uuid, uuid, (void *)(uintptr_t)c->n);
+	return r;
 }
 
 int
 dircache_load(struct dircache *c, const char *path)
 {
 	struct reader r = { 0 };
-	char *data;
 	size_t len, n;
 
-	if (read_file(path, &data, &len) == -1)
+	if (read_file(path, &c->image, &len) == -1)
 		return -1;
-	r.p = data + 8;
-	r.end = data + len;
-	r.bad = len < 8 || memcmp(data, MAGIC, 8) != 0;
+	r.p = c->image + 8;
+	r.end = c->image + len;
+	r.bad = len < 8 || memcmp(c->image, MAGIC, 8) != 0;
 	free(c->fingerprint);
 	c->fingerprint = xstrdup(get_str(&r, NULL));
-	strlist_free(&c->cookies);
 	n = get_u32(&r);
 	for (size_t i = 0; i < n && !r.bad; i++)
 		strlist_add(&c->cookies, get_str(&r, NULL));
 	n = get_u32(&r);
-	for (size_t i = 0; i < n && !r.bad; i++)
-		get_record(&r, c);
+	for (size_t i = 0; i < n && !r.bad; i++) {
+		uint32_t search = get_u32(&r);
+		const char *uuid = get_str(&r, NULL), *start = r.p;
+		struct cached *rec;
+
+		get_entry(&r, c, NULL);
+		if (r.bad)
+			break;
+		rec = add_record(c, uuid, search);
+		rec->raw = start;
+		rec->rawlen = (size_t)(r.p - start);
+	}
+	if (r.bad) {
+		dircache_free(c);
+		dircache_init(c);
+		return -1;
+	}
+	return 0;
+}
+
+const struct entry *
+dircache_entry(struct dircache *c, size_t i)
+{
+	struct cached *rec = &c->v[i];
+	struct reader r;
+
+	if (rec->gone)
+		return NULL;
+	if (rec->e != NULL)
+		return rec->e;
+	r = (struct reader){ rec->raw, rec->raw + rec->rawlen, false };
+	c->scratch.dn = rec->raw + 4;		/* checked when loaded */
+	get_entry(&r, c, &c->scratch);
+	return &c->scratch;
+}
+
+static struct cached *
+find(const struct dircache *c, const char *uuid)
+{
+	size_t i = (size_t)(uintptr_t)htab_get(c->by_uuid, uuid);
+
+	return i ? &c->v[i - 1] : NULL;
+}
+
+void
+dircache_put(struct dircache *c, const char *uuid, uint32_t search,
+    const struct entry *e)
+{
+	struct cached *rec = find(c, uuid);
+
+	if (rec == NULL) {
+		strlist_add(&c->uuids, uuid);
+		rec = add_record(c, c->uuids.v[c->uuids.n - 1], search);
+	}
+	free(rec->e);
+	rec->e = entry_copy(e);
+	rec->raw = NULL;
+	rec->search = search;
+	rec->seen = true;
+	rec->gone = false;
+	c->dirty = true;
+}
+
+/*
+ * A search reports as deleted whatever no longer matches it, entries
+ * another search holds included: only its own entries go.
+ */
+bool
+dircache_del(struct dircache *c, const char *uuid, uint32_t search)
+{
+	struct cached *rec = find(c, uuid);
+
+	if (rec == NULL || rec->gone || rec->search != search)
+		return false;
+	FREE(rec->e);
+	rec->raw = NULL;
+	rec->gone = true;
+	htab_del(c->by_uuid, uuid);
+	c->dirty = true;
+	return true;
+}
+
+void
+dircache_mark(struct dircache *c, const char *uuid, uint32_t search)
+{
+	struct cached *rec = find(c, uuid);
+
+	if (rec != NULL && rec->search == search)
+		rec->seen = true;
+}
+
+void
+dircache_drop_unseen(struct dircache *c, uint32_t search)
+{
 	for (size_t i = 0; i < c->n; i++)
-		c->v[i].seen = false;
-	free(r.attrs);
-	free(r.vals);
-	free(data);
-	return r.bad ? -1 : 0;
+		if (!c->v[i].gone && c->v[i].search == search && !c->v[i].seen)
+			dircache_del(c, c->v[i].uuid, search);
+}
+
+void
+dircache_set_cookie(struct dircache *c, size_t search, const char *cookie)
+{
+	if (strcmp(c->cookies.v[search], cookie) == 0)
+		return;
+	free(c->cookies.v[search]);
+	c->cookies.v[search] = xstrdup(cookie);
+	c->dirty = true;
+}
+
+void
+dircache_refill(struct dircache *c, const char *fingerprint,
+    const struct strlist *cookies)
+{
+	uint32_t zero = 0;
+
+	dircache_free(c);
+	dircache_init(c);
+	free(c->fingerprint);
+	c->fingerprint = xstrdup(fingerprint);
+	for (size_t i = 0; i < cookies->n; i++)
+		strlist_add(&c->cookies, cookies->v[i]);
+	put_header(&c->fill, c->fingerprint, &c->cookies);
+	c->count_at = c->fill.len;
+	buf_add(&c->fill, &zero, sizeof(zero));
+	c->dirty = true;
+}
+
+void
+dircache_append(struct dircache *c, const char *uuid, uint32_t search,
+    const struct entry *e)
+{
+	put_u32(&c->fill, search);
+	put_str(&c->fill, uuid, strlen(uuid));
+	put_entry(&c->fill, e);
+	c->nfill++;
+}
+
+bool
+dircache_render(struct dircache *c, struct buf *b)
+{
+	size_t live = 0;
+
+	if (!c->dirty)
+		return false;
+	if (c->fill.len > 0) {
+		/* A refill is its own image: hand it over, no copy. */
+		uint32_t n = (uint32_t)c->nfill;
+
+		memcpy(c->fill.p + c->count_at, &n, sizeof(n));
+		*b = c->fill;
+		memset(&c->fill, 0, sizeof(c->fill));
+		return true;
+	}
+	put_header(b, c->fingerprint, &c->cookies);
+	for (size_t i = 0; i < c->n; i++)
+		live += !c->v[i].gone;
+	put_u32(b, (uint32_t)live);
+	for (size_t i = 0; i < c->n; i++) {
+		struct cached *rec = &c->v[i];
+
+		if (rec->gone)
+			continue;
+		put_u32(b, rec->search);
+		put_str(b, rec->uuid, strlen(rec->uuid));
+		if (rec->raw != NULL)
+			buf_add(b, rec->raw, rec->rawlen);
+		else
+			put_entry(b, rec->e);
+	}
+	return true;
 }

@@ -136,26 +136,52 @@ out:
 	return rc;
 }
 
+static void
+map_one(struct fetch_ctx *x, const struct conf *c, size_t search,
+    const struct entry *e)
+{
+	if (syncrepl_is_group(c, search))
+		map_group(x->m, e, x->groups);
+	else
+		map_user(x->m, e, x->users);
+}
+
+struct sink_ctx {
+	struct fetch_ctx	*x;
+	const struct conf	*c;
+};
+
+static void
+map_arriving(void *arg, size_t search, const struct entry *e)
+{
+	struct sink_ctx *s = arg;
+
+	map_one(s->x, s->c, search, e);
+}
+
 /*
- * Through the directory cache: refreshed from its cookies (or refilled),
- * then every entry it holds mapped as a paged fetch would have.
+ * Through the directory cache: a full refresh maps entries as they
+ * arrive, as a paged fetch does; after an incremental one, every entry the
+ * cache holds is mapped.
  */
 static int
 fetch_synced(struct dir *d, const struct conf *c, struct fetch_ctx *x,
     char **why)
 {
+	struct sink_ctx sc = { x, c };
+	struct syncrepl_sink sink = { map_arriving, &sc };
 	struct dircache *cache = x->cache;
 	size_t received;
+	bool full;
 
-	if (syncrepl_refresh(d, c, cache, x->full, &received, why) != 0)
+	if (syncrepl_refresh(d, c, cache, x->full, &sink, &full, &received,
+	    why) != 0)
 		return -1;
-	for (size_t i = 0; i < cache->n; i++) {
-		if (cache->v[i].e == NULL)
-			continue;
-		if (syncrepl_is_group(c, cache->v[i].search))
-			map_group(x->m, cache->v[i].e, x->groups);
-		else
-			map_user(x->m, cache->v[i].e, x->users);
+	for (size_t i = 0; !full && i < cache->n; i++) {
+		const struct entry *e = dircache_entry(cache, i);
+
+		if (e != NULL)
+			map_one(x, c, cache->v[i].search, e);
 	}
 	return settle(d, c, x, why);
 }
@@ -166,7 +192,7 @@ fetch_from(struct dir *d, const struct conf *c, struct fetch_ctx *x,
 {
 	/* A cache of a fresh server, or of none: start from what is on disk. */
 	dircache_free(x->cache);
-	dircache_init(x->cache, "", 0);
+	dircache_init(x->cache);
 	if (x->cache_path == NULL || c->membership_filter != NULL ||
 	    !dir_has_sync(d))
 		return fetch_paged(d, c, x, why);

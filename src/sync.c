@@ -49,6 +49,7 @@ struct run {
 	char			*server;	/* the URI the data came from */
 	struct dircache		 cache;		/* for incremental sync */
 	char			*cache_path;
+	bool			 drop_cache;
 };
 
 char *
@@ -250,19 +251,23 @@ static int
 stage_cache(struct run *r, struct txn *t, bool *changed)
 {
 	struct buf b = { 0 };
-	char *old;
-	size_t len;
-	bool exists = read_file(r->cache_path, &old, &len) == 0;
 	int rc = 0;
 
-	dircache_render(&r->cache, &b);
-	if (exists ? len != b.len || memcmp(old, b.p, len) != 0 :
-	    r->cache.n > 0 || r->cache.cookies.n > 0) {
-		rc = txn_stage(t, r->cache_path, b.p, b.len, 0600, 0, 0, 0);
+	/*
+	 * No RFC 4533 this run: a cache left from another server would
+	 * mislead the next one; it goes once the run has succeeded.
+	 */
+	if (r->cache.cookies.n == 0) {
+		r->drop_cache = access(r->cache_path, F_OK) == 0;
+		return 0;
+	}
+	if (dircache_render(&r->cache, &b) &&
+	    !file_equals(r->cache_path, b.p, b.len)) {
+		/* Lost in a crash, it only means a full refresh. */
+		rc = txn_stage(t, r->cache_path, b.p, b.len, 0600, 0, 0,
+		    TXN_NOSYNC);
 		*changed = true;
 	}
-	if (exists)
-		free(old);
 	buf_free(&b);
 	return rc;
 }
@@ -328,6 +333,8 @@ apply(struct run *r)
 		goto out;
 	if (txn_commit(t) != 0)
 		goto out;
+	if (r->drop_cache && unlink(r->cache_path) == -1 && errno != ENOENT)
+		log_warn("%s: %s", r->cache_path, strerror(errno));
 	rc = 0;
 out:
 	for (int i = 0; i < 2; i++)
@@ -376,7 +383,7 @@ sync_run(struct conf *c, const struct sync_opts *o)
 	r.cache_path = xasprintf("%s/directory", dir);
 	free(dir);
 	fo = (struct fetch_opts){ o->root, r.cache_path, o->full };
-	dircache_init(&r.cache, "", 0);
+	dircache_init(&r.cache);
 	if (fetch(c, &fo, &r.users, &r.groups, &r.cache, &r.server) != 0)
 		goto out;
 	if (!o->dry_run && (r.locks = locks_take(o->root)) == NULL)

@@ -110,13 +110,18 @@ incremental(struct dir *d, const struct conf *c, struct dircache *cache,
 	int rc = 0;
 
 	for (size_t i = 0; i < syncrepl_searches(c) && rc == 0; i++) {
+		char *cookie = xstrdup(cache->cookies.v[i]);
+
 		search_of(c, i, &s);
 		x.search = (uint32_t)i;
 		rc = dir_sync(d, s.base, s.scope, s.filter, s.attrs.v,
-		    &cache->cookies.v[i], &cb, why);
+		    &cookie, &cb, why);
 		/* Without refreshDeletes the server used the present phase. */
 		if (rc == 0 && !cb.refresh_deletes)
 			dircache_drop_unseen(cache, (uint32_t)i);
+		if (rc == 0)
+			dircache_set_cookie(cache, i, cookie);
+		free(cookie);
 		strlist_free(&s.attrs);
 	}
 	*received = x.received;
@@ -161,10 +166,11 @@ take_cookie(struct dir *d, const struct search *s, char **cookie, char **why)
 }
 
 struct fill_ctx {
-	struct dircache	*cache;
-	uint32_t	 search;
-	size_t		 received;
-	bool		 no_uuid;
+	struct dircache			*cache;
+	const struct syncrepl_sink	*sink;
+	uint32_t			 search;
+	size_t				 received;
+	bool				 no_uuid;
 };
 
 static int
@@ -174,45 +180,64 @@ fill(const struct entry *e, void *arg)
 	const struct entry_attr *a = entry_get(e, "entryUUID");
 
 	x->received++;
-	if (a == NULL || a->nvals == 0) {
+	x->sink->entry(x->sink->arg, x->search, e);
+	if (a == NULL || a->nvals == 0)
 		x->no_uuid = true;	/* cannot be kept up to date */
-		return 0;
-	}
-	dircache_put(x->cache, a->vals[0].v, x->search, e);
+	else
+		dircache_append(x->cache, a->vals[0].v, x->search, e);
 	return 0;
 }
 
+/*
+ * Every cookie first, each before its search's fetch (so changes made
+ * during the fetch come again), then the paged fetches, which write the
+ * new cache as they go.
+ */
 static int
-full(struct dir *d, const struct conf *c, struct dircache *cache,
+full(struct dir *d, const struct conf *c, const char *fp,
+    struct dircache *cache, const struct syncrepl_sink *sink,
     size_t *received, char **why)
 {
-	struct fill_ctx x = { cache, 0, 0, false };
+	struct fill_ctx x = { cache, sink, 0, 0, false };
+	struct strlist cookies = { 0 }, none = { 0 };
 	struct search s;
 	int rc = 0;
 
 	for (size_t i = 0; i < syncrepl_searches(c) && rc == 0; i++) {
+		char *cookie = NULL;
+
+		search_of(c, i, &s);
+		rc = take_cookie(d, &s, &cookie, why);
+		strlist_add(&cookies, rc == 0 ? cookie : "");
+		strlist_add(&none, "");
+		free(cookie);
+		strlist_free(&s.attrs);
+	}
+	dircache_refill(cache, fp, &cookies);
+	for (size_t i = 0; i < syncrepl_searches(c) && rc == 0; i++) {
 		search_of(c, i, &s);
 		x.search = (uint32_t)i;
-		rc = take_cookie(d, &s, &cache->cookies.v[i], why);
-		if (rc == 0)
-			rc = dir_search(d, s.base, s.scope, s.filter, s.attrs.v,
-			    fill, &x, why);
+		rc = dir_search(d, s.base, s.scope, s.filter, s.attrs.v, fill,
+		    &x, why);
 		strlist_free(&s.attrs);
 	}
 	if (rc == 0 && x.no_uuid) {
 		log_warn("entries without entryUUID: the next run will be "
 		    "a full refresh again");
-		for (size_t i = 0; i < cache->cookies.n; i++)
-			cache->cookies.v[i][0] = '\0';
+		dircache_refill(cache, "", &none);
 	}
+	strlist_free(&cookies);
+	strlist_free(&none);
 	*received = x.received;
 	return rc;
 }
 
 static bool
-usable(const struct dircache *cache, const char *fingerprint)
+usable(const struct dircache *cache, const struct conf *c,
+    const char *fingerprint)
 {
-	if (strcmp(cache->fingerprint, fingerprint) != 0)
+	if (strcmp(cache->fingerprint, fingerprint) != 0 ||
+	    cache->cookies.n != syncrepl_searches(c))
 		return false;
 	for (size_t i = 0; i < cache->cookies.n; i++)
 		if (cache->cookies.v[i][0] == '\0')
@@ -222,12 +247,14 @@ usable(const struct dircache *cache, const char *fingerprint)
 
 int
 syncrepl_refresh(struct dir *d, const struct conf *c, struct dircache *cache,
-    bool want_full, size_t *received, char **why)
+    bool want_full, const struct syncrepl_sink *sink, bool *was_full,
+    size_t *received, char **why)
 {
 	char *fp = syncrepl_fingerprint(c);
 	int rc = DIR_SYNC_RELOAD;
 
-	if (!want_full && usable(cache, fp)) {
+	*was_full = false;
+	if (!want_full && usable(cache, c, fp)) {
 		rc = incremental(d, c, cache, received, why);
 		if (rc == 0)
 			log_verbose("incremental refresh: %zu entries received",
@@ -248,9 +275,8 @@ syncrepl_refresh(struct dir *d, const struct conf *c, struct dircache *cache,
 		}
 	}
 	if (rc == DIR_SYNC_RELOAD) {
-		dircache_free(cache);
-		dircache_init(cache, fp, syncrepl_searches(c));
-		rc = full(d, c, cache, received, why);
+		rc = full(d, c, fp, cache, sink, received, why);
+		*was_full = true;
 		if (rc == 0)
 			log_verbose("full refresh: %zu entries received",
 			    *received);

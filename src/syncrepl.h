@@ -20,12 +20,20 @@ size_t	 syncrepl_searches(const struct conf *);
 /* Whether search i is of groups. */
 bool	 syncrepl_is_group(const struct conf *, size_t i);
 
+/* Who hears of each entry of a full refresh as it arrives. */
+struct syncrepl_sink {
+	void	(*entry)(void *, size_t search, const struct entry *);
+	void	*arg;
+};
+
 /*
- * Brings the cache to what the server holds now.  *received counts the
- * entries and deletions the server sent (all of them on a full refresh).
- * 0, or -1 with *why set.
+ * Brings the cache to what the server holds now.  A full refresh hands
+ * each entry to the sink as it arrives (and *full is set); after an
+ * incremental one the cache's entries are what the server holds.
+ * *received counts what the server sent.  0, or -1 with *why set.
  */
 int	 syncrepl_refresh(struct dir *, const struct conf *, struct dircache *,
-	    bool full, size_t *received, char **why);
+	    bool want_full, const struct syncrepl_sink *, bool *full,
+	    size_t *received, char **why);
 
 #endif

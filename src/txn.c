@@ -54,7 +54,7 @@ write_all(int fd, const char *p, size_t len)
 /* A synced temporary file beside path; its name, or NULL after a message. */
 static char *
 temp_with(const char *path, const void *data, size_t len, mode_t mode,
-    uid_t uid, gid_t gid)
+    uid_t uid, gid_t gid, bool sync)
 {
 	char *tmp = xasprintf("%s.ldapsync.XXXXXX", path);
 	int fd = mkostemp(tmp, O_CLOEXEC);
@@ -66,7 +66,7 @@ temp_with(const char *path, const void *data, size_t len, mode_t mode,
 		return NULL;
 	}
 	if (fchown(fd, uid, gid) == -1 || fchmod(fd, mode) == -1 ||
-	    write_all(fd, data, len) == -1 || fsync(fd) == -1) {
+	    write_all(fd, data, len) == -1 || (sync && fsync(fd) == -1)) {
 		log_error("%s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);
@@ -110,7 +110,7 @@ txn_stage(struct txn *t, const char *path, const void *data, size_t len,
 	}
 	if (old != NULL) {
 		bpath = xasprintf("%s-", path);
-		tmp = temp_with(bpath, old, oldlen, mode, uid, gid);
+		tmp = temp_with(bpath, old, oldlen, mode, uid, gid, true);
 		if (tmp != NULL)
 			add(t, bpath, tmp);
 		free(bpath);
@@ -118,7 +118,8 @@ txn_stage(struct txn *t, const char *path, const void *data, size_t len,
 		if (tmp == NULL)
 			return -1;
 	}
-	if ((tmp = temp_with(path, data, len, mode, uid, gid)) != NULL) {
+	if ((tmp = temp_with(path, data, len, mode, uid, gid,
+	    !(flags & TXN_NOSYNC))) != NULL) {
 		add(t, path, tmp);
 		rc = 0;
 	}

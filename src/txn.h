@@ -14,9 +14,12 @@
 struct txn;
 
 struct txn	*txn_new(void);
-/* TXN_KEEP: an existing file keeps its mode and owner; TXN_BACKUP: and
- * its old content as "path-". */
-enum { TXN_KEEP = 1, TXN_BACKUP = 2 };
+/*
+ * TXN_KEEP: an existing file keeps its mode and owner; TXN_BACKUP: and
+ * its old content as "path-"; TXN_NOSYNC: no fsync, for a file whose
+ * loss after a crash only costs work (the rename stays atomic).
+ */
+enum { TXN_KEEP = 1, TXN_BACKUP = 2, TXN_NOSYNC = 4 };
 
 /*
  * Stages new content for path with mode and owner (see TXN_KEEP).
