@@ -112,6 +112,17 @@ ldap_modify() {	# NAME, LDIF on stdin
 		|| fail "ldapmodify"
 }
 
+# gen_users N [add]: LDIF for posixAccount users u1..uN (uid 20000+i) under
+# ou=people; with "add", as changes for ldapmodify.
+gen_users() {
+	local i change=""
+	[ -z "${2:-}" ] || change="changetype: $2\n"
+	for i in $(seq "$1"); do
+		printf "dn: uid=u%d,ou=people,%s\n${change}objectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: u%d\ncn: u%d\nsn: u\nuidNumber: %d\ngidNumber: 10001\nhomeDirectory: /home/u%d\nloginShell: /bin/sh\n\n" \
+			"$i" "$SUFFIX" "$i" "$i" $((20000 + i)) "$i"
+	done
+}
+
 # mkroot DIR: a scratch tree with local accounts, shells and home dirs.
 mkroot() {
 	local root=$1

@@ -4,13 +4,7 @@
 # never answers; with both down, exit 1 and nothing changed.
 . "$(dirname "$0")/lib.sh"
 
-gen() {	# N users
-	for i in $(seq "$1"); do
-		printf 'dn: uid=u%d,ou=people,%s\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: u%d\ncn: u%d\nsn: u\nuidNumber: %d\ngidNumber: 10001\nhomeDirectory: /home/u%d\nloginShell: /bin/sh\n\n' \
-			"$i" "$SUFFIX" "$i" "$i" $((20000 + i)) "$i"
-	done
-}
-gen 20000 > "$WORK/users.ldif"
+gen_users 20000 > "$WORK/users.ldif"
 slapd_start A "$WORK/users.ldif"
 slapd_start B "$WORK/users.ldif"
 ROOT="$WORK/root"

@@ -2,13 +2,7 @@
 # A run that fails at any point leaves every local file as it was, exit 1.
 . "$(dirname "$0")/lib.sh"
 
-gen() {	# N users
-	for i in $(seq "$1"); do
-		printf 'dn: uid=u%d,ou=people,%s\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: u%d\ncn: u%d\nsn: u\nuidNumber: %d\ngidNumber: 10001\nhomeDirectory: /home/u%d\nloginShell: /bin/sh\n\n' \
-			"$i" "$SUFFIX" "$i" "$i" $((20000 + i)) "$i"
-	done
-}
-gen 20000 > "$WORK/users.ldif"
+gen_users 20000 > "$WORK/users.ldif"
 slapd_start A "$WORK/users.ldif" "$DATA/sample.ldif"
 ROOT="$WORK/root"
 mkroot "$ROOT"

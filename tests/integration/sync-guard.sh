@@ -3,13 +3,7 @@
 # nothing and exits 3, unless --force.
 . "$(dirname "$0")/lib.sh"
 
-gen() {	# N users u1..uN
-	for i in $(seq "$1"); do
-		printf 'dn: uid=u%d,ou=people,%s\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: u%d\ncn: u%d\nsn: u\nuidNumber: %d\ngidNumber: 10001\nhomeDirectory: /home/u%d\nloginShell: /bin/sh\n\n' \
-			"$i" "$SUFFIX" "$i" "$i" $((20000 + i)) "$i"
-	done
-}
-gen 20 > "$WORK/users.ldif"
+gen_users 20 > "$WORK/users.ldif"
 slapd_start A "$WORK/users.ldif"
 ROOT="$WORK/root"
 mkroot "$ROOT"
@@ -37,8 +31,7 @@ assert_eq "$(grep -c '^u[0-9]*:' "$ROOT/etc/passwd")" 0 "users deleted"
 pass "an absolute max_removals admits removals up to N"
 
 # Again, with a percentage and --force.
-{ for i in $(seq 20); do printf 'dn: uid=u%d,ou=people,%s\nchangetype: add\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: u%d\ncn: u%d\nsn: u\nuidNumber: %d\ngidNumber: 10001\nhomeDirectory: /home/u%d\nloginShell: /bin/sh\n\n' \
-	"$i" "$SUFFIX" "$i" "$i" $((20000 + i)) "$i"; done; } | ldap_modify A
+gen_users 20 add | ldap_modify A
 sed -i '/max_removals/d' "$WORK/c.conf"; echo "max_removals 10%" >> "$WORK/c.conf"
 sync -q || fail "re-adding users"
 for i in 1 2; do printf 'dn: uid=u%d,ou=people,%s\nchangetype: delete\n\n' "$i" "$SUFFIX"; done | ldap_modify A

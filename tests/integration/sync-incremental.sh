@@ -5,14 +5,7 @@
 # a server without syncprov all fall back to a full refresh.
 . "$(dirname "$0")/lib.sh"
 
-gen() {	# N users
-	for i in $(seq "$1"); do
-		printf 'dn: uid=u%d,ou=people,%s\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: u%d\ncn: u%d\nsn: u\nuidNumber: %d\ngidNumber: 10001\nhomeDirectory: /home/u%d\nloginShell: /bin/sh\n\n' \
-			"$i" "$SUFFIX" "$i" "$i" $((20000 + i)) "$i"
-	done
-	printf 'dn: ou=retired,%s\nobjectClass: organizationalUnit\nou: retired\n\n' "$SUFFIX"
-}
-gen 200 > "$WORK/users.ldif"
+{ gen_users 200; printf 'dn: ou=retired,%s\nobjectClass: organizationalUnit\nou: retired\n\n' "$SUFFIX"; } > "$WORK/users.ldif"
 slapd_start A "$WORK/users.ldif" "$DATA/sample.ldif"
 ROOT="$WORK/root"
 mkroot "$ROOT"
