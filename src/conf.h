@@ -37,6 +37,7 @@ struct conf {
 	char		*base;
 	char		*binddn;
 	char		*bindpw;	/* cleared and freed by conf_free */
+	bool		 keep_bindpw;	/* watch: binds again after a run */
 	char		*bindpw_file;
 	char		*sasl_mech;
 	enum ssl_mode	 ssl;

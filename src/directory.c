@@ -213,6 +213,12 @@ dir_uri(const struct dir *d)
 	return d->uri;
 }
 
+LDAP *
+dir_ld(const struct dir *d)
+{
+	return d->ld;
+}
+
 /* --- entries ---------------------------------------------------------- */
 
 struct rawattr {

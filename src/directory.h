@@ -6,6 +6,7 @@
 #ifndef LDAPSYNC_DIRECTORY_H
 #define LDAPSYNC_DIRECTORY_H
 
+#include <ldap.h>
 #include <stdbool.h>
 
 #include "conf.h"
@@ -18,6 +19,8 @@ struct dir	*dir_open(const struct conf *, const char *uri, char **why);
 void		 dir_close(struct dir *);
 /* The URI of the server in use, as configured. */
 const char	*dir_uri(const struct dir *);
+/* The libldap handle, for RFC 4533 persistent searches (watch.c). */
+LDAP		*dir_ld(const struct dir *);
 
 /* Nonzero from the callback stops the search and is returned. */
 typedef int	 dir_entry_fn(const struct entry *, void *);

@@ -268,7 +268,7 @@ fetch(struct conf *c, const struct fetch_opts *o, struct users *users,
 		report(&failed, rc != 0);
 	}
 	/* The password is not needed once every bind is done. */
-	if (c->bindpw != NULL)
+	if (c->bindpw != NULL && !c->keep_bindpw)
 		explicit_bzero(c->bindpw, strlen(c->bindpw));
 	strlist_free(&failed);
 	free(order);

@@ -5,6 +5,8 @@
 enum verbosity { V_QUIET, V_NORMAL, V_VERBOSE };
 
 void	log_init(enum verbosity);
+/* From now on to syslog (facility authpriv, ident ldapsync), not stdio. */
+void	log_to_syslog(void);
 enum verbosity log_level(void);
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "log.h"
 #include "sync.h"
+#include "watch.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/ldapsync.conf"
 
@@ -108,8 +109,9 @@ main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	log_init(a.v);
-	if (strcmp(a.cmd, "sync") != 0 && strcmp(a.cmd, "check-config") != 0) {
-		if (strcmp(a.cmd, "status") == 0 || strcmp(a.cmd, "watch") == 0)
+	if (strcmp(a.cmd, "sync") != 0 && strcmp(a.cmd, "check-config") != 0 &&
+	    strcmp(a.cmd, "watch") != 0) {
+		if (strcmp(a.cmd, "status") == 0)
 			log_error("%s: not available in this version", a.cmd);
 		else
 			log_error("unknown command: %s", a.cmd);
@@ -124,7 +126,13 @@ main(int argc, char **argv)
 		conf_free(&c);
 		return EXIT_OK;
 	}
-	rc = sync_run(&c, &a.o);
+	if (strcmp(a.cmd, "watch") == 0) {
+		/* Tests read stderr; a service's goes to syslog. */
+		if (!isatty(STDERR_FILENO) && getenv("LDAPSYNC_LOG_STDERR") == NULL)
+			log_to_syslog();
+		rc = watch_run(&c, a.config, &a.o);
+	} else
+		rc = sync_run(&c, &a.o);
 	conf_free(&c);
 	return rc;
 }

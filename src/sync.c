@@ -350,6 +350,25 @@ out:
 	return rc;
 }
 
+static int
+apply_mirror(struct run *r)
+{
+	struct txn *t = txn_new();
+	int held[2] = { -1, -1 }, rc = -1;
+	bool changed = false;
+
+	render_files(r);
+	if (stage_mirror(r, t, held, &changed) == 0 && txn_commit(t) == 0)
+		rc = 0;
+	for (int i = 0; i < 2; i++)
+		if (rc == 0)
+			mirror_retire(held[i]);
+		else if (held[i] != -1)
+			close(held[i]);
+	txn_free(t);
+	return rc;
+}
+
 static void
 run_free(struct run *r)
 {
@@ -386,7 +405,8 @@ sync_run(struct conf *c, const struct sync_opts *o)
 	dircache_init(&r.cache);
 	if (fetch(c, &fo, &r.users, &r.groups, &r.cache, &r.server) != 0)
 		goto out;
-	if (!o->dry_run && (r.locks = locks_take(o->root)) == NULL)
+	if (!o->dry_run && !o->mirror_only &&
+	    (r.locks = locks_take(o->root)) == NULL)
 		goto out;
 	if (load_local(&r) != 0)
 		goto out;
@@ -397,6 +417,10 @@ sync_run(struct conf *c, const struct sync_opts *o)
 	show_changes(&r);
 	if (check_guard(&r) != 0) {
 		rc = EXIT_GUARD;
+		goto out;
+	}
+	if (o->mirror_only) {
+		rc = apply_mirror(&r) == 0 ? EXIT_OK : EXIT_RUNTIME;
 		goto out;
 	}
 	if (!o->dry_run && apply(&r) != 0)

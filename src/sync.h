@@ -14,6 +14,13 @@ struct sync_opts {
 	bool		 dry_run;
 	bool		 force;
 	bool		 full;
+	/*
+	 * Update the mirror alone (ldapsync watch, between rewrites of the
+	 * files): no file, state, cookie or lock is touched, so the next
+	 * full run starts from what the files say and fetches again what
+	 * changed since its cookie.
+	 */
+	bool		 mirror_only;
 };
 
 int	 sync_run(struct conf *, const struct sync_opts *);

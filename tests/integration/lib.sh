@@ -89,11 +89,20 @@ slapd_start() {
 			>/dev/null 2>&1 && break
 		sleep 0.1
 	done
+	eval "${name}_URLS='$urls'"
 	eval "${name}_URI=ldap://127.0.0.1:$port/"
 	eval "${name}_LDAPS_URI=ldaps://localhost:$((port + 1))/"
 	eval "${name}_LDAPI_URI=ldapi://$(echo "$dir/ldapi" | sed 's|/|%2F|g')"
 	eval "${name}_PID=$(cat "$dir/slapd.pid")"
 	eval "${name}_DIR=$dir"
+	SLAPD_PIDS="$SLAPD_PIDS $(cat "$dir/slapd.pid")"
+}
+
+slapd_restart() {	# NAME: the same slapd again, same data and port
+	local dir urls
+	eval "dir=\$${1}_DIR urls=\$${1}_URLS"
+	slapd -F "$dir/slapd.d" -h "$urls" >"$dir/slapd.log" 2>&1 || fail "slapd restart"
+	eval "${1}_PID=$(cat "$dir/slapd.pid")"
 	SLAPD_PIDS="$SLAPD_PIDS $(cat "$dir/slapd.pid")"
 }
 
