@@ -19,9 +19,8 @@ usage(FILE *f)
 {
 	fputs("usage: ldapsync [-c FILE] [-R DIR] [-n] [-v|-q] [--force] "
 	    "[--full] [sync]\n"
-	    "       ldapsync [-c FILE] [-R DIR] status [--json]\n"
 	    "       ldapsync [-c FILE] [-R DIR] check-config\n"
-	    "       ldapsync [-c FILE] [-R DIR] watch\n", f);
+	    "       ldapsync [-c FILE] [-R DIR] [-v|-q] watch\n", f);
 }
 
 struct args {
