@@ -18,6 +18,7 @@ struct fetch_ctx {
 	const char		*cache_path;	/* NULL: no incremental sync */
 	bool			 full;
 	struct dircache		*cache;
+	bool			 may_stop;
 };
 
 static int
@@ -159,6 +160,29 @@ map_arriving(void *arg, size_t search, const struct entry *e)
 	map_one(s->x, s->c, search, e);
 }
 
+static void
+map_cache(struct fetch_ctx *x, const struct conf *c)
+{
+	for (size_t i = 0; i < x->cache->n; i++) {
+		const struct entry *e = dircache_entry(x->cache, i);
+
+		if (e != NULL)
+			map_one(x, c, x->cache->v[i].search, e);
+	}
+}
+
+void
+fetch_from_cache(const struct conf *c, const char *root,
+    struct dircache *cache, struct users *users, struct groups *groups)
+{
+	struct fetch_ctx x = { mapper_new(c, root), users, groups, NULL,
+	    false, cache, false };
+
+	map_cache(&x, c);
+	settle(NULL, c, &x, NULL);	/* no membership_filter with a cache */
+	mapper_free(x.m);
+}
+
 /*
  * Through the directory cache: a full refresh maps entries as they
  * arrive, as a paged fetch does; after an incremental one, every entry the
@@ -177,12 +201,11 @@ fetch_synced(struct dir *d, const struct conf *c, struct fetch_ctx *x,
 	if (syncrepl_refresh(d, c, cache, x->full, &sink, &full, &received,
 	    why) != 0)
 		return -1;
-	for (size_t i = 0; !full && i < cache->n; i++) {
-		const struct entry *e = dircache_entry(cache, i);
-
-		if (e != NULL)
-			map_one(x, c, cache->v[i].search, e);
-	}
+	/* Nothing came and the cookies stayed: perhaps nothing to do. */
+	if (!full && !cache->dirty && x->may_stop)
+		return FETCH_UNCHANGED;
+	if (!full)
+		map_cache(x, c);
 	return settle(d, c, x, why);
 }
 
@@ -208,7 +231,7 @@ try_fetch(struct conf *c, const char *uri, struct fetch_ctx *x, char **why)
 	int rc = d != NULL ? fetch_from(d, c, x, why) : -1;
 
 	dir_close(d);
-	if (rc != 0) {
+	if (rc < 0) {
 		/* What a failed server gave counts for nothing. */
 		users_free(x->users);
 		groups_free(x->groups);
@@ -241,7 +264,7 @@ fetch(struct conf *c, const struct fetch_opts *o, struct users *users,
     struct groups *groups, struct dircache *cache, char **used)
 {
 	struct fetch_ctx x = { mapper_new(c, o->root), users, groups,
-	    o->cache_path, o->full, cache };
+	    o->cache_path, o->full, cache, o->may_stop };
 	const char *root = o->root;
 	size_t *order = pool_order(c, root);
 	struct strlist failed = { 0 };
@@ -249,11 +272,11 @@ fetch(struct conf *c, const struct fetch_opts *o, struct users *users,
 
 	*used = NULL;
 	if (conf_read_bindpw(c) == 0) {
-		for (size_t i = 0; i < c->uris.n && rc != 0; i++) {
+		for (size_t i = 0; i < c->uris.n && rc < 0; i++) {
 			const char *uri = c->uris.v[order[i]];
 			char *why = NULL, *line;
 
-			if ((rc = try_fetch(c, uri, &x, &why)) == 0) {
+			if ((rc = try_fetch(c, uri, &x, &why)) >= 0) {
 				log_verbose("using %s", uri);
 				*used = xstrdup(uri);
 				break;
@@ -265,7 +288,7 @@ fetch(struct conf *c, const struct fetch_opts *o, struct users *users,
 			free(line);
 			free(why);
 		}
-		report(&failed, rc != 0);
+		report(&failed, rc < 0);
 	}
 	/* The password is not needed once every bind is done. */
 	if (c->bindpw != NULL && !c->keep_bindpw)

@@ -14,7 +14,11 @@ struct fetch_opts {
 	const char	*root;		/* whose etc/shells and state apply */
 	const char	*cache_path;	/* directory cache; NULL: none */
 	bool		 full;		/* refresh everything (--full) */
+	/* Stop with FETCH_UNCHANGED when the directory did not change. */
+	bool		 may_stop;
 };
+
+#define FETCH_UNCHANGED	1
 
 /*
  * From the first server of the pool (in pool_strategy's order) that
@@ -26,5 +30,11 @@ struct fetch_opts {
  */
 int	 fetch(struct conf *c, const struct fetch_opts *, struct users *,
 	    struct groups *, struct dircache *cache, char **used);
+/*
+ * After FETCH_UNCHANGED, when the run goes on after all: the users and
+ * groups of the cache the fetch brought up to date.
+ */
+void	 fetch_from_cache(const struct conf *, const char *root,
+	    struct dircache *, struct users *, struct groups *);
 
 #endif

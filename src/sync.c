@@ -17,6 +17,7 @@
 #include "plan.h"
 #include "pool.h"
 #include "pwfile.h"
+#include "stamp.h"
 #include "state.h"
 #include "sync.h"
 #include "txn.h"
@@ -331,6 +332,8 @@ apply(struct run *r)
 	if (new_state && (changed || new_mirror || new_cache) &&
 	    commit_union_state(r) != 0)
 		goto out;
+	/* What the stamp describes is about to change. */
+	stamp_remove(r->c, r->o->root);
 	if (txn_commit(t) != 0)
 		goto out;
 	if (r->drop_cache && unlink(r->cache_path) == -1 && errno != ENOENT)
@@ -389,6 +392,26 @@ run_free(struct run *r)
 	dircache_free(&r->cache);
 }
 
+/*
+ * The directory sent nothing new and no local file changed since the
+ * last run: that run's result stands.
+ */
+static int
+nothing_changed(struct run *r)
+{
+	struct plan none;
+	char *summary;
+
+	memset(&none, 0, sizeof(none));
+	log_verbose("nothing changed since the last run");
+	summary = plan_summary(&none);
+	log_info("%s", summary);
+	free(summary);
+	if (!r->o->dry_run && pool_remember(r->c, r->o->root, r->server) != 0)
+		return EXIT_RUNTIME;
+	return EXIT_OK;
+}
+
 int
 sync_run(struct conf *c, const struct sync_opts *o)
 {
@@ -401,10 +424,22 @@ sync_run(struct conf *c, const struct sync_opts *o)
 	dir = root_path(o->root, c->state_dir);
 	r.cache_path = xasprintf("%s/directory", dir);
 	free(dir);
-	fo = (struct fetch_opts){ o->root, r.cache_path, o->full };
+	fo = (struct fetch_opts){ o->root, r.cache_path, o->full,
+	    !o->mirror_only };
 	dircache_init(&r.cache);
-	if (fetch(c, &fo, &r.users, &r.groups, &r.cache, &r.server) != 0)
+	switch (fetch(c, &fo, &r.users, &r.groups, &r.cache, &r.server)) {
+	case 0:
+		break;
+	case FETCH_UNCHANGED:
+		if (stamp_matches(c, o->root)) {
+			rc = nothing_changed(&r);
+			goto out;
+		}
+		fetch_from_cache(c, o->root, &r.cache, &r.users, &r.groups);
+		break;
+	default:
 		goto out;
+	}
 	if (!o->dry_run && !o->mirror_only &&
 	    (r.locks = locks_take(o->root)) == NULL)
 		goto out;
@@ -427,6 +462,8 @@ sync_run(struct conf *c, const struct sync_opts *o)
 		goto out;
 	if (!o->dry_run && pool_remember(c, o->root, r.server) != 0)
 		goto out;
+	if (!o->dry_run)
+		stamp_write(c, o->root);
 	summary = plan_summary(&r.plan);
 	log_info("%s", summary);
 	free(summary);

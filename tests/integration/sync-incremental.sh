@@ -25,7 +25,28 @@ assert_eq "$(stat -c %a "$ROOT/var/lib/ldapsync/directory")" 600 "directory cach
 sync
 assert_eq "$(received)" "incremental 0" "a run with no change"
 assert_grep '^users: 0 added, 0 updated, 0 suspended, 0 deleted; groups: 0 added, 0 updated, 0 deleted$' "$WORK/out"
+assert_grep '^nothing changed since the last run$' "$WORK/out"
 pass "a full first run, then an incremental run that receives nothing"
+
+# That shortcut holds only while no local input changed either.
+rm "$ROOT/var/lib/ldapsync/mirror"
+sync
+assert_no_grep '^nothing changed' "$WORK/out" "a missing mirror was not noticed"
+[ -e "$ROOT/var/lib/ldapsync/mirror" ] || fail "mirror not rebuilt"
+sync
+assert_grep '^nothing changed' "$WORK/out"
+echo "zed:x:999:999::/:/bin/sh" >> "$ROOT/etc/passwd"	# a local edit
+sync
+assert_no_grep '^nothing changed' "$WORK/out" "a local change was not noticed"
+assert_grep '^zed:x:999:' "$ROOT/etc/passwd"
+sed -i '/^zed:/d' "$ROOT/etc/passwd"
+echo "# a comment" >> "$WORK/c.conf"
+sync
+assert_no_grep '^nothing changed' "$WORK/out" "a configuration change was not noticed"
+echo "/bin/zsh" >> "$ROOT/etc/shells"
+sync
+assert_no_grep '^nothing changed' "$WORK/out" "a change of etc/shells was not noticed"
+pass "a missing mirror, a local account, the configuration or etc/shells changing means a full run"
 
 ldap_modify A <<L
 dn: uid=dave,ou=people,$SUFFIX

@@ -1,0 +1,111 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "stamp.h"
+#include "sync.h"
+#include "txn.h"
+
+static const char *const etc[] = { "/etc/passwd", "/etc/shadow", "/etc/group",
+    "/etc/gshadow", "/etc/shells" };
+static const char *const state[] = { "state", "mirror", "mirror.shadow" };
+
+static void
+add_file(struct buf *b, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		buf_printf(b, "%s -\n", path);
+	else
+		buf_printf(b, "%s %lu %lu %lld %lld.%09ld\n", path,
+		    (unsigned long)st.st_dev, (unsigned long)st.st_ino,
+		    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+		    st.st_mtim.tv_nsec);
+}
+
+static char *
+stamp_path(const struct conf *c, const char *root)
+{
+	char *dir = root_path(root, c->state_dir), *p;
+
+	p = xasprintf("%s/stamp", dir);
+	free(dir);
+	return p;
+}
+
+static void
+make(const struct conf *c, const char *root, struct buf *b)
+{
+	char *dir = root_path(root, c->state_dir), *text;
+	uint64_t h = 14695981039346656037ull;
+	size_t len;
+
+	if (read_file(c->path, &text, &len) == 0) {
+		for (size_t i = 0; i < len; i++) {
+			h ^= (unsigned char)text[i];
+			h *= 1099511628211ull;
+		}
+		explicit_bzero(text, len);	/* it may hold bindpw */
+		free(text);
+	}
+	buf_printf(b, "%s\nconfig %016llx\n", PACKAGE_STRING,
+	    (unsigned long long)h);
+	for (size_t i = 0; i < sizeof(etc) / sizeof(etc[0]); i++) {
+		char *p = root_path(root, etc[i]);
+
+		add_file(b, p);
+		free(p);
+	}
+	for (size_t i = 0; i < sizeof(state) / sizeof(state[0]); i++) {
+		char *p = xasprintf("%s/%s", dir, state[i]);
+
+		add_file(b, p);
+		free(p);
+	}
+	free(dir);
+}
+
+bool
+stamp_matches(const struct conf *c, const char *root)
+{
+	struct buf b = { 0 };
+	char *path = stamp_path(c, root);
+	bool same;
+
+	make(c, root, &b);
+	same = file_equals(path, b.p, b.len);
+	buf_free(&b);
+	free(path);
+	return same;
+}
+
+void
+stamp_write(const struct conf *c, const char *root)
+{
+	struct buf b = { 0 };
+	char *path = stamp_path(c, root);
+
+	make(c, root, &b);
+	if (write_atomic(path, b.p, b.len, 0600) != 0)
+		log_warn("%s: not written; the next run does all the work",
+		    path);
+	buf_free(&b);
+	free(path);
+}
+
+void
+stamp_remove(const struct conf *c, const char *root)
+{
+	char *path = stamp_path(c, root);
+
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("%s: %s", path, strerror(errno));
+	free(path);
+}
