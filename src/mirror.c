@@ -418,6 +418,18 @@ mirror_retire(int fd)
 	close(fd);
 }
 
+void
+mirror_release(int held[2], bool replaced)
+{
+	for (int i = 0; i < 2; i++) {
+		if (replaced)
+			mirror_retire(held[i]);
+		else if (held[i] != -1)
+			close(held[i]);
+		held[i] = -1;
+	}
+}
+
 bool
 mirror_present(const char *path)
 {

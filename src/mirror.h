@@ -25,6 +25,8 @@ void	 mirror_build(const struct state *, const struct buf *passwd,
  */
 int	 mirror_hold(const char *path);
 void	 mirror_retire(int fd);
+/* Retires both held mirrors if they were replaced, else just closes them. */
+void	 mirror_release(int held[2], bool replaced);
 /* Whether a current mirror of this version is at path (its header only). */
 bool	 mirror_present(const char *path);
 /* Whether the file at path already holds this mirror. */

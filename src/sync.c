@@ -340,11 +340,7 @@ apply(struct run *r)
 		log_warn("%s: %s", r->cache_path, strerror(errno));
 	rc = 0;
 out:
-	for (int i = 0; i < 2; i++)
-		if (rc == 0)
-			mirror_retire(held[i]);
-		else if (held[i] != -1)
-			close(held[i]);
+	mirror_release(held, rc == 0);
 	txn_free(t);
 	locks_release(r->locks);
 	r->locks = NULL;
@@ -363,11 +359,7 @@ apply_mirror(struct run *r)
 	render_files(r);
 	if (stage_mirror(r, t, held, &changed) == 0 && txn_commit(t) == 0)
 		rc = 0;
-	for (int i = 0; i < 2; i++)
-		if (rc == 0)
-			mirror_retire(held[i]);
-		else if (held[i] != -1)
-			close(held[i]);
+	mirror_release(held, rc == 0);
 	txn_free(t);
 	return rc;
 }
