@@ -3,12 +3,20 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
 
 #include "log.h"
 
 static enum verbosity level = V_NORMAL;
 static bool to_syslog;
+static char last_error[512];
+
+const char *
+log_last_error(void)
+{
+	return last_error[0] ? last_error : NULL;
+}
 
 void
 log_init(enum verbosity v)
@@ -50,6 +58,14 @@ log_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	/* "no server could be used:" is followed by the reasons: keep them. */
+	va_start(ap, fmt);
+	if (last_error[0] != '\0' && fmt[0] == ' ')
+		vsnprintf(last_error + strlen(last_error), sizeof(last_error) -
+		    strlen(last_error), fmt, ap);
+	else
+		vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
 	va_start(ap, fmt);
 	vlog(stderr, "", fmt, ap);
 	va_end(ap);

@@ -12,6 +12,8 @@ void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* Summary and progress: stdout, unless quiet. */
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* The last error logged, or NULL: for the record of the run. */
+const char *log_last_error(void);
 /* Per-change and diagnostic lines: stdout, with -v only. */
 void	log_verbose(const char *, ...) __attribute__((format(printf, 1, 2)));
 

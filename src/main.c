@@ -9,6 +9,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "status.h"
 #include "sync.h"
 #include "watch.h"
 
@@ -19,6 +20,7 @@ usage(FILE *f)
 {
 	fputs("usage: ldapsync [-c FILE] [-R DIR] [-n] [-v|-q] [--force] "
 	    "[--full] [sync]\n"
+	    "       ldapsync [-c FILE] [-R DIR] status [--json]\n"
 	    "       ldapsync [-c FILE] [-R DIR] check-config\n"
 	    "       ldapsync [-c FILE] [-R DIR] [-v|-q] watch\n", f);
 }
@@ -109,11 +111,8 @@ main(int argc, char **argv)
 	}
 	log_init(a.v);
 	if (strcmp(a.cmd, "sync") != 0 && strcmp(a.cmd, "check-config") != 0 &&
-	    strcmp(a.cmd, "watch") != 0) {
-		if (strcmp(a.cmd, "status") == 0)
-			log_error("%s: not available in this version", a.cmd);
-		else
-			log_error("unknown command: %s", a.cmd);
+	    strcmp(a.cmd, "watch") != 0 && strcmp(a.cmd, "status") != 0) {
+		log_error("unknown command: %s", a.cmd);
 		return EXIT_CONFIG;
 	}
 	if (conf_load(a.config, &c) != 0) {
@@ -125,7 +124,9 @@ main(int argc, char **argv)
 		conf_free(&c);
 		return EXIT_OK;
 	}
-	if (strcmp(a.cmd, "watch") == 0) {
+	if (strcmp(a.cmd, "status") == 0)
+		rc = status_show(&c, a.o.root, a.json);
+	else if (strcmp(a.cmd, "watch") == 0) {
 		/* Tests read stderr; a service's goes to syslog. */
 		if (!isatty(STDERR_FILENO) && getenv("LDAPSYNC_LOG_STDERR") == NULL)
 			log_to_syslog();

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lock.h"
@@ -19,6 +20,7 @@
 #include "pwfile.h"
 #include "stamp.h"
 #include "state.h"
+#include "status.h"
 #include "sync.h"
 #include "txn.h"
 
@@ -404,15 +406,34 @@ nothing_changed(struct run *r)
 	return EXIT_OK;
 }
 
+/* What status and the metrics read: every run but a dry one. */
+static void
+record(struct run *r, const struct timespec *start, int rc)
+{
+	struct run_record rec = { .start = *start, .exit_code = rc,
+	    .server = r->server, .error = log_last_error() };
+
+	if (r->o->dry_run || r->o->mirror_only)
+		return;
+	clock_gettime(CLOCK_REALTIME, &rec.end);
+	if (r->planned) {
+		memcpy(rec.users, r->plan.users, sizeof(rec.users));
+		memcpy(rec.groups, r->plan.groups, sizeof(rec.groups));
+	}
+	status_record(r->c, r->o->root, &rec);
+}
+
 int
 sync_run(struct conf *c, const struct sync_opts *o)
 {
 	struct run r = { .c = c, .o = o };
+	struct timespec start;
 	struct plan_input in;
 	struct fetch_opts fo;
 	int rc = EXIT_RUNTIME;
 	char *summary, *dir;
 
+	clock_gettime(CLOCK_REALTIME, &start);
 	dir = root_path(o->root, c->state_dir);
 	r.cache_path = xasprintf("%s/directory", dir);
 	free(dir);
@@ -461,6 +482,7 @@ sync_run(struct conf *c, const struct sync_opts *o)
 	free(summary);
 	rc = EXIT_OK;
 out:
+	record(&r, &start, rc);
 	run_free(&r);
 	return rc;
 }

@@ -51,7 +51,8 @@ pass "a stopped server is skipped for the next"
 
 # Both down: exit 1, one line per server, nothing changed.
 slapd_stop B
-snapshot() { (cd "$ROOT" && find . -type f | sort | xargs md5sum); }
+# The record of the run (last-run) is the one thing a failed run updates.
+snapshot() { (cd "$ROOT" && find . -type f ! -name last-run | sort | xargs md5sum); }
 snapshot > "$WORK/before"
 "$LDAPSYNC" -c "$WORK/c.conf" -R "$ROOT" > "$WORK/out" 2> "$WORK/err"; rc=$?
 assert_eq "$rc" 1 "exit status with both servers down"
