@@ -207,17 +207,6 @@ section_ok(const char *base, enum section sec)
 	}
 }
 
-int
-reader_valid(const void *p, size_t size, uint32_t kind)
-{
-	if (!frame_ok(p, size, kind))
-		return 0;
-	if (kind == MIRROR_SHADOW)
-		return section_ok(p, SEC_SHADOW);
-	return section_ok(p, SEC_USERS) && section_ok(p, SEC_GROUPS) &&
-	    section_ok(p, SEC_MEMBERSHIPS);
-}
-
 /* --- mappings --------------------------------------------------------- */
 
 static void

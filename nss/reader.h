@@ -46,7 +46,4 @@ const struct mirror_shadow *reader_shadow_by_name(const struct mapping *,
 const struct mirror_membership *reader_memberships(const struct mapping *,
 		    const char *, uint32_t *n);
 
-/* Whether a buffer is a valid mirror of that kind, every section checked. */
-int		 reader_valid(const void *base, size_t size, uint32_t kind);
-
 #endif

@@ -331,9 +331,8 @@ occupy_existing(struct planner *p, struct side *s, const struct pwfile *f)
 }
 
 static const char *
-holder(const struct planner *p, const struct side *s, const char *name)
+holder(const struct side *s, const char *name)
 {
-	(void)p;
 	return htab_get(s->by_name, name) != NULL ?
 	    "an account ldapsync keeps from earlier runs" : "a local account";
 }
@@ -346,12 +345,12 @@ collides(struct planner *p, struct side *s, size_t i)
 
 	if ((other = htab_get(s->names, name)) != NULL) {
 		log_warn("%s: skipped: the name %s belongs to %s", d_dn(p, s, i),
-		    name, holder(p, s, other));
+		    name, holder(s, other));
 		return true;
 	}
 	if ((other = htab_get_id(s->ids, id)) != NULL) {
 		log_warn("%s: skipped: the id %u belongs to %s %s",
-		    d_dn(p, s, i), id, holder(p, s, other), other);
+		    d_dn(p, s, i), id, holder(s, other), other);
 		return true;
 	}
 	return false;

@@ -29,12 +29,6 @@ txn_new(void)
 	return xcalloc(1, sizeof(struct txn));
 }
 
-size_t
-txn_count(const struct txn *t)
-{
-	return t->n;
-}
-
 static int
 write_all(int fd, const char *p, size_t len)
 {

@@ -31,7 +31,6 @@ int	 txn_stage(struct txn *, const char *path, const void *data,
 int	 txn_commit(struct txn *);
 /* Removes whatever was staged and not committed; frees. */
 void	 txn_free(struct txn *);
-size_t	 txn_count(const struct txn *);
 
 /* Writes one file atomically (temporary file, fsync, rename). */
 int	 write_atomic(const char *path, const void *data, size_t len,
