@@ -8,21 +8,11 @@
 #include "txn.h"
 #include "util.h"
 
-static char *
-server_file(const struct conf *c, const char *root)
-{
-	char *dir = root_path(root, c->state_dir);
-	char *path = xasprintf("%s/server", dir);
-
-	free(dir);
-	return path;
-}
-
 /* The index of the server the last run used, or -1. */
 static long
 last_used(const struct conf *c, const char *root)
 {
-	char *path = server_file(c, root), *text, *nl;
+	char *path = state_file(c, root, "server"), *text, *nl;
 	size_t len;
 	long idx = -1;
 
@@ -68,7 +58,7 @@ pool_remember(const struct conf *c, const char *root, const char *uri)
 	if (last >= 0 && strcmp(c->uris.v[last], uri) == 0)
 		return 0;	/* unchanged: nothing to write */
 	dir = root_path(root, c->state_dir);
-	path = server_file(c, root);
+	path = state_file(c, root, "server");
 	line = xasprintf("%s\n", uri);
 	rc = mkdir_p(dir);
 	if (rc == 0)

@@ -30,20 +30,10 @@ add_file(struct buf *b, const char *path)
 		    st.st_mtim.tv_nsec);
 }
 
-static char *
-stamp_path(const struct conf *c, const char *root)
-{
-	char *dir = root_path(root, c->state_dir), *p;
-
-	p = xasprintf("%s/stamp", dir);
-	free(dir);
-	return p;
-}
-
 static void
 make(const struct conf *c, const char *root, struct buf *b)
 {
-	char *dir = root_path(root, c->state_dir), *text;
+	char *text;
 	uint64_t h = 14695981039346656037ull;
 	size_t len;
 
@@ -64,19 +54,18 @@ make(const struct conf *c, const char *root, struct buf *b)
 		free(p);
 	}
 	for (size_t i = 0; i < sizeof(state) / sizeof(state[0]); i++) {
-		char *p = xasprintf("%s/%s", dir, state[i]);
+		char *p = state_file(c, root, state[i]);
 
 		add_file(b, p);
 		free(p);
 	}
-	free(dir);
 }
 
 bool
 stamp_matches(const struct conf *c, const char *root)
 {
 	struct buf b = { 0 };
-	char *path = stamp_path(c, root);
+	char *path = state_file(c, root, "stamp");
 	bool same;
 
 	make(c, root, &b);
@@ -90,7 +79,7 @@ void
 stamp_write(const struct conf *c, const char *root)
 {
 	struct buf b = { 0 };
-	char *path = stamp_path(c, root);
+	char *path = state_file(c, root, "stamp");
 
 	make(c, root, &b);
 	if (write_atomic(path, b.p, b.len, 0600) != 0)
@@ -103,7 +92,7 @@ stamp_write(const struct conf *c, const char *root)
 void
 stamp_remove(const struct conf *c, const char *root)
 {
-	char *path = stamp_path(c, root);
+	char *path = state_file(c, root, "stamp");
 
 	if (unlink(path) == -1 && errno != ENOENT)
 		log_warn("%s: %s", path, strerror(errno));

@@ -63,16 +63,24 @@ root_path(const char *root, const char *path)
 	return xasprintf("%s%s", root, path);
 }
 
+char *
+state_file(const struct conf *c, const char *root, const char *name)
+{
+	char *dir = root_path(root, c->state_dir);
+	char *path = xasprintf("%s/%s", dir, name);
+
+	free(dir);
+	return path;
+}
+
 /* --- local databases -------------------------------------------------- */
 
 static int
 load_local(struct run *r)
 {
-	char *dir = root_path(r->o->root, r->c->state_dir);
 	size_t len;
 
-	r->state_path = xasprintf("%s/state", dir);
-	free(dir);
+	r->state_path = state_file(r->c, r->o->root, "state");
 	for (int i = 0; i < F_COUNT; i++) {
 		char *p = root_path(r->o->root, files[i].path);
 		int rc = pwfile_load(&r->f[i], p);
@@ -166,15 +174,14 @@ static const char *const mirror_names[2] = { "mirror", "mirror.shadow" };
 static bool
 mirror_wanted(struct run *r, bool inputs_changed)
 {
-	char *dir = root_path(r->o->root, r->c->state_dir), *path;
 	bool wanted = inputs_changed || !r->c->files;
+	char *path;
 
 	for (int i = 0; i < 2 && !wanted; i++) {
-		path = xasprintf("%s/%s", dir, mirror_names[i]);
+		path = state_file(r->c, r->o->root, mirror_names[i]);
 		wanted = !mirror_present(path);
 		free(path);
 	}
-	free(dir);
 	return wanted;
 }
 
@@ -194,7 +201,7 @@ stage_mirror(struct run *r, struct txn *t, int held[2], bool *changed)
 	mirror_build(&r->plan.next, &r->out[F_PASSWD], &r->out[F_GROUP],
 	    &r->out[F_SHADOW], &b[0], &b[1]);
 	for (int i = 0; i < 2 && rc == 0; i++) {
-		path = xasprintf("%s/%s", dir, mirror_names[i]);
+		path = state_file(r->c, r->o->root, mirror_names[i]);
 		if (!mirror_same(path, &b[i])) {
 			rc = txn_stage(t, path, b[i].p, b[i].len, modes[i], 0, 0, 0);
 			held[i] = mirror_hold(path);
@@ -431,12 +438,10 @@ sync_run(struct conf *c, const struct sync_opts *o)
 	struct plan_input in;
 	struct fetch_opts fo;
 	int rc = EXIT_RUNTIME;
-	char *summary, *dir;
+	char *summary;
 
 	clock_gettime(CLOCK_REALTIME, &start);
-	dir = root_path(o->root, c->state_dir);
-	r.cache_path = xasprintf("%s/directory", dir);
-	free(dir);
+	r.cache_path = state_file(c, o->root, "directory");
 	fo = (struct fetch_opts){ o->root, r.cache_path, o->full,
 	    !o->mirror_only };
 	dircache_init(&r.cache);

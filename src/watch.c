@@ -289,11 +289,9 @@ int
 watch_run(struct conf *c, const char *config_path, const struct sync_opts *o)
 {
 	struct watcher w = { .c = c, .o = o };
-	char *dir = root_path(o->root, c->state_dir);
 	int backoff = 1, rc;
 
-	w.cache_path = xasprintf("%s/directory", dir);
-	free(dir);
+	w.cache_path = state_file(c, o->root, "directory");
 	/* A watcher binds again and again: the password stays in memory. */
 	c->keep_bindpw = true;
 	/* Its lines must reach a log file or the journal as they happen. */
