@@ -215,19 +215,17 @@ stage_mirror(struct run *r, struct txn *t, int held[2], bool *changed)
 	return rc;
 }
 
+/* Stages a state already rendered. */
 static int
-stage_state(struct run *r, struct txn *t, const struct state *st)
+stage_state(struct run *r, struct txn *t, const struct buf *text)
 {
-	struct buf b = { 0 };
 	char *dir = root_path(r->o->root, r->c->state_dir);
 	int rc = mkdir_p(dir);
 
 	free(dir);
-	if (rc != 0)
-		return rc;
-	state_render(st, &b);
-	rc = txn_stage(t, r->state_path, b.p, b.len, 0644, 0, 0, TXN_KEEP);
-	buf_free(&b);
+	if (rc == 0)
+		rc = txn_stage(t, r->state_path, text->p, text->len, 0644, 0, 0,
+		    TXN_KEEP);
 	return rc;
 }
 
@@ -240,13 +238,16 @@ static int
 commit_union_state(struct run *r)
 {
 	struct txn *t = txn_new();
+	struct buf text = { 0 };
 	struct state u;
 	int rc;
 
 	state_union(&r->old, &r->plan.next, &u);
-	rc = stage_state(r, t, &u);
+	state_render(&u, &text);
+	rc = stage_state(r, t, &text);
 	if (rc == 0)
 		rc = txn_commit(t);
+	buf_free(&text);
 	state_free(&u);
 	txn_free(t);
 	return rc;
@@ -282,18 +283,6 @@ stage_cache(struct run *r, struct txn *t, bool *changed)
 	return rc;
 }
 
-static bool
-state_changes(struct run *r)
-{
-	struct buf b = { 0 };
-	bool changed;
-
-	state_render(&r->plan.next, &b);
-	changed = strcmp(buf_cstr(&b), r->old_state_text) != 0;
-	buf_free(&b);
-	return changed;
-}
-
 /* As shadow-utils does after a change, once the locks are released. */
 static void
 invalidate_caches(unsigned changed)
@@ -325,9 +314,12 @@ apply(struct run *r)
 {
 	struct txn *t = txn_new();
 	unsigned changed = 0;
-	bool new_state = state_changes(r), new_mirror = false, new_cache = false;
+	struct buf state_text = { 0 };
+	bool new_state, new_mirror = false, new_cache = false;
 	int held[2] = { -1, -1 }, rc = -1;
 
+	state_render(&r->plan.next, &state_text);
+	new_state = strcmp(buf_cstr(&state_text), r->old_state_text) != 0;
 	render_files(r);
 	if (r->c->files && stage_files(r, t, &changed) != 0)
 		goto out;
@@ -336,7 +328,7 @@ apply(struct run *r)
 		goto out;
 	if (stage_cache(r, t, &new_cache) != 0)
 		goto out;
-	if (new_state && stage_state(r, t, &r->plan.next) != 0)
+	if (new_state && stage_state(r, t, &state_text) != 0)
 		goto out;
 	if (new_state && (changed || new_mirror || new_cache) &&
 	    commit_union_state(r) != 0)
@@ -350,6 +342,7 @@ apply(struct run *r)
 	rc = 0;
 out:
 	mirror_release(held, rc == 0);
+	buf_free(&state_text);
 	txn_free(t);
 	locks_release(r->locks);
 	r->locks = NULL;
