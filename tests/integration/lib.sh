@@ -132,6 +132,28 @@ gen_users() {
 	done
 }
 
+# nss_with MIRROR-DIR COMMAND...: runs COMMAND with libnss_wrapper, so
+# that passwd and group come from libnss_ldapsync alone, reading that
+# mirror (the real /etc is not involved).  A module built with
+# AddressSanitizer needs its runtime loaded first, as the command is not
+# built with it; leaks are checked in test_nss.
+nss_with() {
+	local mirror=$1
+	shift
+	if [ -z "${NSS_WRAPPER_LIB:-}" ]; then
+		: "${NSS_MODULE:=$top_srcdir/.libs/libnss_ldapsync.so.2}"
+		NSS_WRAPPER_LIB=$(ls /usr/lib/*/libnss_wrapper.so 2>/dev/null | head -1)
+		[ -n "$NSS_WRAPPER_LIB" ] || fail "libnss_wrapper is not installed (libnss-wrapper)"
+		NSS_ASAN_RT=$(ldd "$NSS_MODULE" | awk '/libasan/ { print $3 }')
+		: > "$WORK/nss-empty"
+	fi
+	ASAN_OPTIONS=detect_leaks=0 \
+	LD_PRELOAD="${NSS_ASAN_RT:+$NSS_ASAN_RT }$NSS_WRAPPER_LIB" \
+	NSS_WRAPPER_PASSWD="$WORK/nss-empty" NSS_WRAPPER_GROUP="$WORK/nss-empty" \
+	NSS_WRAPPER_MODULE_SO_PATH="$NSS_MODULE" NSS_WRAPPER_MODULE_FN_PREFIX=ldapsync \
+	LDAPSYNC_MIRROR_DIR="$mirror" "$@"
+}
+
 # mkroot DIR: a scratch tree with local accounts, shells and home dirs.
 mkroot() {
 	local root=$1

@@ -3,9 +3,6 @@
 # getent passwd, group and initgroups, and id, without touching /etc.
 . "$(dirname "$0")/lib.sh"
 
-: "${NSS_MODULE:=$top_srcdir/.libs/libnss_ldapsync.so.2}"
-WRAPPER=$(ls /usr/lib/*/libnss_wrapper.so 2>/dev/null | head -1)
-[ -n "$WRAPPER" ] || fail "libnss_wrapper is not installed (libnss-wrapper)"
 
 slapd_start A "$DATA/sample.ldif"
 ROOT="$WORK/root"
@@ -20,16 +17,7 @@ M="$ROOT/var/lib/ldapsync"
 assert_eq "$(stat -c %a "$M/mirror")" 644 "mirror mode"
 assert_eq "$(stat -c %a "$M/mirror.shadow")" 600 "shadow mirror mode"
 
-: > "$WORK/empty"
-# A module built with AddressSanitizer needs its runtime loaded first in
-# getent, which is not built with it; leaks are checked in test_nss.
-ASAN_RT=$(ldd "$NSS_MODULE" | awk '/libasan/ { print $3 }')
-nss() {
-	ASAN_OPTIONS=detect_leaks=0 \
-	LD_PRELOAD="${ASAN_RT:+$ASAN_RT }$WRAPPER" NSS_WRAPPER_PASSWD="$WORK/empty" NSS_WRAPPER_GROUP="$WORK/empty" \
-	NSS_WRAPPER_MODULE_SO_PATH="$NSS_MODULE" NSS_WRAPPER_MODULE_FN_PREFIX=ldapsync \
-	LDAPSYNC_MIRROR_DIR="$M" "$@"
-}
+nss() { nss_with "$M" "$@"; }
 
 assert_eq "$(nss getent passwd alice)" "alice:x:10001:10001:Alice Liddell:/home/alice:/bin/bash" "getent passwd alice"
 assert_eq "$(nss getent passwd 10002)" "bob:x:10002:10001:Bob Builder:/home/bob:/bin/sh" "getent passwd 10002"

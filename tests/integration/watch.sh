@@ -5,10 +5,6 @@
 # the configuration; SIGTERM exits 0 with the files caught up.
 . "$(dirname "$0")/lib.sh"
 
-: "${NSS_MODULE:=$top_srcdir/.libs/libnss_ldapsync.so.2}"
-WRAPPER=$(ls /usr/lib/*/libnss_wrapper.so 2>/dev/null | head -1)
-[ -n "$WRAPPER" ] || fail "libnss_wrapper is not installed (libnss-wrapper)"
-ASAN_RT=$(ldd "$NSS_MODULE" | awk '/libasan/ { print $3 }')
 
 slapd_start A "$DATA/sample.ldif"
 ROOT="$WORK/root"
@@ -20,13 +16,7 @@ files_interval 2
 user_removal_action delete
 max_removals 100%
 X
-: > "$WORK/empty"
-nss() {
-	ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD="${ASAN_RT:+$ASAN_RT }$WRAPPER" \
-	NSS_WRAPPER_PASSWD="$WORK/empty" NSS_WRAPPER_GROUP="$WORK/empty" \
-	NSS_WRAPPER_MODULE_SO_PATH="$NSS_MODULE" NSS_WRAPPER_MODULE_FN_PREFIX=ldapsync \
-	LDAPSYNC_MIRROR_DIR="$M" "$@"
-}
+nss() { nss_with "$M" "$@"; }
 add_user() {	# NAME UID
 	printf 'dn: uid=%s,ou=people,%s\nchangetype: add\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: %s\ncn: %s\nsn: x\nuidNumber: %d\ngidNumber: 10001\nhomeDirectory: /home/%s\n\n' \
 		"$1" "$SUFFIX" "$1" "$1" "$2" "$1"
