@@ -52,7 +52,12 @@ struct mirror_header {
 	/* shadow file */
 	struct mirror_table shadows;	/* struct mirror_shadow */
 	struct mirror_table shadow_names;
-	uint32_t	reserved[8];
+	/*
+	 * Bytes of strings no longer referenced: a run that edits a few
+	 * records appends their new strings rather than rewriting all.
+	 */
+	uint32_t	stale;
+	uint32_t	reserved[7];
 };
 
 struct mirror_user {

@@ -1,13 +1,19 @@
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dircache.h"
 
-#define MAGIC	"LDSDIRC2"
+#define MAGIC		"LDSDIRC3"
+#define LOG_MAGIC	"LDSDLOG1"
+enum { OP_PUT = 1, OP_DEL = 2 };
 
-/* --- the file: counted strings and numbers, host byte order ---------- */
+/* --- the files: counted strings and numbers, host byte order ---------- */
 
 static void
 put_u32(struct buf *b, uint32_t v)
@@ -36,14 +42,53 @@ put_entry(struct buf *b, const struct entry *e)
 	}
 }
 
+/*
+ * A record: its search, its uuid, then its entry with the entry's length
+ * first, so that indexing steps over entries without reading them.
+ */
 static void
-put_header(struct buf *b, const char *fingerprint, const struct strlist *ck)
+put_record(struct buf *b, uint32_t search, const char *uuid,
+    const char *raw, size_t rawlen, const struct entry *e)
 {
-	buf_add(b, MAGIC, 8);
-	put_str(b, fingerprint, strlen(fingerprint));
+	size_t at;
+	uint32_t len;
+
+	put_u32(b, search);
+	put_str(b, uuid, strlen(uuid));
+	at = b->len;
+	put_u32(b, 0);
+	if (raw != NULL)
+		buf_add(b, raw, rawlen);
+	else if (e != NULL)
+		put_entry(b, e);
+	len = (uint32_t)(b->len - at - sizeof(len));
+	memcpy(b->p + at, &len, sizeof(len));
+}
+
+static void
+put_cookies(struct buf *b, const struct strlist *ck)
+{
 	put_u32(b, (uint32_t)ck->n);
 	for (size_t i = 0; i < ck->n; i++)
 		put_str(b, ck->v[i], strlen(ck->v[i]));
+}
+
+static void
+put_header(struct buf *b, uint64_t gen, const char *fingerprint,
+    const struct strlist *ck)
+{
+	buf_add(b, MAGIC, 8);
+	buf_add(b, &gen, sizeof(gen));
+	put_str(b, fingerprint, strlen(fingerprint));
+	put_cookies(b, ck);
+}
+
+static void
+put_log_header(struct buf *b, uint64_t gen, const struct strlist *ck)
+{
+	buf_add(b, LOG_MAGIC, 8);
+	buf_add(b, &gen, sizeof(gen));
+	put_cookies(b, ck);
 }
 
 struct reader {
@@ -51,17 +96,25 @@ struct reader {
 	bool		 bad;
 };
 
+static bool
+get(struct reader *r, void *v, size_t n)
+{
+	if (r->bad || (size_t)(r->end - r->p) < n) {
+		r->bad = true;
+		memset(v, 0, n);
+		return false;
+	}
+	memcpy(v, r->p, n);
+	r->p += n;
+	return true;
+}
+
 static uint32_t
 get_u32(struct reader *r)
 {
-	uint32_t v = 0;
+	uint32_t v;
 
-	if (r->bad || (size_t)(r->end - r->p) < sizeof(v)) {
-		r->bad = true;
-		return 0;
-	}
-	memcpy(&v, r->p, sizeof(v));
-	r->p += sizeof(v);
+	get(r, &v, sizeof(v));
 	return v;
 }
 
@@ -82,22 +135,43 @@ get_str(struct reader *r, size_t *len)
 	return s;
 }
 
-/*
- * Reads an entry; with e, into the cache's scratch arrays, otherwise
- * only to check it and step over it.
- */
+/* The bytes of an entry, stepped over; NULL once broken. */
+static const char *
+get_raw(struct reader *r, size_t *len)
+{
+	uint32_t n = get_u32(r);
+	const char *s = r->p;
+
+	if (r->bad || (size_t)(r->end - r->p) < n) {
+		r->bad = true;
+		return NULL;
+	}
+	r->p += n;
+	*len = n;
+	return s;
+}
+
 static void
+get_cookies(struct reader *r, struct strlist *out)
+{
+	size_t n = get_u32(r);
+
+	strlist_free(out);
+	for (size_t i = 0; i < n && !r->bad; i++)
+		strlist_add(out, get_str(r, NULL));
+}
+
+/* Decodes an entry into the cache's scratch arrays. */
+static bool
 get_entry(struct reader *r, struct dircache *c, struct entry *e)
 {
 	size_t nattrs, nv = 0;
 
-	(void)get_str(r, NULL);		/* the DN, read again below */
+	e->dn = get_str(r, NULL);
 	nattrs = get_u32(r);
-	if (r->bad || nattrs > (size_t)(r->end - r->p)) {
-		r->bad = true;
-		return;
-	}
-	if (e != NULL && nattrs > c->attrcap) {
+	if (r->bad || nattrs > (size_t)(r->end - r->p))
+		return false;
+	if (nattrs > c->attrcap) {
 		c->attrcap = nattrs * 2;
 		c->attrs = xreallocarray(c->attrs, c->attrcap, sizeof(*c->attrs));
 	}
@@ -105,11 +179,9 @@ get_entry(struct reader *r, struct dircache *c, struct entry *e)
 		const char *name = get_str(r, NULL);
 		size_t n = get_u32(r);
 
-		if (r->bad || n > (size_t)(r->end - r->p)) {
-			r->bad = true;
-			return;
-		}
-		if (e != NULL && nv + n > c->valcap) {
+		if (r->bad || n > (size_t)(r->end - r->p))
+			return false;
+		if (nv + n > c->valcap) {
 			c->valcap = (nv + n) * 2;
 			c->vals = xreallocarray(c->vals, c->valcap, sizeof(*c->vals));
 		}
@@ -117,15 +189,13 @@ get_entry(struct reader *r, struct dircache *c, struct entry *e)
 			size_t len = 0;
 			const char *v = get_str(r, &len);
 
-			if (e != NULL)
-				c->vals[nv + j] = (struct bval){ v, len };
+			c->vals[nv + j] = (struct bval){ v, len };
 		}
-		if (e != NULL)
-			c->attrs[i] = (struct entry_attr){ name, NULL, n };
+		c->attrs[i] = (struct entry_attr){ name, NULL, n };
 		nv += n;
 	}
-	if (e == NULL || r->bad)
-		return;
+	if (r->bad || r->p != r->end)
+		return false;
 	/* The values array may have moved while it grew: point into it now. */
 	nv = 0;
 	for (size_t i = 0; i < nattrs; i++) {
@@ -134,6 +204,33 @@ get_entry(struct reader *r, struct dircache *c, struct entry *e)
 	}
 	e->nattrs = nattrs;
 	e->attrs = c->attrs;
+	return true;
+}
+
+/* A read-only mapping of a whole file; NULL when missing or empty. */
+static const char *
+map_file(const char *path, size_t *len)
+{
+	struct stat st;
+	void *p = MAP_FAILED;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return NULL;
+	if (fstat(fd, &st) == 0 && st.st_size > 0) {
+		*len = (size_t)st.st_size;
+		p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+	}
+	close(fd);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void
+unmap(const char **p, size_t len)
+{
+	if (*p != NULL)
+		munmap((void *)*p, len);
+	*p = NULL;
 }
 
 /* --- the cache -------------------------------------------------------- */
@@ -143,7 +240,8 @@ dircache_init(struct dircache *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->fingerprint = xstrdup("");
-	c->by_uuid = htab_new(1024);
+	/* An empty cache has nothing to index. */
+	c->indexed = true;
 }
 
 void
@@ -155,12 +253,134 @@ dircache_free(struct dircache *c)
 	free(c->fingerprint);
 	strlist_free(&c->cookies);
 	strlist_free(&c->uuids);
-	htab_free(c->by_uuid);
-	free(c->image);
+	free(c->slots);
+	unmap(&c->image, c->image_len);
+	unmap(&c->log, c->log_len);
 	buf_free(&c->fill);
 	free(c->attrs);
 	free(c->vals);
 	memset(c, 0, sizeof(*c));
+}
+
+/* The log, when it continues this image: its cookies are the newer. */
+static void
+load_log(struct dircache *c, const char *path)
+{
+	char *lpath = xasprintf("%s.log", path);
+	struct reader r;
+	uint64_t gen;
+
+	c->log = map_file(lpath, &c->log_len);
+	free(lpath);
+	if (c->log == NULL)
+		return;
+	r = (struct reader){ c->log, c->log + c->log_len, false };
+	r.bad = c->log_len < 8 || memcmp(c->log, LOG_MAGIC, 8) != 0;
+	r.p += 8;
+	get(&r, &gen, sizeof(gen));
+	if (!r.bad && gen == c->generation) {
+		struct strlist ck = { 0 };
+
+		get_cookies(&r, &ck);
+		if (!r.bad) {
+			strlist_free(&c->cookies);
+			c->cookies = ck;
+			c->log_body = (size_t)(r.p - c->log);
+			return;
+		}
+		strlist_free(&ck);
+	}
+	unmap(&c->log, c->log_len);
+}
+
+int
+dircache_load(struct dircache *c, const char *path)
+{
+	struct reader r;
+
+	if ((c->image = map_file(path, &c->image_len)) == NULL)
+		return -1;
+	r = (struct reader){ c->image, c->image + c->image_len, false };
+	r.bad = c->image_len < 8 || memcmp(c->image, MAGIC, 8) != 0;
+	r.p += 8;
+	get(&r, &c->generation, sizeof(c->generation));
+	free(c->fingerprint);
+	c->fingerprint = xstrdup(get_str(&r, NULL));
+	get_cookies(&r, &c->cookies);
+	c->image_count = get_u32(&r);
+	if (r.bad) {
+		dircache_free(c);
+		dircache_init(c);
+		return -1;
+	}
+	c->body = (size_t)(r.p - c->image);
+	c->indexed = false;
+	load_log(c, path);
+	return 0;
+}
+
+/*
+ * The index by uuid: open addressing over 64-bit slots, a record's hash
+ * beside its position, so that building it for a whole image touches
+ * little memory and a probe reads a record only when the hash matches.
+ */
+static uint32_t
+uuid_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s) {
+		h ^= (unsigned char)*s++;
+		h *= 16777619u;
+	}
+	h ^= h >> 15;
+	h *= 0x2c1b3c6du;
+	h ^= h >> 12;
+	return h;
+}
+
+static void
+slot_put(uint64_t *slots, size_t mask, uint32_t h, size_t i)
+{
+	size_t j = h & mask;
+
+	while (slots[j] != 0)
+		j = (j + 1) & mask;
+	slots[j] = (uint64_t)h << 32 | (uint32_t)(i + 1);
+}
+
+static void
+index_resize(struct dircache *c, size_t want)
+{
+	size_t n = 1024;
+
+	while (n < want * 2)
+		n *= 2;
+	free(c->slots);
+	c->slots = xcalloc(n, sizeof(*c->slots));
+	c->nslots = n;
+	for (size_t i = 0; i < c->n; i++)
+		slot_put(c->slots, n - 1, uuid_hash(c->v[i].uuid), i);
+}
+
+static struct cached *
+find(const struct dircache *c, const char *uuid)
+{
+	uint32_t h = uuid_hash(uuid);
+	size_t mask = c->nslots - 1;
+
+	if (c->nslots == 0)
+		return NULL;
+	for (size_t j = h & mask; c->slots[j] != 0; j = (j + 1) & mask) {
+		struct cached *rec;
+
+		if ((uint32_t)(c->slots[j] >> 32) != h)
+			continue;
+		rec = &c->v[(uint32_t)c->slots[j] - 1];
+		if (strcmp(rec->uuid, uuid) == 0)
+			return rec;
+	}
+	return NULL;
 }
 
 static struct cached *
@@ -172,49 +392,87 @@ add_record(struct dircache *c, const char *uuid, uint32_t search)
 		c->cap = c->cap ? c->cap * 2 : 1024;
 		c->v = xreallocarray(c->v, c->cap, sizeof(*c->v));
 	}
-	r = &c->v[c->n++];
+	if ((c->n + 1) * 2 > c->nslots)
+		index_resize(c, c->n + 1);
+	r = &c->v[c->n];
 	memset(r, 0, sizeof(*r));
 	r->uuid = uuid;
 	r->search = search;
-	htab_put(c->by_uuid, uuid, (void *)(uintptr_t)c->n);
+	slot_put(c->slots, c->nslots - 1, uuid_hash(uuid), c->n++);
 	return r;
 }
 
-int
-dircache_load(struct dircache *c, const char *path)
+static void
+index_image(struct dircache *c, struct reader *r)
 {
-	struct reader r = { 0 };
-	size_t len, n;
+	for (size_t i = 0; i < c->image_count && !r->bad; i++) {
+		uint32_t search = get_u32(r);
+		const char *uuid = get_str(r, NULL);
+		size_t len = 0;
+		const char *raw = get_raw(r, &len);
 
-	if (read_file(path, &c->image, &len) == -1)
-		return -1;
-	r.p = c->image + 8;
-	r.end = c->image + len;
-	r.bad = len < 8 || memcmp(c->image, MAGIC, 8) != 0;
-	free(c->fingerprint);
-	c->fingerprint = xstrdup(get_str(&r, NULL));
-	n = get_u32(&r);
-	for (size_t i = 0; i < n && !r.bad; i++)
-		strlist_add(&c->cookies, get_str(&r, NULL));
-	n = get_u32(&r);
-	for (size_t i = 0; i < n && !r.bad; i++) {
-		uint32_t search = get_u32(&r);
-		const char *uuid = get_str(&r, NULL), *start = r.p;
 		struct cached *rec;
 
-		get_entry(&r, c, NULL);
-		if (r.bad)
+		if (r->bad)
 			break;
 		rec = add_record(c, uuid, search);
-		rec->raw = start;
-		rec->rawlen = (size_t)(r.p - start);
+		rec->raw = raw;
+		rec->rawlen = len;
 	}
-	if (r.bad) {
-		dircache_free(c);
-		dircache_init(c);
-		return -1;
+	if (r->p != r->end)
+		r->bad = true;
+}
+
+/* The log's records, in order, over the image's. */
+static void
+replay_log(struct dircache *c, struct reader *r)
+{
+	while (r->p < r->end && !r->bad) {
+		uint32_t op = get_u32(r), search = get_u32(r);
+		const char *uuid = get_str(r, NULL);
+		size_t len = 0;
+		const char *raw = get_raw(r, &len);
+		struct cached *rec = find(c, uuid);
+
+		if (r->bad || (op != OP_PUT && op != OP_DEL)) {
+			r->bad = true;
+			break;
+		}
+		if (op == OP_DEL) {
+			if (rec != NULL)
+				rec->gone = true;
+			continue;
+		}
+		if (rec == NULL)
+			rec = add_record(c, uuid, search);
+		rec->search = search;
+		rec->raw = raw;
+		rec->rawlen = len;
+		rec->gone = false;
 	}
-	return 0;
+}
+
+bool
+dircache_index(struct dircache *c)
+{
+	struct reader r;
+
+	if (c->indexed)
+		return !c->damaged;
+	c->indexed = true;
+	c->cap = c->image_count + 64;
+	c->v = xreallocarray(c->v, c->cap, sizeof(*c->v));
+	index_resize(c, c->cap);
+	r = (struct reader){ c->image + c->body, c->image + c->image_len,
+	    false };
+	index_image(c, &r);
+	if (!r.bad && c->log != NULL) {
+		r = (struct reader){ c->log + c->log_body, c->log + c->log_len,
+		    false };
+		replay_log(c, &r);
+	}
+	c->damaged = r.bad;
+	return !c->damaged;
 }
 
 const struct entry *
@@ -228,29 +486,37 @@ dircache_entry(struct dircache *c, size_t i)
 	if (rec->e != NULL)
 		return rec->e;
 	r = (struct reader){ rec->raw, rec->raw + rec->rawlen, false };
-	c->scratch.dn = rec->raw + 4;		/* checked when loaded */
-	get_entry(&r, c, &c->scratch);
+	if (!get_entry(&r, c, &c->scratch)) {
+		c->damaged = true;
+		return NULL;
+	}
 	return &c->scratch;
 }
 
-static struct cached *
-find(const struct dircache *c, const char *uuid)
+/* What a record was before this run first changed it. */
+static void
+first_change(struct cached *rec)
 {
-	size_t i = (size_t)(uintptr_t)htab_get(c->by_uuid, uuid);
-
-	return i ? &c->v[i - 1] : NULL;
+	if (rec->changed)
+		return;
+	rec->changed = true;
+	/* An entry's DN is its first string, after the length. */
+	rec->was_dn = rec->gone ? NULL : rec->raw != NULL ? rec->raw + 4 : NULL;
 }
 
 void
 dircache_put(struct dircache *c, const char *uuid, uint32_t search,
     const struct entry *e)
 {
-	struct cached *rec = find(c, uuid);
+	struct cached *rec;
 
-	if (rec == NULL) {
+	if (!dircache_index(c))
+		return;
+	if ((rec = find(c, uuid)) == NULL) {
 		strlist_add(&c->uuids, uuid);
 		rec = add_record(c, c->uuids.v[c->uuids.n - 1], search);
 	}
+	first_change(rec);
 	free(rec->e);
 	rec->e = entry_copy(e);
 	rec->raw = NULL;
@@ -267,14 +533,15 @@ dircache_put(struct dircache *c, const char *uuid, uint32_t search,
 bool
 dircache_del(struct dircache *c, const char *uuid, uint32_t search)
 {
-	struct cached *rec = find(c, uuid);
+	struct cached *rec;
 
-	if (rec == NULL || rec->gone || rec->search != search)
+	if (!dircache_index(c) || (rec = find(c, uuid)) == NULL ||
+	    rec->gone || rec->search != search)
 		return false;
+	first_change(rec);
 	FREE(rec->e);
 	rec->raw = NULL;
 	rec->gone = true;
-	htab_del(c->by_uuid, uuid);
 	c->dirty = true;
 	return true;
 }
@@ -282,15 +549,18 @@ dircache_del(struct dircache *c, const char *uuid, uint32_t search)
 void
 dircache_mark(struct dircache *c, const char *uuid, uint32_t search)
 {
-	struct cached *rec = find(c, uuid);
+	struct cached *rec;
 
-	if (rec != NULL && rec->search == search)
+	if (dircache_index(c) && (rec = find(c, uuid)) != NULL &&
+	    !rec->gone && rec->search == search)
 		rec->seen = true;
 }
 
 void
 dircache_drop_unseen(struct dircache *c, uint32_t search)
 {
+	if (!dircache_index(c))
+		return;
 	for (size_t i = 0; i < c->n; i++)
 		if (!c->v[i].gone && c->v[i].search == search && !c->v[i].seen)
 			dircache_del(c, c->v[i].uuid, search);
@@ -306,6 +576,12 @@ dircache_set_cookie(struct dircache *c, size_t search, const char *cookie)
 	c->dirty = true;
 }
 
+static uint64_t
+new_generation(void)
+{
+	return (uint64_t)arc4random() << 32 | arc4random();
+}
+
 void
 dircache_refill(struct dircache *c, const char *fingerprint,
     const struct strlist *cookies)
@@ -316,9 +592,10 @@ dircache_refill(struct dircache *c, const char *fingerprint,
 	dircache_init(c);
 	free(c->fingerprint);
 	c->fingerprint = xstrdup(fingerprint);
+	c->generation = new_generation();
 	for (size_t i = 0; i < cookies->n; i++)
 		strlist_add(&c->cookies, cookies->v[i]);
-	put_header(&c->fill, c->fingerprint, &c->cookies);
+	put_header(&c->fill, c->generation, c->fingerprint, &c->cookies);
 	c->count_at = c->fill.len;
 	buf_add(&c->fill, &zero, sizeof(zero));
 	c->dirty = true;
@@ -328,43 +605,69 @@ void
 dircache_append(struct dircache *c, const char *uuid, uint32_t search,
     const struct entry *e)
 {
-	put_u32(&c->fill, search);
-	put_str(&c->fill, uuid, strlen(uuid));
-	put_entry(&c->fill, e);
+	put_record(&c->fill, search, uuid, NULL, 0, e);
 	c->nfill++;
 }
 
-bool
-dircache_render(struct dircache *c, struct buf *b)
+/* Every live record, in a new image. */
+static void
+render_image(struct dircache *c, struct buf *b)
 {
-	size_t live = 0;
+	uint32_t live = 0;
+
+	c->generation = new_generation();
+	put_header(b, c->generation, c->fingerprint, &c->cookies);
+	for (size_t i = 0; i < c->n; i++)
+		live += !c->v[i].gone;
+	put_u32(b, live);
+	for (size_t i = 0; i < c->n; i++) {
+		const struct cached *rec = &c->v[i];
+
+		if (!rec->gone)
+			put_record(b, rec->search, rec->uuid, rec->raw,
+			    rec->rawlen, rec->e);
+	}
+}
+
+/* The log so far, then this run's changes. */
+static void
+render_log(const struct dircache *c, struct buf *b)
+{
+	put_log_header(b, c->generation, &c->cookies);
+	if (c->log != NULL)
+		buf_add(b, c->log + c->log_body, c->log_len - c->log_body);
+	for (size_t i = 0; i < c->n; i++) {
+		const struct cached *rec = &c->v[i];
+
+		if (!rec->changed)
+			continue;
+		put_u32(b, rec->gone ? OP_DEL : OP_PUT);
+		put_record(b, rec->search, rec->uuid, NULL, 0, rec->e);
+	}
+}
+
+bool
+dircache_render(struct dircache *c, struct buf *image, struct buf *log)
+{
+	uint32_t n = (uint32_t)c->nfill;
 
 	if (!c->dirty)
 		return false;
 	if (c->fill.len > 0) {
 		/* A refill is its own image: hand it over, no copy. */
-		uint32_t n = (uint32_t)c->nfill;
-
 		memcpy(c->fill.p + c->count_at, &n, sizeof(n));
-		*b = c->fill;
+		*image = c->fill;
 		memset(&c->fill, 0, sizeof(c->fill));
+		put_log_header(log, c->generation, &c->cookies);
 		return true;
 	}
-	put_header(b, c->fingerprint, &c->cookies);
-	for (size_t i = 0; i < c->n; i++)
-		live += !c->v[i].gone;
-	put_u32(b, (uint32_t)live);
-	for (size_t i = 0; i < c->n; i++) {
-		struct cached *rec = &c->v[i];
-
-		if (rec->gone)
-			continue;
-		put_u32(b, rec->search);
-		put_str(b, rec->uuid, strlen(rec->uuid));
-		if (rec->raw != NULL)
-			buf_add(b, rec->raw, rec->rawlen);
-		else
-			put_entry(b, rec->e);
+	render_log(c, log);
+	/* A log past an eighth of the image is folded into a new image. */
+	if (log->len > 65536 && log->len > c->image_len / 8 &&
+	    dircache_index(c)) {
+		log->len = 0;
+		render_image(c, image);
+		put_log_header(log, c->generation, &c->cookies);
 	}
 	return true;
 }

@@ -1,13 +1,17 @@
 /*
  * The directory cache for incremental sync (RFC 4533): every entry in
  * scope as the server last sent it, keyed by entryUUID, and the cookie of
- * each search.  Kept in STATE_DIR/directory and replaced together with
- * the files, the mirror and the state, so the cookie and the data it
- * stands for never part.
+ * each search.  It is two files in STATE_DIR: "directory", an image
+ * written by a full refresh (or when the log grows too long), and
+ * "directory.log", the entries changed since, with the current cookies.
+ * A run that hears of a few changes writes only the log, so its cost
+ * follows the changes, not the directory.  Both are replaced together
+ * with the files, the mirror and the state, so a cookie and the data it
+ * stands for never part; a log names the image it continues, and one
+ * left over from another image is ignored.
  *
- * Entries loaded from the file stay in its image and are decoded only
- * when asked for; only entries the server sends are copied.  A full
- * refresh writes its entries straight into the image of the new file.
+ * Loading reads the headers only; the entries are indexed the first time
+ * one is needed, and decoded from the mapped files only when asked for.
  */
 #ifndef LDAPSYNC_DIRCACHE_H
 #define LDAPSYNC_DIRCACHE_H
@@ -16,29 +20,37 @@
 #include <stdint.h>
 
 #include "entry.h"
-#include "htab.h"
 #include "util.h"
 
 struct cached {
 	const char	*uuid;
 	uint32_t	 search;	/* index of the search it came from */
-	const char	*raw;		/* in the image, or NULL */
+	const char	*raw;		/* in the image or the log, or NULL */
 	size_t		 rawlen;
 	struct entry	*e;		/* entry_copy() of a sent entry, or NULL */
+	const char	*was_dn;	/* before this run's change; NULL: new */
 	bool		 seen;		/* present, added or changed this run */
+	bool		 changed;	/* added, changed or deleted this run */
 	bool		 gone;
 };
 
 struct dircache {
 	char		*fingerprint;	/* of the configuration it was made with */
 	struct strlist	 cookies;	/* one per search, "" for none */
+	uint64_t	 generation;	/* of the image; the log names it */
 	struct cached	*v;
 	size_t		 n, cap;
-	struct htab	*by_uuid;	/* uuid -> index + 1 */
+	uint64_t	*slots;		/* the index by uuid (dircache.c) */
+	size_t		 nslots;
 	struct strlist	 uuids;		/* of entries added after loading */
-	char		*image;		/* the file as loaded */
-	bool		 dirty;		/* differs from the file */
-	/* A refill in progress: the new file, written as entries come. */
+	const char	*image, *log;	/* the files, mapped */
+	size_t		 image_len, log_len;
+	size_t		 body, log_body;	/* where their records start */
+	size_t		 image_count;
+	bool		 indexed;	/* v holds every record */
+	bool		 damaged;	/* a record could not be read */
+	bool		 dirty;		/* differs from the files */
+	/* A refill in progress: the new image, written as entries come. */
 	struct buf	 fill;
 	size_t		 nfill, count_at;
 	/* Where dircache_entry() decodes an entry of the image. */
@@ -49,10 +61,18 @@ struct dircache {
 };
 
 void	 dircache_init(struct dircache *);
-/* 0, or -1 when missing or unreadable (then it is left empty). */
+/*
+ * Reads the headers of the files at path and path.log.  0, or -1 when
+ * missing or unreadable (then it is left empty).
+ */
 int	 dircache_load(struct dircache *, const char *path);
 void	 dircache_free(struct dircache *);
-/* The entry of record i, or NULL once deleted; valid until the next call. */
+/* Indexes every record; false when one is damaged. */
+bool	 dircache_index(struct dircache *);
+/*
+ * The entry of record i, or NULL once deleted or damaged (then damaged
+ * is set); valid until the next call.  dircache_index() first.
+ */
 const struct entry *dircache_entry(struct dircache *, size_t i);
 /* Adds or replaces the entry with this uuid. */
 void	 dircache_put(struct dircache *, const char *uuid, uint32_t search,
@@ -69,7 +89,10 @@ void	 dircache_refill(struct dircache *, const char *fingerprint,
 	    const struct strlist *cookies);
 void	 dircache_append(struct dircache *, const char *uuid, uint32_t search,
 	    const struct entry *);
-/* The file's new content, if it changed; false when it did not. */
-bool	 dircache_render(struct dircache *, struct buf *);
+/*
+ * The files' new content, if the cache changed (false when it did not):
+ * image empty when the image stays as it is.
+ */
+bool	 dircache_render(struct dircache *, struct buf *image, struct buf *log);
 
 #endif

@@ -160,27 +160,37 @@ map_arriving(void *arg, size_t search, const struct entry *e)
 	map_one(s->x, s->c, search, e);
 }
 
-static void
+/* -1 when a record of the cache cannot be read. */
+static int
 map_cache(struct fetch_ctx *x, const struct conf *c)
 {
+	if (!dircache_index(x->cache))
+		return -1;
 	for (size_t i = 0; i < x->cache->n; i++) {
 		const struct entry *e = dircache_entry(x->cache, i);
 
 		if (e != NULL)
 			map_one(x, c, x->cache->v[i].search, e);
 	}
+	if (!x->cache->damaged)
+		return 0;
+	users_free(x->users);
+	groups_free(x->groups);
+	return -1;
 }
 
-void
+int
 fetch_from_cache(const struct conf *c, const char *root,
     struct dircache *cache, struct users *users, struct groups *groups)
 {
 	struct fetch_ctx x = { mapper_new(c, root), users, groups, NULL,
 	    false, cache, false };
+	int rc = map_cache(&x, c);
 
-	map_cache(&x, c);
-	settle(NULL, c, &x, NULL);	/* no membership_filter with a cache */
+	if (rc == 0)
+		settle(NULL, c, &x, NULL);	/* no membership_filter here */
 	mapper_free(x.m);
+	return rc;
 }
 
 /*
@@ -201,11 +211,22 @@ fetch_synced(struct dir *d, const struct conf *c, struct fetch_ctx *x,
 	if (syncrepl_refresh(d, c, cache, x->full, &sink, &full, &received,
 	    why) != 0)
 		return -1;
+	if (!full && cache->damaged) {
+		log_warn("%s: damaged; doing a full refresh", x->cache_path);
+		dircache_free(cache);
+		dircache_init(cache);
+		x->full = true;
+		return fetch_synced(d, c, x, why);
+	}
 	/* Nothing came and the cookies stayed: perhaps nothing to do. */
 	if (!full && !cache->dirty && x->may_stop)
 		return FETCH_UNCHANGED;
-	if (!full)
-		map_cache(x, c);
+	if (!full && x->may_stop)
+		return FETCH_CHANGED;
+	if (!full && map_cache(x, c) != 0) {
+		*why = xasprintf("%s: damaged", x->cache_path);
+		return -1;
+	}
 	return settle(d, c, x, why);
 }
 

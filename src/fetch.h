@@ -14,11 +14,15 @@ struct fetch_opts {
 	const char	*root;		/* whose etc/shells and state apply */
 	const char	*cache_path;	/* directory cache; NULL: none */
 	bool		 full;		/* refresh everything (--full) */
-	/* Stop with FETCH_UNCHANGED when the directory did not change. */
+	/*
+	 * After an incremental refresh, stop with FETCH_UNCHANGED when the
+	 * directory did not change, or with FETCH_CHANGED before mapping.
+	 */
 	bool		 may_stop;
 };
 
 #define FETCH_UNCHANGED	1
+#define FETCH_CHANGED	2
 
 /*
  * From the first server of the pool (in pool_strategy's order) that
@@ -31,10 +35,10 @@ struct fetch_opts {
 int	 fetch(struct conf *c, const struct fetch_opts *, struct users *,
 	    struct groups *, struct dircache *cache, char **used);
 /*
- * After FETCH_UNCHANGED, when the run goes on after all: the users and
- * groups of the cache the fetch brought up to date.
+ * After FETCH_UNCHANGED or FETCH_CHANGED: the users and groups of the
+ * cache the fetch brought up to date.  -1 when it cannot be read.
  */
-void	 fetch_from_cache(const struct conf *, const char *root,
+int	 fetch_from_cache(const struct conf *, const char *root,
 	    struct dircache *, struct users *, struct groups *);
 
 #endif

@@ -27,18 +27,6 @@ struct htab {
 };
 
 static uint32_t
-hash_str(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 16777619u;
-	}
-	return h;
-}
-
-static uint32_t
 hash_id(uint32_t x)
 {
 	x ^= x >> 16;
@@ -49,13 +37,29 @@ hash_id(uint32_t x)
 	return x;
 }
 
+/*
+ * FNV-1a, then mixed: alone, its low bits (the slot) depend on the low
+ * bits of the characters only, and names like u1..u99999 pile up.
+ */
+static uint32_t
+hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s) {
+		h ^= (unsigned char)*s++;
+		h *= 16777619u;
+	}
+	return hash_id(h);
+}
+
 struct htab *
 htab_new(size_t hint)
 {
 	struct htab *t = xcalloc(1, sizeof(*t));
 
 	t->cap = 16;
-	while (t->cap < hint * 2)
+	while (t->cap < hint * 2 + 2)
 		t->cap *= 2;
 	t->s = xcalloc(t->cap, sizeof(*t->s));
 	return t;
@@ -99,9 +103,10 @@ grow(struct htab *t)
 	struct slot *old = t->s;
 	size_t oldcap = t->cap;
 
-	if ((t->used + 1) * 4 < t->cap * 3)
+	/* Half full at most: linear probing slows down fast beyond. */
+	if ((t->used + 1) * 2 < t->cap)
 		return;
-	if (t->n * 2 >= t->cap)
+	if (t->n * 4 >= t->cap)
 		t->cap *= 2;
 	t->s = xcalloc(t->cap, sizeof(*t->s));
 	t->used = 0;

@@ -15,7 +15,14 @@
 struct mapper {
 	const struct conf	*c;
 	struct strlist		 shells;
+	bool			 quiet;
 };
+
+void
+mapper_quiet(struct mapper *m, bool quiet)
+{
+	m->quiet = quiet;
+}
 
 struct mapper *
 mapper_new(const struct conf *c, const char *root)
@@ -221,8 +228,9 @@ map_home_shell(struct ctx *x, struct user *u)
 	if (!plain_field(u->shell, len))
 		return refuse(x, "login shell holds ':', a newline or NUL");
 	if (!strlist_has(&x->m->shells, u->shell)) {
-		log_warn("%s: shell %s is not in etc/shells, using %s",
-		    x->e->dn, u->shell, c->suspend_shell);
+		if (!x->m->quiet)
+			log_warn("%s: shell %s is not in etc/shells, "
+			    "using %s", x->e->dn, u->shell, c->suspend_shell);
 		free(u->shell);
 		u->shell = xstrdup(c->suspend_shell);
 	}
@@ -240,8 +248,9 @@ map_gecos(struct ctx *x, struct user *u)
 		return true;
 	}
 	if (clean_gecos(u->gecos, len)) {
-		log_warn("%s: gecos held ':' or control characters, "
-		    "replaced by spaces", x->e->dn);
+		if (!x->m->quiet)
+			log_warn("%s: gecos held ':' or control "
+			    "characters, replaced by spaces", x->e->dn);
 		u->gecos[len] = '\0';
 	}
 	return true;
@@ -328,7 +337,8 @@ map_user(struct mapper *m, const struct entry *e, struct users *out)
 	u->uuid = uuid_of(e);
 	if (map_user_fields(&x, u))
 		return;
-	log_warn("%s: skipped: %s", e->dn, x.why);
+	if (!m->quiet)
+		log_warn("%s: skipped: %s", e->dn, x.why);
 	see(&out->seen, u, NULL);
 	user_free(u);
 	out->n--;

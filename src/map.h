@@ -17,6 +17,8 @@ struct mapper;
 /* root: the tree whose etc/shells lists the permitted shells. */
 struct mapper	*mapper_new(const struct conf *, const char *root);
 void		 mapper_free(struct mapper *);
+/* Maps without a warning: for a look before the real mapping. */
+void		 mapper_quiet(struct mapper *, bool);
 
 /* Map one entry and append it, or warn and record it as seen-but-refused. */
 void	 map_user(struct mapper *, const struct entry *, struct users *);

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -393,6 +394,181 @@ mirror_build(const struct state *st, const struct buf *passwd,
 	builder_free(&b);
 	htab_free(users);
 	htab_free(groups);
+}
+
+/* --- patching --------------------------------------------------------- */
+
+struct patch {
+	struct buf		 b;	/* the file, being edited */
+	struct mirror_header	 h;
+};
+
+static bool
+patch_load(struct patch *pt, const char *path, enum mirror_kind kind)
+{
+	const struct mirror_header *h = &pt->h;
+	size_t len;
+
+	memset(pt, 0, sizeof(*pt));
+	if (read_file(path, &pt->b.p, &len) == -1)
+		return false;
+	pt->b.len = len;
+	pt->b.cap = len + 1;
+	if (len < sizeof(pt->h))
+		return false;
+	memcpy(&pt->h, pt->b.p, sizeof(pt->h));
+	/* Strings come last, so that new ones go at the end. */
+	return memcmp(h->magic, MIRROR_MAGIC, sizeof(h->magic)) == 0 &&
+	    h->version == MIRROR_VERSION && h->header_size == sizeof(*h) &&
+	    h->file_size == len && h->status == MIRROR_ALIVE &&
+	    h->kind == (uint32_t)kind && h->strings.count > 0 &&
+	    (size_t)h->strings.off + h->strings.count == len &&
+	    pt->b.p[len - 1] == '\0';
+}
+
+/* Record i of a table, or NULL past its end. */
+static char *
+record(const struct patch *pt, const struct mirror_table *t, size_t size,
+    size_t i)
+{
+	if (i >= t->count || (size_t)t->off + (i + 1) * size > pt->b.len)
+		return NULL;
+	return pt->b.p + t->off + i * size;
+}
+
+/* The record named name through a table of name slots; -1 if none. */
+static long
+patch_find(const struct patch *pt, const struct mirror_table *slots,
+    const struct mirror_table *recs, size_t size, const char *name)
+{
+	uint32_t cap = slots->count, h, idx, off;
+	const char *rec, *slot;
+
+	if (cap == 0 || (cap & (cap - 1)) != 0)
+		return -1;
+	h = mirror_hash(name) & (cap - 1);
+	for (uint32_t probe = 0; probe < cap; probe++, h = (h + 1) & (cap - 1)) {
+		if ((slot = record(pt, slots, sizeof(idx), h)) == NULL)
+			return -1;
+		memcpy(&idx, slot, sizeof(idx));
+		if (idx == MIRROR_NONE || (rec = record(pt, recs, size, idx)) == NULL)
+			return -1;
+		memcpy(&off, rec, sizeof(off));	/* the name comes first */
+		if (off < pt->h.strings.count &&
+		    strcmp(pt->b.p + pt->h.strings.off + off, name) == 0)
+			return idx;
+	}
+	return -1;
+}
+
+static uint32_t
+patch_str(struct patch *pt, struct field f)
+{
+	uint32_t off = pt->h.strings.count;
+
+	buf_add(&pt->b, f.p, f.len);
+	buf_addc(&pt->b, '\0');
+	pt->h.strings.count += (uint32_t)f.len + 1;
+	pt->h.stale += (uint32_t)f.len + 1;
+	return off;
+}
+
+/* The name of a line, as a string; false if it is too long to manage. */
+static bool
+line_name(const char *line, char name[static 33])
+{
+	const char *colon = strchr(line, ':');
+
+	if (colon == NULL || colon - line > 32)
+		return false;
+	memcpy(name, line, (size_t)(colon - line));
+	name[colon - line] = '\0';
+	return true;
+}
+
+static bool
+patch_user(struct patch *pt, const char *line)
+{
+	struct field f[7];
+	struct mirror_user u;
+	char name[33];
+	long i;
+
+	split(line, strlen(line), f, 7);
+	if (!line_name(line, name) || (i = patch_find(pt, &pt->h.user_names,
+	    &pt->h.users, sizeof(u), name)) < 0)
+		return false;
+	memcpy(&u, record(pt, &pt->h.users, sizeof(u), (size_t)i), sizeof(u));
+	/* The id index stays as it is. */
+	if (u.uid != (uint32_t)num(f[2]))
+		return false;
+	u.passwd = patch_str(pt, f[1]);
+	u.gecos = patch_str(pt, f[4]);
+	u.dir = patch_str(pt, f[5]);
+	u.shell = patch_str(pt, f[6]);
+	u.gid = (uint32_t)num(f[3]);
+	memcpy(record(pt, &pt->h.users, sizeof(u), (size_t)i), &u, sizeof(u));
+	return true;
+}
+
+static bool
+patch_shadow(struct patch *pt, const char *line)
+{
+	struct field f[9];
+	struct mirror_shadow sp;
+	char name[33];
+	long i;
+
+	split(line, strlen(line), f, 9);
+	if (!line_name(line, name) || (i = patch_find(pt, &pt->h.shadow_names,
+	    &pt->h.shadows, sizeof(sp), name)) < 0)
+		return false;
+	memcpy(&sp, record(pt, &pt->h.shadows, sizeof(sp), (size_t)i),
+	    sizeof(sp));
+	sp.passwd = patch_str(pt, f[1]);
+	sp.lastchg = num(f[2]);
+	sp.min = num(f[3]);
+	sp.max = num(f[4]);
+	sp.warn = num(f[5]);
+	sp.inact = num(f[6]);
+	sp.expire = num(f[7]);
+	memcpy(record(pt, &pt->h.shadows, sizeof(sp), (size_t)i), &sp,
+	    sizeof(sp));
+	return true;
+}
+
+static int
+patch_file(const char *path, enum mirror_kind kind,
+    const struct strlist *lines, struct buf *out)
+{
+	struct patch pt;
+	bool ok = patch_load(&pt, path, kind);
+
+	for (size_t i = 0; i < lines->n && ok; i++)
+		ok = kind == MIRROR_SHADOW ? patch_shadow(&pt, lines->v[i]) :
+		    patch_user(&pt, lines->v[i]);
+	/* Half stale: time for a mirror built anew. */
+	if (ok && pt.h.stale <= pt.h.strings.count / 2) {
+		header(&pt.b, &pt.h, kind);
+		*out = pt.b;
+		return 0;
+	}
+	buf_free(&pt.b);
+	return -1;
+}
+
+int
+mirror_patch(const char *path, const char *shadow_path,
+    const struct strlist *passwd, const struct strlist *shadow,
+    struct buf *main, struct buf *shadow_out)
+{
+	if (patch_file(path, MIRROR_PASSWD_GROUP, passwd, main) != 0)
+		return -1;
+	if (patch_file(shadow_path, MIRROR_SHADOW, shadow, shadow_out) != 0) {
+		buf_free(main);
+		return -1;
+	}
+	return 0;
 }
 
 int

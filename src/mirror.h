@@ -19,6 +19,17 @@ void	 mirror_build(const struct state *, const struct buf *passwd,
 	    struct buf *main, struct buf *shadow_out);
 
 /*
+ * The mirror at path (and shadow_path) with the lines of some users
+ * replaced, for a run that changes nothing else: the same names, ids and
+ * suspension.  New strings are appended and the old ones left stale.
+ * -1 when it cannot be patched (missing, another version, a user not in
+ * it, half stale already): then it is built anew.
+ */
+int	 mirror_patch(const char *path, const char *shadow_path,
+	    const struct strlist *passwd, const struct strlist *shadow,
+	    struct buf *main, struct buf *shadow_out);
+
+/*
  * Opens the mirror about to be replaced, so that once the new one is in
  * place the old one can be marked RECYCLED for the processes that have
  * it mapped.  -1 when there is none.

@@ -421,11 +421,10 @@ update_user(struct planner *p, const struct user *d, const struct managed *m,
 		p->out->users[N_UPDATED]++;
 }
 
+/* The lines of a user, new (m NULL) or continuing the account m. */
 static void
-apply_user(struct planner *p, size_t i)
+user_lines(struct planner *p, const struct user *d, const struct managed *m)
 {
-	const struct user *d = &p->in->users->v[i];
-	const struct managed *m = p->u.match[i];
 	char *pw = plan_passwd_line(d), *sh = plan_shadow_line(d);
 	const struct pwline *pl = m ? pwfile_find(p->in->passwd, m->name) : NULL;
 	const struct pwline *sl = m ? pwfile_find(p->in->shadow, m->name) : NULL;
@@ -438,11 +437,19 @@ apply_user(struct planner *p, size_t i)
 	}
 	put_line(&p->out->passwd, pl, m ? m->name : NULL, pw);
 	put_line(&p->out->shadow, sl, m ? m->name : NULL, sh);
+	free(pw);
+	free(sh);
+}
+
+static void
+apply_user(struct planner *p, size_t i)
+{
+	const struct user *d = &p->in->users->v[i];
+
+	user_lines(p, d, p->u.match[i]);
 	state_add(&p->out->next, &(struct managed){ .name = d->name,
 	    .id = d->uid, .uuid = d->uuid });
 	htab_put(p->accounts, d->name, (void *)d->name);
-	free(pw);
-	free(sh);
 }
 
 /* Locked shell, "!"-locked password, expired: neither password nor key. */
@@ -511,7 +518,8 @@ finish_removed_users(struct planner *p)
 		}
 		state_add(&p->out->next, &(struct managed){ .name = m->name,
 		    .id = m->id, .uuid = m->uuid,
-		    .suspended = m->suspended || p->u.fate[i] == FATE_SUSPEND });
+		    .suspended = m->suspended || p->u.fate[i] == FATE_SUSPEND,
+		    .kept = !m->suspended && p->u.fate[i] == FATE_KEEP });
 		htab_put(p->accounts, m->name, (void *)m->name);
 	}
 }
@@ -727,11 +735,9 @@ guard_trips(const struct conf *c, unsigned removals, size_t managed)
 	return removals > limit;
 }
 
-void
-plan_make(const struct plan_input *in, struct plan *out)
+static void
+plan_init(struct plan *out)
 {
-	struct planner p = { .in = in, .out = out };
-
 	memset(out, 0, sizeof(*out));
 	state_init(&out->next);
 	pwedit_init(&out->passwd);
@@ -741,6 +747,33 @@ plan_make(const struct plan_input *in, struct plan *out)
 	out->group.strip_fields[0] = 3;
 	out->gshadow.strip_fields[0] = 2;
 	out->gshadow.strip_fields[1] = 3;
+}
+
+int
+plan_updates(const struct plan_input *in, struct plan *out)
+{
+	struct planner p = { .in = in, .out = out };
+
+	plan_init(out);
+	for (size_t i = 0; i < in->users->n; i++) {
+		const struct user *d = &in->users->v[i];
+		const struct managed *m = d->uuid ?
+		    htab_get(in->old->users_by_uuid, d->uuid) : NULL;
+
+		if (m == NULL || pwfile_find(in->passwd, m->name) == NULL ||
+		    pwfile_find(in->shadow, m->name) == NULL)
+			return -1;
+		user_lines(&p, d, m);
+	}
+	return 0;
+}
+
+void
+plan_make(const struct plan_input *in, struct plan *out)
+{
+	struct planner p = { .in = in, .out = out };
+
+	plan_init(out);
 	p.seen = htab_new(in->users->seen.n + in->groups->seen.n);
 	see_all(&p, &in->users->seen);
 	see_all(&p, &in->groups->seen);

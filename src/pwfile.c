@@ -49,14 +49,16 @@ split_lines(struct pwfile *f)
 	}
 }
 
+/* With only, only the lines of the names in that table. */
 static void
-index_lines(struct pwfile *f)
+index_lines(struct pwfile *f, const struct htab *only)
 {
 	split_lines(f);
-	f->byname = htab_new(f->n);
+	f->byname = htab_new(only ? htab_count(only) : f->n);
 	/* Backwards, so the first line with a name wins. */
 	for (size_t i = f->n; i-- > 0;)
-		if (f->lines[i].name != NULL)
+		if (f->lines[i].name != NULL &&
+		    (only == NULL || htab_get(only, f->lines[i].name)))
 			htab_put(f->byname, f->lines[i].name, &f->lines[i]);
 }
 
@@ -68,11 +70,17 @@ pwfile_parse(struct pwfile *f, const char *name, const char *data, size_t len)
 	f->data = xstrndup(data, len);
 	f->size = len;
 	f->exists = true;
-	index_lines(f);
+	index_lines(f, NULL);
 }
 
 int
 pwfile_load(struct pwfile *f, const char *path)
+{
+	return pwfile_load_some(f, path, NULL);
+}
+
+int
+pwfile_load_some(struct pwfile *f, const char *path, const struct htab *only)
 {
 	memset(f, 0, sizeof(*f));
 	f->path = xstrdup(path);
@@ -85,7 +93,7 @@ pwfile_load(struct pwfile *f, const char *path)
 		f->size = 0;
 	} else
 		f->exists = true;
-	index_lines(f);
+	index_lines(f, only);
 	return 0;
 }
 

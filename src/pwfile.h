@@ -31,6 +31,9 @@ struct pwfile {
 
 /* Reads a file; a missing one is empty.  0, or -1 after a message. */
 int	 pwfile_load(struct pwfile *, const char *path);
+/* The same, with only the lines named in that table found by name. */
+int	 pwfile_load_some(struct pwfile *, const char *path,
+	    const struct htab *only);
 /* The same from memory; name is kept as the path. */
 void	 pwfile_parse(struct pwfile *, const char *name, const char *data,
 	    size_t len);

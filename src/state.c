@@ -49,7 +49,10 @@ state_index(struct state *s)
 	}
 }
 
-/* "u NAME ID SUSPENDED UUID" or "g NAME ID UUID"; "-" for no uuid. */
+/*
+ * "u NAME ID FLAG UUID" or "g NAME ID UUID"; "-" for no uuid.  FLAG: 0
+ * for a user refreshed from the directory, 1 suspended, 2 kept as it was.
+ */
 static bool
 parse_line(char *line, struct managed *m)
 {
@@ -62,8 +65,10 @@ parse_line(char *line, struct managed *m)
 	memset(m, 0, sizeof(*m));
 	if (n < 4 || strlen(f[0]) != 1 || !parse_id(f[2], strlen(f[2]), &m->id))
 		return false;
-	if (f[0][0] == 'u' && n == 5 && (f[3][0] == '0' || f[3][0] == '1')) {
+	if (f[0][0] == 'u' && n == 5 && f[3][0] >= '0' && f[3][0] <= '2' &&
+	    f[3][1] == '\0') {
 		m->suspended = f[3][0] == '1';
+		m->kept = f[3][0] == '2';
 		f[3] = f[4];
 	} else if (f[0][0] != 'g' || n != 4)
 		return false;
@@ -125,6 +130,48 @@ state_load(struct state *s, const char *path)
 	return rc;
 }
 
+/*
+ * A few records out of many, without parsing the rest: a user line ends
+ * with its uuid.
+ */
+int
+state_load_users(struct state *s, const char *path, const struct htab *uuids)
+{
+	char *text, *line, *nl, *sp;
+	struct managed m;
+	size_t len;
+	int lineno = 1, rc = -1;
+
+	state_init(s);
+	if (read_file(path, &text, &len) == -1) {
+		log_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (strncmp(text, MAGIC "\n", sizeof(MAGIC)) != 0) {
+		log_error("%s:1: not an ldapsync state file", path);
+		goto out;
+	}
+	for (line = text + sizeof(MAGIC); *line; line = nl + 1) {
+		lineno++;
+		if ((nl = strchr(line, '\n')) == NULL)
+			break;
+		*nl = '\0';
+		if (line[0] != 'u' || (sp = strrchr(line, ' ')) == NULL ||
+		    htab_get(uuids, sp + 1) == NULL)
+			continue;
+		if (!parse_line(line, &m)) {
+			log_error("%s:%d: malformed record", path, lineno);
+			goto out;
+		}
+		state_add(s, &m);
+	}
+	state_index(s);
+	rc = 0;
+out:
+	free(text);
+	return rc;
+}
+
 void
 state_render(const struct state *s, struct buf *b)
 {
@@ -137,7 +184,7 @@ state_render(const struct state *s, struct buf *b)
 		buf_addc(b, ' ');
 		buf_addu(b, m->id);
 		if (!m->is_group)
-			buf_addstr(b, m->suspended ? " 1" : " 0");
+			buf_addstr(b, m->suspended ? " 1" : m->kept ? " 2" : " 0");
 		buf_addc(b, ' ');
 		buf_addstr(b, m->uuid ? m->uuid : "-");
 		buf_addc(b, '\n');

@@ -17,6 +17,8 @@ struct managed {
 	uint32_t	 id;
 	char		*uuid;		/* NULL when the server gave none */
 	bool		 suspended;	/* users only */
+	/* Users only: kept as it was, not refreshed from an entry last run. */
+	bool		 kept;
 	bool		 is_group;
 };
 
@@ -31,6 +33,9 @@ void	 state_init(struct state *);
 /* A missing file is an empty state.  0, or -1 after a message. */
 int	 state_load(struct state *, const char *path);
 int	 state_parse(struct state *, const char *name, const char *text);
+/* Only the users with these uuids (a table of them): 0, or -1. */
+int	 state_load_users(struct state *, const char *path,
+	    const struct htab *uuids);
 void	 state_add(struct state *, const struct managed *);
 void	 state_render(const struct state *, struct buf *);
 void	 state_free(struct state *);

@@ -12,6 +12,7 @@
 
 #include "lock.h"
 #include "log.h"
+#include "delta.h"
 #include "dircache.h"
 #include "fetch.h"
 #include "mirror.h"
@@ -53,6 +54,11 @@ struct run {
 	struct dircache		 cache;		/* for incremental sync */
 	char			*cache_path;
 	bool			 drop_cache;
+	/* The short way (delta.h): the changed users, the patched mirror. */
+	bool			 short_way;
+	struct users		 changed;
+	struct state		 managed;
+	struct buf		 mirror[2];
 };
 
 char *
@@ -80,7 +86,6 @@ load_local(struct run *r)
 {
 	size_t len;
 
-	r->state_path = state_file(r->c, r->o->root, "state");
 	for (int i = 0; i < F_COUNT; i++) {
 		char *p = root_path(r->o->root, files[i].path);
 		int rc = pwfile_load(&r->f[i], p);
@@ -198,8 +203,13 @@ stage_mirror(struct run *r, struct txn *t, int held[2], bool *changed)
 	char *dir = root_path(r->o->root, r->c->state_dir), *path;
 	int rc = mkdir_p(dir);
 
-	mirror_build(&r->plan.next, &r->out[F_PASSWD], &r->out[F_GROUP],
-	    &r->out[F_SHADOW], &b[0], &b[1]);
+	if (r->short_way) {
+		b[0] = r->mirror[0];
+		b[1] = r->mirror[1];
+		memset(r->mirror, 0, sizeof(r->mirror));
+	} else
+		mirror_build(&r->plan.next, &r->out[F_PASSWD], &r->out[F_GROUP],
+		    &r->out[F_SHADOW], &b[0], &b[1]);
 	for (int i = 0; i < 2 && rc == 0; i++) {
 		path = state_file(r->c, r->o->root, mirror_names[i]);
 		if (!mirror_same(path, &b[i])) {
@@ -255,13 +265,15 @@ commit_union_state(struct run *r)
 
 /*
  * The directory cache and its cookies, written with the files so that a
- * cookie never stands for data the files do not hold.  It keeps raw
+ * cookie never stands for data the files do not hold: the log of this
+ * run's changes, and the image when it is rewritten.  It keeps raw
  * attribute values, passwords among them: root only.
  */
 static int
 stage_cache(struct run *r, struct txn *t, bool *changed)
 {
-	struct buf b = { 0 };
+	struct buf image = { 0 }, log = { 0 };
+	char *log_path = xasprintf("%s.log", r->cache_path);
 	int rc = 0;
 
 	/*
@@ -270,17 +282,35 @@ stage_cache(struct run *r, struct txn *t, bool *changed)
 	 */
 	if (r->cache.cookies.n == 0) {
 		r->drop_cache = access(r->cache_path, F_OK) == 0;
-		return 0;
+		goto out;
 	}
-	if (dircache_render(&r->cache, &b) &&
-	    !file_equals(r->cache_path, b.p, b.len)) {
-		/* Lost in a crash, it only means a full refresh. */
-		rc = txn_stage(t, r->cache_path, b.p, b.len, 0600, 0, 0,
-		    TXN_NOSYNC);
+	/* Lost in a crash, either only means a full refresh: no fsync. */
+	if (dircache_render(&r->cache, &image, &log)) {
+		if (image.len > 0)
+			rc = txn_stage(t, r->cache_path, image.p, image.len,
+			    0600, 0, 0, TXN_NOSYNC);
+		if (rc == 0)
+			rc = txn_stage(t, log_path, log.p, log.len, 0600, 0, 0,
+			    TXN_NOSYNC);
 		*changed = true;
 	}
-	buf_free(&b);
+out:
+	buf_free(&image);
+	buf_free(&log);
+	free(log_path);
 	return rc;
+}
+
+static void
+drop_cache(struct run *r)
+{
+	char *log_path = xasprintf("%s.log", r->cache_path);
+
+	if (unlink(r->cache_path) == -1 && errno != ENOENT)
+		log_warn("%s: %s", r->cache_path, strerror(errno));
+	if (unlink(log_path) == -1 && errno != ENOENT)
+		log_warn("%s: %s", log_path, strerror(errno));
+	free(log_path);
 }
 
 /* As shadow-utils does after a change, once the locks are released. */
@@ -318,8 +348,11 @@ apply(struct run *r)
 	bool new_state, new_mirror = false, new_cache = false;
 	int held[2] = { -1, -1 }, rc = -1;
 
-	state_render(&r->plan.next, &state_text);
-	new_state = strcmp(buf_cstr(&state_text), r->old_state_text) != 0;
+	/* The short way leaves the state as it is. */
+	if (!r->short_way)
+		state_render(&r->plan.next, &state_text);
+	new_state = !r->short_way &&
+	    strcmp(buf_cstr(&state_text), r->old_state_text) != 0;
 	render_files(r);
 	if (r->c->files && stage_files(r, t, &changed) != 0)
 		goto out;
@@ -337,8 +370,8 @@ apply(struct run *r)
 	stamp_remove(r->c, r->o->root);
 	if (txn_commit(t) != 0)
 		goto out;
-	if (r->drop_cache && unlink(r->cache_path) == -1 && errno != ENOENT)
-		log_warn("%s: %s", r->cache_path, strerror(errno));
+	if (r->drop_cache)
+		drop_cache(r);
 	rc = 0;
 out:
 	mirror_release(held, rc == 0);
@@ -384,6 +417,10 @@ run_free(struct run *r)
 	free(r->server);
 	free(r->cache_path);
 	dircache_free(&r->cache);
+	users_free(&r->changed);
+	state_free(&r->managed);
+	buf_free(&r->mirror[0]);
+	buf_free(&r->mirror[1]);
 }
 
 /*
@@ -423,6 +460,121 @@ record(struct run *r, const struct timespec *start, int rc)
 	status_record(r->c, r->o->root, &rec);
 }
 
+/* Every user and group of the cache; a damaged cache goes. */
+static int
+map_all(struct run *r)
+{
+	if (fetch_from_cache(r->c, r->o->root, &r->cache, &r->users,
+	    &r->groups) == 0)
+		return 0;
+	log_error("%s: damaged; removed, so that the next run does a full "
+	    "refresh", r->cache_path);
+	if (!r->o->dry_run)
+		drop_cache(r);
+	return -1;
+}
+
+static bool
+take_locks(struct run *r)
+{
+	if (r->o->dry_run || r->o->mirror_only || r->locks != NULL)
+		return true;
+	return (r->locks = locks_take(r->o->root)) != NULL;
+}
+
+/* The mirror with the changed users' new lines. */
+static int
+patch_mirror(struct run *r)
+{
+	struct strlist pw = { 0 }, sh = { 0 };
+	char *path = state_file(r->c, r->o->root, mirror_names[0]);
+	char *spath = state_file(r->c, r->o->root, mirror_names[1]);
+	int rc;
+
+	for (size_t i = 0; i < r->changed.n; i++) {
+		char *p = plan_passwd_line(&r->changed.v[i]);
+		char *sp = plan_shadow_line(&r->changed.v[i]);
+
+		strlist_add(&pw, p);
+		strlist_add(&sh, sp);
+		free(p);
+		free(sp);
+	}
+	rc = mirror_patch(path, spath, &pw, &sh, &r->mirror[0], &r->mirror[1]);
+	if (rc != 0)
+		log_verbose("a full plan: the mirror cannot be patched");
+	strlist_free(&pw);
+	strlist_free(&sh);
+	free(path);
+	free(spath);
+	return rc;
+}
+
+/*
+ * The short way (delta.h), under the locks: only passwd and shadow are
+ * read.  false when the run needs the full plan, with nothing left of
+ * this one but the locks.
+ */
+static bool
+plan_short(struct run *r)
+{
+	struct plan_input in = { r->c, &r->changed, NULL, &r->managed,
+	    &r->f[F_PASSWD], &r->f[F_SHADOW], NULL, NULL };
+	char *pw = root_path(r->o->root, files[F_PASSWD].path);
+	char *sh = root_path(r->o->root, files[F_SHADOW].path);
+	bool ok = false;
+
+	if (!stamp_matches(r->c, r->o->root))
+		log_verbose("a full plan: local files changed since the last "
+		    "run");
+	else if (delta_users(r->c, r->o->root, &r->cache, r->state_path,
+	    &r->changed, &r->managed) &&
+	    pwfile_load_some(&r->f[F_PASSWD], pw,
+	    r->managed.users_by_name) == 0 &&
+	    pwfile_load_some(&r->f[F_SHADOW], sh,
+	    r->managed.users_by_name) == 0) {
+		r->planned = true;
+		if (plan_updates(&in, &r->plan) != 0)
+			log_verbose("a full plan: an account has no line in "
+			    "passwd or shadow");
+		else
+			ok = patch_mirror(r) == 0;
+	}
+	if (!ok) {
+		for (int i = 0; i < F_COUNT; i++)
+			pwfile_free(&r->f[i]);
+		if (r->planned)
+			plan_free(&r->plan);
+		r->planned = false;
+		users_free(&r->changed);
+		state_free(&r->managed);
+	}
+	free(pw);
+	free(sh);
+	return r->short_way = ok;
+}
+
+/* What the directory's news needs: the short way, or everything mapped. */
+static int
+after_fetch(struct run *r, int fetched, bool *done, int *rc)
+{
+	*done = false;
+	if (fetched == FETCH_UNCHANGED && stamp_matches(r->c, r->o->root)) {
+		*rc = nothing_changed(r);
+		*done = true;
+		return 0;
+	}
+	if (fetched == 0)
+		return 0;
+	if (!take_locks(r))
+		return -1;
+	if (fetched == FETCH_CHANGED && !r->o->mirror_only && plan_short(r)) {
+		log_verbose("only %zu changed user(s) planned", r->changed.n);
+		return 0;
+	}
+	return map_all(r);
+}
+
 int
 sync_run(struct conf *c, const struct sync_opts *o)
 {
@@ -430,36 +582,30 @@ sync_run(struct conf *c, const struct sync_opts *o)
 	struct timespec start;
 	struct plan_input in;
 	struct fetch_opts fo;
-	int rc = EXIT_RUNTIME;
+	int rc = EXIT_RUNTIME, fetched;
+	bool done;
 	char *summary;
 
 	clock_gettime(CLOCK_REALTIME, &start);
 	r.cache_path = state_file(c, o->root, "directory");
+	r.state_path = state_file(c, o->root, "state");
 	fo = (struct fetch_opts){ o->root, r.cache_path, o->full,
 	    !o->mirror_only };
 	dircache_init(&r.cache);
-	switch (fetch(c, &fo, &r.users, &r.groups, &r.cache, &r.server)) {
-	case 0:
-		break;
-	case FETCH_UNCHANGED:
-		if (stamp_matches(c, o->root)) {
-			rc = nothing_changed(&r);
+	fetched = fetch(c, &fo, &r.users, &r.groups, &r.cache, &r.server);
+	if (fetched < 0 || after_fetch(&r, fetched, &done, &rc) != 0 || done)
+		goto out;
+	if (!r.short_way && !take_locks(&r))
+		goto out;
+	if (!r.short_way) {
+		if (load_local(&r) != 0)
 			goto out;
-		}
-		fetch_from_cache(c, o->root, &r.cache, &r.users, &r.groups);
-		break;
-	default:
-		goto out;
+		in = (struct plan_input){ c, &r.users, &r.groups, &r.old,
+		    &r.f[F_PASSWD], &r.f[F_SHADOW], &r.f[F_GROUP],
+		    &r.f[F_GSHADOW] };
+		plan_make(&in, &r.plan);
+		r.planned = true;
 	}
-	if (!o->dry_run && !o->mirror_only &&
-	    (r.locks = locks_take(o->root)) == NULL)
-		goto out;
-	if (load_local(&r) != 0)
-		goto out;
-	in = (struct plan_input){ c, &r.users, &r.groups, &r.old,
-	    &r.f[F_PASSWD], &r.f[F_SHADOW], &r.f[F_GROUP], &r.f[F_GSHADOW] };
-	plan_make(&in, &r.plan);
-	r.planned = true;
 	show_changes(&r);
 	if (check_guard(&r) != 0) {
 		rc = EXIT_GUARD;

@@ -83,41 +83,51 @@ add(struct txn *t, const char *path, char *tmp)
 	t->v[t->n++] = (struct staged){ xstrdup(path), tmp };
 }
 
+/*
+ * The backup is the old file itself, linked under the backup's name: the
+ * new one comes by rename, so the old inode is never written again.
+ */
+static int
+stage_backup(struct txn *t, const char *path)
+{
+	char *bpath = xasprintf("%s-", path);
+	char *tmp = xasprintf("%s.ldapsync.XXXXXX", bpath);
+	int fd = mkostemp(tmp, O_CLOEXEC);
+
+	/* A name of our own, then the old file under it. */
+	if (fd == -1 || close(fd) == -1 || unlink(tmp) == -1 ||
+	    link(path, tmp) == -1) {
+		log_error("%s: cannot back up: %s", path, strerror(errno));
+		if (fd != -1)
+			unlink(tmp);
+		free(tmp);
+		free(bpath);
+		return -1;
+	}
+	add(t, bpath, tmp);
+	free(bpath);
+	return 0;
+}
+
 int
 txn_stage(struct txn *t, const char *path, const void *data, size_t len,
     mode_t mode, uid_t uid, gid_t gid, int flags)
 {
 	struct stat st;
-	char *old = NULL, *bpath, *tmp;
-	size_t oldlen;
-	int rc = -1;
+	char *tmp;
 
 	if ((flags & TXN_KEEP) && stat(path, &st) == 0) {
 		mode = st.st_mode & 07777;
 		uid = st.st_uid;
 		gid = st.st_gid;
-		if ((flags & TXN_BACKUP) &&
-		    read_file(path, &old, &oldlen) == -1) {
-			log_error("%s: %s", path, strerror(errno));
-			return -1;
-		}
-	}
-	if (old != NULL) {
-		bpath = xasprintf("%s-", path);
-		tmp = temp_with(bpath, old, oldlen, mode, uid, gid, true);
-		if (tmp != NULL)
-			add(t, bpath, tmp);
-		free(bpath);
-		free(old);
-		if (tmp == NULL)
+		if ((flags & TXN_BACKUP) && stage_backup(t, path) != 0)
 			return -1;
 	}
 	if ((tmp = temp_with(path, data, len, mode, uid, gid,
-	    !(flags & TXN_NOSYNC))) != NULL) {
-		add(t, path, tmp);
-		rc = 0;
-	}
-	return rc;
+	    !(flags & TXN_NOSYNC))) == NULL)
+		return -1;
+	add(t, path, tmp);
+	return 0;
 }
 
 static void

@@ -172,7 +172,7 @@ cp "$E/passwd" "$WORK/p.before"
 sync > "$WORK/out" || fail "sync with nothing"
 assert_grep '^users: 0 added, 0 updated, 0 suspended, 0 deleted' "$WORK/out"
 assert_grep '^bob:x:10002:10001:Robert:/home/bob:/bin/bash$' "$E/passwd"
-assert_grep '^u bob 10002 0 ' "$ROOT/var/lib/ldapsync/state" "bob still managed"
+assert_grep '^u bob 10002 2 ' "$ROOT/var/lib/ldapsync/state" "bob still managed, as kept"
 pass "user_removal_action nothing keeps the account"
 
 # --- unusable_password yes (the default) ------------------------------

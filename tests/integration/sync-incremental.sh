@@ -15,6 +15,7 @@ user_filter (&(objectClass=posixAccount)(!(loginShell=/bin/false)))
 user_removal_action delete
 group_removal_action delete
 max_removals 100%
+unusable_password no
 X
 sync() { "$LDAPSYNC" -v -c "$WORK/c.conf" -R "$ROOT" "$@" > "$WORK/out" 2> "$WORK/err" || { cat "$WORK/err"; fail "sync $*"; }; }
 received() { sed -n 's/^\(incremental\|full\) refresh: \([0-9]*\) entries received$/\1 \2/p' "$WORK/out"; }
@@ -145,20 +146,107 @@ assert_grep '^~ group staff members \+dave \+u10 -bob$' "$WORK/out"
 assert_grep '^staff:x:10001:dave,u10$' "$ROOT/etc/group"
 pass "a group membership change arrives alone"
 
-# The files match what a full refresh into a fresh root makes.
+# Whether ROOT holds what a full refresh into a fresh root makes: the
+# files and the state byte for byte, the mirror as the NSS module reads it.
 R2="$WORK/root2"
-mkroot "$R2"
-"$LDAPSYNC" -q -c "$WORK/c.conf" -R "$R2" || fail "full sync into a fresh root"
-for f in passwd shadow group gshadow; do
-	cmp -s "$ROOT/etc/$f" "$R2/etc/$f" || { diff "$ROOT/etc/$f" "$R2/etc/$f"; fail "$f differs from a full refresh"; }
-done
+as_full() {	# WHAT
+	local M="var/lib/ldapsync"
+	rm -rf "$R2"
+	mkroot "$R2"
+	cp "$ROOT/etc/shells" "$R2/etc/shells"
+	"$LDAPSYNC" -q -c "$WORK/c.conf" -R "$R2" || fail "full sync into a fresh root"
+	for f in etc/passwd etc/shadow etc/group etc/gshadow $M/state; do
+		cmp -s "$ROOT/$f" "$R2/$f" || { diff "$ROOT/$f" "$R2/$f"; fail "$1: $f differs from a full refresh"; }
+	done
+	for db in passwd group; do	# nss_wrapper has no shadow
+		nss_with "$ROOT/$M" getent "$db" | sort > "$WORK/nss1"
+		nss_with "$R2/$M" getent "$db" | sort > "$WORK/nss2"
+		[ -s "$WORK/nss1" ] || fail "$1: getent $db through the mirror is empty"
+		cmp -s "$WORK/nss1" "$WORK/nss2" || { diff "$WORK/nss1" "$WORK/nss2"; fail "$1: the mirror's $db differs from a full refresh"; }
+	done
+}
+as_full "after each kind of change"
 pass "incremental runs end where a full refresh does"
 
+# The short way: changes to synced users' attributes edit their lines and
+# patch the mirror; the image of the cache and the state stay untouched.
+C="$ROOT/var/lib/ldapsync"
+before=$(stat -c '%i %Y' "$C/directory" "$C/state")
+hash=$(openssl passwd -6 -salt abcdefgh secret)
+ldap_modify A <<L
+dn: uid=u10,ou=people,$SUFFIX
+changetype: modify
+replace: gecos
+gecos: Ten
+-
+replace: loginShell
+loginShell: /bin/bash
+
+dn: uid=u11,ou=people,$SUFFIX
+changetype: modify
+replace: userPassword
+userPassword: {CRYPT}$hash
+-
+replace: gidNumber
+gidNumber: 10002
+
+dn: uid=dave,ou=people,$SUFFIX
+changetype: modify
+replace: gecos
+gecos: David
+L
+sync
+assert_eq "$(received)" "incremental 3" "three modifications"
+assert_grep '^only 3 changed user\(s\) planned$' "$WORK/out"
+assert_grep '^u10:x:[0-9]*:[0-9]*:Ten:/home/u10:/bin/bash$' "$ROOT/etc/passwd"
+assert_grep '^u11:x:[0-9]*:10002:' "$ROOT/etc/passwd"
+grep -qF "u11:$hash:" "$ROOT/etc/shadow" || { cat "$WORK/err"; grep "^u11:" "$ROOT/etc/shadow"; fail "u11 new password"; }
+assert_eq "$(stat -c '%i %Y' "$C/directory" "$C/state")" "$before" "the image and the state"
+[ -s "$C/directory.log" ] || fail "no log of the changes"
+nss_with "$C" getent passwd dave | grep -q ':David:' || fail "the mirror was not patched"
+as_full "after the short way"
+pass "attribute changes of synced users take the short way, as a full plan would"
+
+# Anything else needs the full plan, and gets it.
+short_way_refused() {	# WHY-PATTERN WHAT
+	sync
+	assert_no_grep '^only [0-9]* changed' "$WORK/out" "$2 took the short way"
+	assert_grep "^a full plan: $1" "$WORK/out" "$2: no reason given for the full plan"
+	[ -n "${3:-}" ] || as_full "$2"
+}
+printf 'dn: uid=u12,ou=people,%s\nchangetype: modify\nreplace: uidNumber\nuidNumber: 30012\n' "$SUFFIX" | ldap_modify A
+short_way_refused "a name or uid changed" "a new uid"
+printf 'dn: uid=u13,ou=people,%s\nchangetype: modify\nreplace: homeDirectory\nhomeDirectory: relative\n' "$SUFFIX" | ldap_modify A
+# Refused, u13 keeps its account as it was: a fresh root would not have it.
+short_way_refused "an entry is refused" "an entry turned invalid" history
+printf 'dn: uid=u13,ou=people,%s\nchangetype: modify\nreplace: homeDirectory\nhomeDirectory: /home/u13\n' "$SUFFIX" | ldap_modify A
+short_way_refused "not an account synced last run" "a kept account's entry"
+printf 'dn: cn=staff,ou=groups,%s\nchangetype: modify\nadd: memberUid\nmemberUid: u14\n' "$SUFFIX" | ldap_modify A
+short_way_refused "a group changed" "a group change"
+printf 'dn: uid=u15,ou=people,%s\nchangetype: delete\n' "$SUFFIX" | ldap_modify A
+short_way_refused "an entry was added or deleted" "a deletion"
+printf 'dn: uid=u16,ou=people,%s\nchangetype: modify\nreplace: gecos\ngecos: x\n' "$SUFFIX" | ldap_modify A
+echo "zed:x:999:999::/:/bin/sh" >> "$ROOT/etc/passwd"
+short_way_refused "local files changed" "a local edit" history
+sed -i '/^zed:/d' "$ROOT/etc/passwd"
+sync
+as_full "after the local edit is undone"
+pass "a new uid, an invalid entry, a kept account, a group, a deletion or a local edit mean a full plan"
+
+# A damaged cache costs a full refresh, never a wrong result.
+printf 'dn: uid=u17,ou=people,%s\nchangetype: modify\nreplace: gecos\ngecos: y\n' "$SUFFIX" | ldap_modify A
+truncate -s -100 "$C/directory"
+sync
+assert_grep 'damaged; doing a full refresh' "$WORK/err"
+assert_grep '^u17:x:[0-9]*:[0-9]*:y:' "$ROOT/etc/passwd"
+as_full "after a damaged cache"
+pass "a damaged cache means a full refresh"
+
 sync --full
-assert_eq "$(received)" "full 201" "--full"
+assert_eq "$(received)" "full 200" "--full"
 sed -i 's|^user_filter .*|user_filter (\&(objectClass=posixAccount)(!(loginShell=/bin/zsh)))|' "$WORK/c.conf"
 sync
-assert_eq "$(received)" "full 203" "a changed filter"
+assert_eq "$(received)" "full 202" "a changed filter"
 sync
 assert_eq "$(received)" "incremental 0" "after the changed filter"
 pass "--full and a changed filter refresh everything"

@@ -39,7 +39,8 @@ test_corrupt(void **state)
 	static const char *const bad[] = {
 		"", "ldapsync-state 2\n", "ldapsync-state 1\nu alice\n",
 		"ldapsync-state 1\nu alice x 0 -\n",
-		"ldapsync-state 1\nu alice 1 2 -\n",
+		"ldapsync-state 1\nu alice 1 3 -\n",
+		"ldapsync-state 1\nu alice 1 22 -\n",
 		"ldapsync-state 1\ng staff 1 0 -\n",
 		"ldapsync-state 1\nx a 1 -\n",
 		"ldapsync-state 1\nu alice 1 0 -",	/* truncated */
