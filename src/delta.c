@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "delta.h"
@@ -16,36 +17,34 @@ no(const char *why, const char *what)
 
 /* A changed entry the short way can take: a user, neither new nor moved. */
 static bool
-simple(const struct conf *c, const struct cached *rec)
+simple(const struct conf *c, const struct dircache_change *ch)
 {
-	if (rec->gone || rec->was_dn == NULL)
-		return no("an entry was added or deleted: ", rec->uuid);
-	if (syncrepl_is_group(c, rec->search))
-		return no("a group changed: ", rec->e->dn);
-	if (strcmp(rec->e->dn, rec->was_dn) != 0)
-		return no("an entry was renamed or moved: ", rec->e->dn);
+	if (ch->e == NULL || ch->was_dn == NULL)
+		return no("an entry was added or deleted: ", ch->uuid);
+	if (syncrepl_is_group(c, ch->search))
+		return no("a group changed: ", ch->e->dn);
+	if (strcmp(ch->e->dn, ch->was_dn) != 0)
+		return no("an entry was renamed or moved: ", ch->e->dn);
 	return true;
 }
 
 static bool
 map_changed(const struct conf *c, const char *root,
-    const struct dircache *cache, bool quiet, struct users *users)
+    const struct dircache_change *ch, size_t n, bool quiet,
+    struct users *users)
 {
 	struct mapper *m = mapper_new(c, root);
 	bool ok = true;
 
 	mapper_quiet(m, quiet);
-	for (size_t i = 0; i < cache->n && ok; i++) {
-		const struct cached *rec = &cache->v[i];
+	for (size_t i = 0; i < n && ok; i++) {
 		size_t before = users->n;
 
-		if (!rec->changed)
-			continue;
-		if (!(ok = simple(c, rec)))
+		if (!(ok = simple(c, &ch[i])))
 			break;
-		map_user(m, rec->e, users);
+		map_user(m, ch[i].e, users);
 		if (users->n == before || users->v[before].uuid == NULL)
-			ok = no("an entry is refused: ", rec->e->dn);
+			ok = no("an entry is refused: ", ch[i].e->dn);
 	}
 	mapper_free(m);
 	return ok;
@@ -69,18 +68,19 @@ same_accounts(const struct users *users, const struct state *managed)
 }
 
 bool
-delta_users(const struct conf *c, const char *root,
-    const struct dircache *cache, const char *state_path,
-    struct users *users, struct state *managed)
+delta_users(const struct conf *c, const char *root, struct dircache *cache,
+    const char *state_path, struct users *users, struct state *managed)
 {
 	struct htab *uuids = htab_new(16);
+	struct dircache_change *ch;
+	size_t n = dircache_changes(cache, &ch);
 	bool ok = c->files && c->users;
 
 	state_init(managed);
 	if (!ok)
 		log_verbose("a full plan: files or users are off");
 	if (ok)
-		ok = map_changed(c, root, cache, true, users);
+		ok = map_changed(c, root, ch, n, true, users);
 	for (size_t i = 0; ok && i < users->n; i++)
 		htab_put(uuids, users->v[i].uuid, users->v[i].uuid);
 	if (ok)
@@ -89,8 +89,9 @@ delta_users(const struct conf *c, const char *root,
 	/* Mapped again, now saying what it warns of. */
 	users_free(users);
 	if (ok)
-		ok = map_changed(c, root, cache, false, users);
+		ok = map_changed(c, root, ch, n, false, users);
 	htab_free(uuids);
+	free(ch);
 	if (!ok) {
 		users_free(users);
 		state_free(managed);

@@ -23,7 +23,7 @@
  * saying why, when a full plan is needed.
  */
 bool	 delta_users(const struct conf *, const char *root,
-	    const struct dircache *, const char *state_path, struct users *,
+	    struct dircache *, const char *state_path, struct users *,
 	    struct state *managed);
 
 #endif

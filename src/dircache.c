@@ -9,7 +9,7 @@
 
 #include "dircache.h"
 
-#define MAGIC		"LDSDIRC3"
+#define MAGIC		"LDSDIRC4"
 #define LOG_MAGIC	"LDSDLOG1"
 enum { OP_PUT = 1, OP_DEL = 2 };
 
@@ -73,12 +73,36 @@ put_cookies(struct buf *b, const struct strlist *ck)
 		put_str(b, ck->v[i], strlen(ck->v[i]));
 }
 
+/*
+ * Both files begin with a magic, the image's generation and the file's
+ * length (set once it is complete), so a truncated file is known as such
+ * before anything in it is used.
+ */
+#define LENGTH_AT	16
+
+static void
+put_start(struct buf *b, const char *magic, uint64_t gen)
+{
+	uint64_t len = 0;
+
+	buf_add(b, magic, 8);
+	buf_add(b, &gen, sizeof(gen));
+	buf_add(b, &len, sizeof(len));
+}
+
+static void
+set_length(struct buf *b)
+{
+	uint64_t len = b->len;
+
+	memcpy(b->p + LENGTH_AT, &len, sizeof(len));
+}
+
 static void
 put_header(struct buf *b, uint64_t gen, const char *fingerprint,
     const struct strlist *ck)
 {
-	buf_add(b, MAGIC, 8);
-	buf_add(b, &gen, sizeof(gen));
+	put_start(b, MAGIC, gen);
 	put_str(b, fingerprint, strlen(fingerprint));
 	put_cookies(b, ck);
 }
@@ -86,8 +110,7 @@ put_header(struct buf *b, uint64_t gen, const char *fingerprint,
 static void
 put_log_header(struct buf *b, uint64_t gen, const struct strlist *ck)
 {
-	buf_add(b, LOG_MAGIC, 8);
-	buf_add(b, &gen, sizeof(gen));
+	put_start(b, LOG_MAGIC, gen);
 	put_cookies(b, ck);
 }
 
@@ -250,6 +273,11 @@ dircache_free(struct dircache *c)
 	for (size_t i = 0; i < c->n; i++)
 		free(c->v[i].e);
 	free(c->v);
+	for (size_t i = 0; i < c->npending; i++) {
+		free((char *)c->pending[i].uuid);
+		free(c->pending[i].e);
+	}
+	free(c->pending);
 	free(c->fingerprint);
 	strlist_free(&c->cookies);
 	strlist_free(&c->uuids);
@@ -268,7 +296,7 @@ load_log(struct dircache *c, const char *path)
 {
 	char *lpath = xasprintf("%s.log", path);
 	struct reader r;
-	uint64_t gen;
+	uint64_t gen, len;
 
 	c->log = map_file(lpath, &c->log_len);
 	free(lpath);
@@ -278,7 +306,9 @@ load_log(struct dircache *c, const char *path)
 	r.bad = c->log_len < 8 || memcmp(c->log, LOG_MAGIC, 8) != 0;
 	r.p += 8;
 	get(&r, &gen, sizeof(gen));
-	if (!r.bad && gen == c->generation) {
+	get(&r, &len, sizeof(len));
+	/* A damaged log goes: the image's older cookies bring it again. */
+	if (!r.bad && gen == c->generation && len == c->log_len) {
 		struct strlist ck = { 0 };
 
 		get_cookies(&r, &ck);
@@ -297,6 +327,7 @@ int
 dircache_load(struct dircache *c, const char *path)
 {
 	struct reader r;
+	uint64_t len = 0;
 
 	if ((c->image = map_file(path, &c->image_len)) == NULL)
 		return -1;
@@ -304,6 +335,8 @@ dircache_load(struct dircache *c, const char *path)
 	r.bad = c->image_len < 8 || memcmp(c->image, MAGIC, 8) != 0;
 	r.p += 8;
 	get(&r, &c->generation, sizeof(c->generation));
+	get(&r, &len, sizeof(len));
+	r.bad |= len != c->image_len;
 	free(c->fingerprint);
 	c->fingerprint = xstrdup(get_str(&r, NULL));
 	get_cookies(&r, &c->cookies);
@@ -439,7 +472,7 @@ replay_log(struct dircache *c, struct reader *r)
 			break;
 		}
 		if (op == OP_DEL) {
-			if (rec != NULL)
+			if (rec != NULL && rec->search == search)
 				rec->gone = true;
 			continue;
 		}
@@ -450,6 +483,31 @@ replay_log(struct dircache *c, struct reader *r)
 		rec->rawlen = len;
 		rec->gone = false;
 	}
+}
+
+static void put_indexed(struct dircache *, const char *, uint32_t,
+    struct entry *);
+static bool del_indexed(struct dircache *, const char *, uint32_t);
+
+/* What waited for the index goes through it now, in order. */
+static void
+replay_pending(struct dircache *c)
+{
+	struct cached *p = c->pending;
+	size_t n = c->npending;
+
+	c->pending = NULL;
+	c->npending = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (c->damaged)
+			free(p[i].e);
+		else if (p[i].gone)
+			del_indexed(c, p[i].uuid, p[i].search);
+		else
+			put_indexed(c, p[i].uuid, p[i].search, p[i].e);
+		free((char *)p[i].uuid);
+	}
+	free(p);
 }
 
 bool
@@ -472,6 +530,7 @@ dircache_index(struct dircache *c)
 		replay_log(c, &r);
 	}
 	c->damaged = r.bad;
+	replay_pending(c);
 	return !c->damaged;
 }
 
@@ -504,39 +563,60 @@ first_change(struct cached *rec)
 	rec->was_dn = rec->gone ? NULL : rec->raw != NULL ? rec->raw + 4 : NULL;
 }
 
-void
-dircache_put(struct dircache *c, const char *uuid, uint32_t search,
-    const struct entry *e)
+/* A change waiting for the index; e NULL for a deletion. */
+static void
+add_pending(struct dircache *c, const char *uuid, uint32_t search,
+    struct entry *e)
+{
+	if (c->npending % 16 == 0)
+		c->pending = xreallocarray(c->pending, c->npending + 16,
+		    sizeof(*c->pending));
+	c->pending[c->npending++] = (struct cached){ .uuid = xstrdup(uuid),
+	    .search = search, .e = e, .changed = true, .gone = e == NULL };
+}
+
+/* Takes e (an entry_copy()). */
+static void
+put_indexed(struct dircache *c, const char *uuid, uint32_t search,
+    struct entry *e)
 {
 	struct cached *rec;
 
-	if (!dircache_index(c))
-		return;
 	if ((rec = find(c, uuid)) == NULL) {
 		strlist_add(&c->uuids, uuid);
 		rec = add_record(c, c->uuids.v[c->uuids.n - 1], search);
 	}
 	first_change(rec);
 	free(rec->e);
-	rec->e = entry_copy(e);
+	rec->e = e;
 	rec->raw = NULL;
 	rec->search = search;
 	rec->seen = true;
 	rec->gone = false;
+}
+
+void
+dircache_put(struct dircache *c, const char *uuid, uint32_t search,
+    const struct entry *e)
+{
 	c->dirty = true;
+	if (c->indexed) {
+		put_indexed(c, uuid, search, entry_copy(e));
+		return;
+	}
+	add_pending(c, uuid, search, entry_copy(e));
 }
 
 /*
  * A search reports as deleted whatever no longer matches it, entries
  * another search holds included: only its own entries go.
  */
-bool
-dircache_del(struct dircache *c, const char *uuid, uint32_t search)
+static bool
+del_indexed(struct dircache *c, const char *uuid, uint32_t search)
 {
-	struct cached *rec;
+	struct cached *rec = find(c, uuid);
 
-	if (!dircache_index(c) || (rec = find(c, uuid)) == NULL ||
-	    rec->gone || rec->search != search)
+	if (rec == NULL || rec->gone || rec->search != search)
 		return false;
 	first_change(rec);
 	FREE(rec->e);
@@ -544,6 +624,17 @@ dircache_del(struct dircache *c, const char *uuid, uint32_t search)
 	rec->gone = true;
 	c->dirty = true;
 	return true;
+}
+
+void
+dircache_del(struct dircache *c, const char *uuid, uint32_t search)
+{
+	if (c->indexed)
+		del_indexed(c, uuid, search);
+	else {
+		add_pending(c, uuid, search, NULL);
+		c->dirty = true;
+	}
 }
 
 void
@@ -563,7 +654,7 @@ dircache_drop_unseen(struct dircache *c, uint32_t search)
 		return;
 	for (size_t i = 0; i < c->n; i++)
 		if (!c->v[i].gone && c->v[i].search == search && !c->v[i].seen)
-			dircache_del(c, c->v[i].uuid, search);
+			del_indexed(c, c->v[i].uuid, search);
 }
 
 void
@@ -644,6 +735,113 @@ render_log(const struct dircache *c, struct buf *b)
 		put_u32(b, rec->gone ? OP_DEL : OP_PUT);
 		put_record(b, rec->search, rec->uuid, NULL, 0, rec->e);
 	}
+	for (size_t i = 0; i < c->npending; i++) {
+		put_u32(b, c->pending[i].gone ? OP_DEL : OP_PUT);
+		put_record(b, c->pending[i].search, c->pending[i].uuid, NULL, 0,
+		    c->pending[i].e);
+	}
+}
+
+/* What a waiting entry was before this run, and becomes. */
+struct fate {
+	const char		*was_dn;	/* NULL: not there */
+	uint32_t		 search;
+	bool			 there;
+	const struct entry	*e;
+};
+
+/*
+ * What each waiting entry was, from one pass over the image's records
+ * and then the log's, the later record winning.
+ */
+static void
+look_up_pending(struct dircache *c, struct fate *f)
+{
+	const char *files[2][2] = { { c->image, c->image + c->image_len },
+	    { c->log, c->log + c->log_len } };
+	size_t start[2] = { c->body, c->log_body };
+
+	for (int k = 0; k < 2; k++) {
+		struct reader r = { files[k][0] + start[k], files[k][1], false };
+
+		for (size_t n = 0; files[k][0] != NULL && r.p < r.end &&
+		    (k == 1 || n < c->image_count); n++) {
+			uint32_t op = k == 1 ? get_u32(&r) : OP_PUT;
+			uint32_t search = get_u32(&r);
+			const char *uuid = get_str(&r, NULL);
+			size_t len = 0;
+			const char *raw = get_raw(&r, &len);
+
+			if (r.bad)
+				break;
+			for (size_t i = 0; i < c->npending; i++) {
+				if (strcmp(uuid, c->pending[i].uuid) != 0)
+					continue;
+				if (op == OP_PUT)
+					f[i] = (struct fate){ raw + 4, search,
+					    true, NULL };
+				else if (f[i].search == search)
+					f[i] = (struct fate){ 0 };
+			}
+		}
+	}
+}
+
+/*
+ * The waiting changes played in order on what each entry was, as the
+ * index would: a deletion takes only an entry of its own search.
+ */
+static size_t
+pending_changes(struct dircache *c, struct dircache_change *out)
+{
+	struct fate *f = xcalloc(c->npending, sizeof(*f));
+	size_t n = 0;
+
+	look_up_pending(c, f);
+	for (size_t i = 0; i < c->npending; i++) {
+		const struct cached *p = &c->pending[i];
+		size_t first = 0;
+
+		while (strcmp(c->pending[first].uuid, p->uuid) != 0)
+			first++;
+		if (!p->gone)
+			f[first] = (struct fate){ f[first].was_dn, p->search,
+			    true, p->e };
+		else if (f[first].there && f[first].search == p->search)
+			f[first] = (struct fate){ f[first].was_dn, p->search,
+			    false, NULL };
+	}
+	for (size_t i = 0; i < c->npending; i++) {
+		const struct fate *x = &f[i];
+
+		if (x->e == NULL && !(x->was_dn != NULL && !x->there))
+			continue;	/* not first, or nothing changed */
+		out[n++] = (struct dircache_change){ c->pending[i].uuid,
+		    x->search, x->e, x->was_dn };
+	}
+	free(f);
+	return n;
+}
+
+size_t
+dircache_changes(struct dircache *c, struct dircache_change **out)
+{
+	size_t n = 0;
+
+	/* One pass per waiting entry: beyond a few, the index is cheaper. */
+	if (c->npending > 32)
+		dircache_index(c);
+	*out = xcalloc(c->n + c->npending + 1, sizeof(**out));
+	for (size_t i = 0; i < c->n; i++) {
+		const struct cached *rec = &c->v[i];
+
+		if (rec->changed)
+			(*out)[n++] = (struct dircache_change){ rec->uuid,
+			    rec->search, rec->gone ? NULL : rec->e, rec->was_dn };
+	}
+	if (c->npending > 0)
+		n += pending_changes(c, *out + n);
+	return n;
 }
 
 bool
@@ -658,7 +856,9 @@ dircache_render(struct dircache *c, struct buf *image, struct buf *log)
 		memcpy(c->fill.p + c->count_at, &n, sizeof(n));
 		*image = c->fill;
 		memset(&c->fill, 0, sizeof(c->fill));
+		set_length(image);
 		put_log_header(log, c->generation, &c->cookies);
+		set_length(log);
 		return true;
 	}
 	render_log(c, log);
@@ -667,7 +867,9 @@ dircache_render(struct dircache *c, struct buf *image, struct buf *log)
 	    dircache_index(c)) {
 		log->len = 0;
 		render_image(c, image);
+		set_length(image);
 		put_log_header(log, c->generation, &c->cookies);
 	}
+	set_length(log);
 	return true;
 }

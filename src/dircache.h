@@ -10,8 +10,9 @@
  * stands for never part; a log names the image it continues, and one
  * left over from another image is ignored.
  *
- * Loading reads the headers only; the entries are indexed the first time
- * one is needed, and decoded from the mapped files only when asked for.
+ * Loading reads the headers only.  Entries sent by the server wait in a
+ * list; the files' entries are indexed only when a run needs them all
+ * (or a deletion), and decoded from the mapped files only when asked for.
  */
 #ifndef LDAPSYNC_DIRCACHE_H
 #define LDAPSYNC_DIRCACHE_H
@@ -48,6 +49,12 @@ struct dircache {
 	size_t		 body, log_body;	/* where their records start */
 	size_t		 image_count;
 	bool		 indexed;	/* v holds every record */
+	/*
+	 * Until then, the entries sent this run wait here, to be looked up
+	 * in one pass over the files only when needed.
+	 */
+	struct cached	*pending;
+	size_t		 npending;
 	bool		 damaged;	/* a record could not be read */
 	bool		 dirty;		/* differs from the files */
 	/* A refill in progress: the new image, written as entries come. */
@@ -74,11 +81,21 @@ bool	 dircache_index(struct dircache *);
  * is set); valid until the next call.  dircache_index() first.
  */
 const struct entry *dircache_entry(struct dircache *, size_t i);
+/* A change of this run, with the DN before it (NULL: a new entry). */
+struct dircache_change {
+	const char		*uuid;
+	uint32_t		 search;
+	const struct entry	*e;		/* NULL: deleted */
+	const char		*was_dn;
+};
+
+/* This run's changes, each entry once; free() the array. */
+size_t	 dircache_changes(struct dircache *, struct dircache_change **);
 /* Adds or replaces the entry with this uuid. */
 void	 dircache_put(struct dircache *, const char *uuid, uint32_t search,
 	    const struct entry *);
 /* Deletes or marks as present an entry of that search (others are kept). */
-bool	 dircache_del(struct dircache *, const char *uuid, uint32_t search);
+void	 dircache_del(struct dircache *, const char *uuid, uint32_t search);
 void	 dircache_mark(struct dircache *, const char *uuid, uint32_t search);
 /* Drops the entries of a search that were not seen this run. */
 void	 dircache_drop_unseen(struct dircache *, uint32_t search);

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "directory.h"
 #include "fetch.h"
@@ -240,7 +241,9 @@ fetch_from(struct dir *d, const struct conf *c, struct fetch_ctx *x,
 	if (x->cache_path == NULL || c->membership_filter != NULL ||
 	    !dir_has_sync(d))
 		return fetch_paged(d, c, x, why);
-	dircache_load(x->cache, x->cache_path);
+	if (dircache_load(x->cache, x->cache_path) != 0 &&
+	    access(x->cache_path, F_OK) == 0)
+		log_warn("%s: damaged; doing a full refresh", x->cache_path);
 	return fetch_synced(d, c, x, why);
 }
 

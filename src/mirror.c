@@ -542,7 +542,12 @@ patch_file(const char *path, enum mirror_kind kind,
     const struct strlist *lines, struct buf *out)
 {
 	struct patch pt;
-	bool ok = patch_load(&pt, path, kind);
+	bool ok;
+
+	/* Nothing to change: out stays empty, and the file as it is. */
+	if (lines->n == 0)
+		return 0;
+	ok = patch_load(&pt, path, kind);
 
 	for (size_t i = 0; i < lines->n && ok; i++)
 		ok = kind == MIRROR_SHADOW ? patch_shadow(&pt, lines->v[i]) :

@@ -135,13 +135,6 @@ change(struct planner *p, const char *fmt, ...)
 	free(s);
 }
 
-static bool
-same_text(const struct pwline *l, const char *text)
-{
-	return l != NULL && strncmp(l->raw, text, l->len) == 0 &&
-	    text[l->len] == '\0';
-}
-
 static void
 split_fields(const char *s, size_t len, struct strlist *out)
 {
@@ -168,7 +161,7 @@ diff_line(struct planner *p, const char *kind, const char *name,
 
 	if (old == NULL)
 		return 1;
-	if (same_text(old, new))
+	if (pwline_is(old, new))
 		return 0;
 	split_fields(old->raw, old->len, &a);
 	split_fields(new, strlen(new), &b);
@@ -396,7 +389,7 @@ put_line(struct pwedit *e, const struct pwline *l, const char *oldname,
 {
 	if (l == NULL)
 		pwedit_append(e, text);
-	else if (!same_text(l, text))
+	else if (!pwline_is(l, text))
 		pwedit_replace(e, oldname, text);
 }
 
@@ -602,7 +595,7 @@ update_group(struct planner *p, const struct group *d, const struct managed *m,
 	struct strlist had = { 0 };
 	char *oldgid;
 
-	if (same_text(old, gl) && same_text(olds, gsl))
+	if (pwline_is(old, gl) && pwline_is(olds, gsl))
 		return;
 	oldgid = old ? pwline_field(old, 2) : NULL;
 	if (strcmp(m->name, d->name) != 0)

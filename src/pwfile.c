@@ -114,6 +114,13 @@ pwfile_find(const struct pwfile *f, const char *name)
 	return htab_get(f->byname, name);
 }
 
+bool
+pwline_is(const struct pwline *l, const char *text)
+{
+	return l != NULL && strncmp(l->raw, text, l->len) == 0 &&
+	    text[l->len] == '\0';
+}
+
 char *
 pwline_field(const struct pwline *l, int i)
 {

@@ -39,6 +39,8 @@ void	 pwfile_parse(struct pwfile *, const char *name, const char *data,
 	    size_t len);
 void	 pwfile_free(struct pwfile *);
 const struct pwline *pwfile_find(const struct pwfile *, const char *name);
+/* Whether the line exists and reads text. */
+bool	 pwline_is(const struct pwline *, const char *text);
 /* Field i (0-based) of a line, as a fresh string; NULL if it is missing. */
 char	*pwline_field(const struct pwline *, int i);
 

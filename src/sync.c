@@ -211,9 +211,17 @@ stage_mirror(struct run *r, struct txn *t, int held[2], bool *changed)
 		mirror_build(&r->plan.next, &r->out[F_PASSWD], &r->out[F_GROUP],
 		    &r->out[F_SHADOW], &b[0], &b[1]);
 	for (int i = 0; i < 2 && rc == 0; i++) {
+		/* The short way leaves a mirror with no changed line alone. */
+		if (r->short_way && b[i].len == 0)
+			continue;
 		path = state_file(r->c, r->o->root, mirror_names[i]);
+		/*
+		 * No fsync: a mirror lost in a crash fails its checks, and
+		 * the next run (its stamp gone) builds it again.
+		 */
 		if (!mirror_same(path, &b[i])) {
-			rc = txn_stage(t, path, b[i].p, b[i].len, modes[i], 0, 0, 0);
+			rc = txn_stage(t, path, b[i].p, b[i].len, modes[i], 0, 0,
+			    TXN_NOSYNC);
 			held[i] = mirror_hold(path);
 			*changed = true;
 		}
@@ -492,11 +500,13 @@ patch_mirror(struct run *r)
 	int rc;
 
 	for (size_t i = 0; i < r->changed.n; i++) {
-		char *p = plan_passwd_line(&r->changed.v[i]);
-		char *sp = plan_shadow_line(&r->changed.v[i]);
+		const struct user *u = &r->changed.v[i];
+		char *p = plan_passwd_line(u), *sp = plan_shadow_line(u);
 
-		strlist_add(&pw, p);
-		strlist_add(&sh, sp);
+		if (!pwline_is(pwfile_find(&r->f[F_PASSWD], u->name), p))
+			strlist_add(&pw, p);
+		if (!pwline_is(pwfile_find(&r->f[F_SHADOW], u->name), sp))
+			strlist_add(&sh, sp);
 		free(p);
 		free(sp);
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "htab.h"
 #include "log.h"
 #include "syncrepl.h"
 
@@ -73,9 +74,20 @@ syncrepl_fingerprint(const struct conf *c)
 struct apply_ctx {
 	struct dircache	*cache;
 	uint32_t	 search;
-	size_t		 received;
+	struct htab	*heard;		/* uuids added, changed or deleted */
+	struct strlist	 uuids;		/* their strings */
 };
 
+static void
+heard_of(struct apply_ctx *x, const char *uuid)
+{
+	if (htab_get(x->heard, uuid) != NULL)
+		return;
+	strlist_add(&x->uuids, uuid);
+	htab_put(x->heard, x->uuids.v[x->uuids.n - 1], x);
+}
+
+/* slapd reports a changed entry as deleted, then sent: it counts once. */
 static int
 apply_change(void *arg, const char *uuid, const struct entry *e,
     enum sync_state st)
@@ -86,11 +98,11 @@ apply_change(void *arg, const char *uuid, const struct entry *e,
 	case SYNC_ADD:
 	case SYNC_MODIFY:
 		dircache_put(x->cache, uuid, x->search, e);
-		x->received++;
+		heard_of(x, uuid);
 		break;
 	case SYNC_DELETE:
-		if (dircache_del(x->cache, uuid, x->search))
-			x->received++;
+		dircache_del(x->cache, uuid, x->search);
+		heard_of(x, uuid);
 		break;
 	case SYNC_PRESENT:
 		dircache_mark(x->cache, uuid, x->search);
@@ -104,7 +116,7 @@ static int
 incremental(struct dir *d, const struct conf *c, struct dircache *cache,
     size_t *received, char **why)
 {
-	struct apply_ctx x = { cache, 0, 0 };
+	struct apply_ctx x = { cache, 0, htab_new(64), { 0 } };
 	struct dir_sync cb = { apply_change, &x, false };
 	struct search s;
 	int rc = 0;
@@ -124,7 +136,9 @@ incremental(struct dir *d, const struct conf *c, struct dircache *cache,
 		free(cookie);
 		strlist_free(&s.attrs);
 	}
-	*received = x.received;
+	*received = htab_count(x.heard);
+	htab_free(x.heard);
+	strlist_free(&x.uuids);
 	return rc;
 }
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,15 @@ sync_dir(const char *path)
 	free(copy);
 }
 
+static bool
+same_dir(const char *a, const char *b)
+{
+	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+
+	return sa != NULL && sb != NULL && sa - a == sb - b &&
+	    strncmp(a, b, (size_t)(sa - a)) == 0;
+}
+
 int
 txn_commit(struct txn *t)
 {
@@ -154,8 +164,15 @@ txn_commit(struct txn *t)
 		}
 		FREE(t->v[i].tmp);
 	}
-	for (size_t i = 0; i < t->n; i++)
-		sync_dir(t->v[i].path);
+	/* Each directory once: the renames are all in its journal. */
+	for (size_t i = 0; i < t->n; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = same_dir(t->v[i].path, t->v[j].path);
+		if (!seen)
+			sync_dir(t->v[i].path);
+	}
 	return 0;
 }
 
