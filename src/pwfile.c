@@ -49,17 +49,48 @@ split_lines(struct pwfile *f)
 	}
 }
 
-/* With only, only the lines of the names in that table. */
 static void
-index_lines(struct pwfile *f, const struct htab *only)
+index_lines(struct pwfile *f)
 {
 	split_lines(f);
-	f->byname = htab_new(only ? htab_count(only) : f->n);
+	f->byname = htab_new(f->n);
 	/* Backwards, so the first line with a name wins. */
 	for (size_t i = f->n; i-- > 0;)
-		if (f->lines[i].name != NULL &&
-		    (only == NULL || htab_get(only, f->lines[i].name)))
+		if (f->lines[i].name != NULL)
 			htab_put(f->byname, f->lines[i].name, &f->lines[i]);
+}
+
+/* Only the lines of the names in only, in file order. */
+static void
+find_lines(struct pwfile *f, const struct htab *only)
+{
+	const char *p = f->data, *end = f->data + f->size, *nl, *colon;
+	char name[256];
+	size_t cap = 0;
+
+	f->byname = htab_new(htab_count(only));
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		colon = memchr(p, ':', (size_t)(nl - p));
+		if (colon == NULL || colon == p || colon - p >= (long)sizeof(name))
+			continue;
+		memcpy(name, p, (size_t)(colon - p));
+		name[colon - p] = '\0';
+		if (htab_get(only, name) == NULL)
+			continue;
+		if (f->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			f->lines = xreallocarray(f->lines, cap, sizeof(*f->lines));
+		}
+		strlist_add(&f->found, name);
+		f->lines[f->n++] = (struct pwline){ p, (size_t)(nl - p),
+		    f->found.v[f->found.n - 1] };
+	}
+	/* Backwards, so the first line with a name wins. */
+	for (size_t i = f->n; i-- > 0;)
+		htab_put(f->byname, f->lines[i].name, &f->lines[i]);
+	f->sparse = true;
 }
 
 void
@@ -70,7 +101,7 @@ pwfile_parse(struct pwfile *f, const char *name, const char *data, size_t len)
 	f->data = xstrndup(data, len);
 	f->size = len;
 	f->exists = true;
-	index_lines(f, NULL);
+	index_lines(f);
 }
 
 int
@@ -93,7 +124,10 @@ pwfile_load_some(struct pwfile *f, const char *path, const struct htab *only)
 		f->size = 0;
 	} else
 		f->exists = true;
-	index_lines(f, only);
+	if (only != NULL)
+		find_lines(f, only);
+	else
+		index_lines(f);
 	return 0;
 }
 
@@ -102,6 +136,7 @@ pwfile_free(struct pwfile *f)
 {
 	free(f->names);
 	free(f->lines);
+	strlist_free(&f->found);
 	free(f->data);
 	free(f->path);
 	htab_free(f->byname);
@@ -238,8 +273,39 @@ render_local(const struct pwline *l, const struct pwedit *e, struct buf *out)
 	}
 }
 
-void
-pwfile_render(const struct pwfile *f, const struct pwedit *e, struct buf *out)
+/*
+ * A file of which only some lines are known: what lies between them is
+ * copied as it is.  Replacements and appends only, no stripping.
+ */
+static void
+render_sparse(const struct pwfile *f, const struct pwedit *e, struct buf *out)
+{
+	const char *p = f->data, *end = f->data + f->size;
+
+	for (size_t i = 0; i < f->n; i++) {
+		const struct pwline *l = &f->lines[i];
+		const char *rep = htab_get(e->replace, l->name);
+
+		if (rep == NULL)
+			continue;
+		buf_add(out, p, (size_t)(l->raw - p));
+		p = l->raw + l->len;
+		if (rep != PWFILE_DROP)
+			buf_addstr(out, rep);
+		else if (p < end)
+			p++;			/* its newline goes too */
+	}
+	buf_add(out, p, (size_t)(end - p));
+	if (e->append.n > 0 && f->size > 0 && f->data[f->size - 1] != '\n')
+		buf_addc(out, '\n');
+	for (size_t i = 0; i < e->append.n; i++) {
+		buf_addstr(out, e->append.v[i]);
+		buf_addc(out, '\n');
+	}
+}
+
+static void
+render_full(const struct pwfile *f, const struct pwedit *e, struct buf *out)
 {
 	bool final_nl = f->size == 0 || f->data[f->size - 1] == '\n';
 	bool appended = false;
@@ -267,4 +333,13 @@ pwfile_render(const struct pwfile *f, const struct pwedit *e, struct buf *out)
 		buf_addstr(out, e->append.v[i]);
 		buf_addc(out, '\n');
 	}
+}
+
+void
+pwfile_render(const struct pwfile *f, const struct pwedit *e, struct buf *out)
+{
+	if (f->sparse)
+		render_sparse(f, e, out);
+	else
+		render_full(f, e, out);
 }

@@ -27,11 +27,17 @@ struct pwfile {
 	struct pwline	*lines;
 	size_t		 n;
 	struct htab	*byname;	/* name -> first line with it */
+	/* Loaded for a few names: lines holds theirs only (names in found). */
+	bool		 sparse;
+	struct strlist	 found;
 };
 
 /* Reads a file; a missing one is empty.  0, or -1 after a message. */
 int	 pwfile_load(struct pwfile *, const char *path);
-/* The same, with only the lines named in that table found by name. */
+/*
+ * The same, knowing only the lines of the names in that table: enough to
+ * replace or drop them, or to append, not to strip members.
+ */
 int	 pwfile_load_some(struct pwfile *, const char *path,
 	    const struct htab *only);
 /* The same from memory; name is kept as the path. */

@@ -1,6 +1,8 @@
 #include "fixture.h"
 #include "pwfile.h"
 
+#include <unistd.h>
+
 static char *
 render(const char *text, struct pwedit *e)
 {
@@ -96,6 +98,48 @@ test_edits(void **state)
 	pwedit_free(&e);
 }
 
+/* A file loaded for a few names renders as one loaded whole. */
+static void
+test_sparse(void **state)
+{
+	static const char *const texts[] = { local, "a:x:1:1::/:\nmanaged:x:2:2::/:",
+	    "managed:x:1:1::/:\nmanaged:x:9:9::/:\nodd:x:3:3::/:\n", "" };
+	char path[] = "/tmp/test_pwfile.XXXXXX";
+	struct htab *only = htab_new(4);
+	struct pwedit e;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd != -1);
+	close(fd);
+	htab_put(only, "managed", "managed");
+	htab_put(only, "odd", "odd");
+	pwedit_init(&e);
+	pwedit_replace(&e, "managed", "managed:x:10001:10001::/home/m:/bin/bash");
+	pwedit_replace(&e, "odd", NULL);
+	pwedit_append(&e, "new:x:10002:10002::/home/n:/bin/sh");
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct pwfile f;
+		struct buf b = { 0 };
+		char *whole = render(texts[i], &e);
+		FILE *fp = fopen(path, "w");
+
+		assert_non_null(fp);
+		fputs(texts[i], fp);
+		fclose(fp);
+		assert_int_equal(pwfile_load_some(&f, path, only), 0);
+		assert_true(f.sparse);
+		pwfile_render(&f, &e, &b);
+		assert_string_equal(buf_cstr(&b), whole);
+		pwfile_free(&f);
+		buf_free(&b);
+		free(whole);
+	}
+	unlink(path);
+	pwedit_free(&e);
+	htab_free(only);
+}
+
 static void
 test_strip(void **state)
 {
@@ -130,6 +174,7 @@ main(void)
 		cmocka_unit_test(test_untouched),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_edits),
+		cmocka_unit_test(test_sparse),
 		cmocka_unit_test(test_strip),
 	};
 
