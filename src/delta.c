@@ -71,7 +71,7 @@ bool
 delta_users(const struct conf *c, const char *root, struct dircache *cache,
     const char *state_path, struct users *users, struct state *managed)
 {
-	struct htab *uuids = htab_new(16);
+	struct strlist uuids = { 0 };
 	struct dircache_change *ch;
 	size_t n = dircache_changes(cache, &ch);
 	bool ok = c->files && c->users;
@@ -82,15 +82,15 @@ delta_users(const struct conf *c, const char *root, struct dircache *cache,
 	if (ok)
 		ok = map_changed(c, root, ch, n, true, users);
 	for (size_t i = 0; ok && i < users->n; i++)
-		htab_put(uuids, users->v[i].uuid, users->v[i].uuid);
+		strlist_add(&uuids, users->v[i].uuid);
 	if (ok)
-		ok = state_load_users(managed, state_path, uuids) == 0 &&
+		ok = state_load_users(managed, state_path, &uuids) == 0 &&
 		    same_accounts(users, managed);
 	/* Mapped again, now saying what it warns of. */
 	users_free(users);
 	if (ok)
 		ok = map_changed(c, root, ch, n, false, users);
-	htab_free(uuids);
+	strlist_free(&uuids);
 	free(ch);
 	if (!ok) {
 		users_free(users);

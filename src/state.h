@@ -33,9 +33,9 @@ void	 state_init(struct state *);
 /* A missing file is an empty state.  0, or -1 after a message. */
 int	 state_load(struct state *, const char *path);
 int	 state_parse(struct state *, const char *name, const char *text);
-/* Only the users with these uuids (a table of them): 0, or -1. */
+/* Only the users with these uuids: 0, or -1. */
 int	 state_load_users(struct state *, const char *path,
-	    const struct htab *uuids);
+	    const struct strlist *uuids);
 void	 state_add(struct state *, const struct managed *);
 void	 state_render(const struct state *, struct buf *);
 void	 state_free(struct state *);
