@@ -158,6 +158,9 @@ stage_files(struct run *r, struct txn *t, unsigned *changed)
 	for (int i = 0; i < F_COUNT; i++) {
 		const struct buf *b = &r->out[i];
 
+		/* The short way reads only the files it edits. */
+		if (r->f[i].path == NULL)
+			continue;
 		if (b->len == r->f[i].size &&
 		    memcmp(b->p, r->f[i].data, b->len) == 0)
 			continue;
