@@ -1,11 +1,7 @@
 #include "config.h"
 
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "dircache.h"
 
@@ -230,29 +226,10 @@ get_entry(struct reader *r, struct dircache *c, struct entry *e)
 	return true;
 }
 
-/* A read-only mapping of a whole file; NULL when missing or empty. */
-static const char *
-map_file(const char *path, size_t *len)
-{
-	struct stat st;
-	void *p = MAP_FAILED;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd == -1)
-		return NULL;
-	if (fstat(fd, &st) == 0 && st.st_size > 0) {
-		*len = (size_t)st.st_size;
-		p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
-	}
-	close(fd);
-	return p == MAP_FAILED ? NULL : p;
-}
-
 static void
 unmap(const char **p, size_t len)
 {
-	if (*p != NULL)
-		munmap((void *)*p, len);
+	unmap_file(*p, len);
 	*p = NULL;
 }
 
@@ -750,6 +727,16 @@ struct fate {
 	const struct entry	*e;
 };
 
+/* The first eight bytes of a uuid, where most differ: a glance first. */
+static uint64_t
+prefix(const char *u)
+{
+	uint64_t x = 0;
+
+	memcpy(&x, u, strnlen(u, 8));
+	return x;
+}
+
 /*
  * What each waiting entry was, from one pass over the image's records
  * and then the log's, the later record winning.
@@ -760,7 +747,10 @@ look_up_pending(struct dircache *c, struct fate *f)
 	const char *files[2][2] = { { c->image, c->image + c->image_len },
 	    { c->log, c->log + c->log_len } };
 	size_t start[2] = { c->body, c->log_body };
+	uint64_t *pre = xcalloc(c->npending, sizeof(*pre));
 
+	for (size_t i = 0; i < c->npending; i++)
+		pre[i] = prefix(c->pending[i].uuid);
 	for (int k = 0; k < 2; k++) {
 		struct reader r = { files[k][0] + start[k], files[k][1], false };
 
@@ -771,11 +761,14 @@ look_up_pending(struct dircache *c, struct fate *f)
 			const char *uuid = get_str(&r, NULL);
 			size_t len = 0;
 			const char *raw = get_raw(&r, &len);
+			uint64_t x;
 
 			if (r.bad)
 				break;
+			x = prefix(uuid);
 			for (size_t i = 0; i < c->npending; i++) {
-				if (strcmp(uuid, c->pending[i].uuid) != 0)
+				if (pre[i] != x ||
+				    strcmp(uuid, c->pending[i].uuid) != 0)
 					continue;
 				if (op == OP_PUT)
 					f[i] = (struct fate){ raw + 4, search,
@@ -785,6 +778,7 @@ look_up_pending(struct dircache *c, struct fate *f)
 			}
 		}
 	}
+	free(pre);
 }
 
 /*

@@ -60,24 +60,45 @@ index_lines(struct pwfile *f)
 			htab_put(f->byname, f->lines[i].name, &f->lines[i]);
 }
 
-/* Only the lines of the names in only, in file order. */
+/*
+ * Whether a name of this length and last character may be wanted: a
+ * glance that spares most lines the hash.
+ */
+static bool
+may_want(const uint64_t *bits, const char *name, size_t len)
+{
+	unsigned k = (unsigned)(len & 63);
+
+	return bits[k] & 1ull << ((unsigned char)name[len - 1] & 63);
+}
+
+/* Only the lines of the names wanted, in file order. */
 static void
-find_lines(struct pwfile *f, const struct htab *only)
+find_lines(struct pwfile *f, const struct strlist *names)
 {
 	const char *p = f->data, *end = f->data + f->size, *nl, *colon;
+	struct htab *want = htab_new(names->n);
+	uint64_t bits[64] = { 0 };
 	char name[256];
-	size_t cap = 0;
+	size_t cap = 0, len;
 
-	f->byname = htab_new(htab_count(only));
+	for (size_t i = 0; i < names->n; i++) {
+		len = strlen(names->v[i]);
+		htab_put(want, names->v[i], names->v[i]);
+		if (len > 0)
+			bits[len & 63] |= 1ull << ((unsigned char)names->v[i][len - 1] & 63);
+	}
+	f->byname = htab_new(names->n);
 	for (; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
 		colon = memchr(p, ':', (size_t)(nl - p));
-		if (colon == NULL || colon == p || colon - p >= (long)sizeof(name))
+		if (colon == NULL || colon == p || colon - p >= (long)sizeof(name) ||
+		    !may_want(bits, p, (size_t)(colon - p)))
 			continue;
 		memcpy(name, p, (size_t)(colon - p));
 		name[colon - p] = '\0';
-		if (htab_get(only, name) == NULL)
+		if (htab_get(want, name) == NULL)
 			continue;
 		if (f->n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -90,6 +111,7 @@ find_lines(struct pwfile *f, const struct htab *only)
 	/* Backwards, so the first line with a name wins. */
 	for (size_t i = f->n; i-- > 0;)
 		htab_put(f->byname, f->lines[i].name, &f->lines[i]);
+	htab_free(want);
 	f->sparse = true;
 }
 
@@ -107,12 +129,6 @@ pwfile_parse(struct pwfile *f, const char *name, const char *data, size_t len)
 int
 pwfile_load(struct pwfile *f, const char *path)
 {
-	return pwfile_load_some(f, path, NULL);
-}
-
-int
-pwfile_load_some(struct pwfile *f, const char *path, const struct htab *only)
-{
 	memset(f, 0, sizeof(*f));
 	f->path = xstrdup(path);
 	if (read_file(path, &f->data, &f->size) == -1) {
@@ -124,10 +140,32 @@ pwfile_load_some(struct pwfile *f, const char *path, const struct htab *only)
 		f->size = 0;
 	} else
 		f->exists = true;
-	if (only != NULL)
-		find_lines(f, only);
-	else
-		index_lines(f);
+	index_lines(f);
+	return 0;
+}
+
+/* Mapped, not read: the lines between the wanted ones are only copied. */
+int
+pwfile_load_some(struct pwfile *f, const char *path,
+    const struct strlist *names)
+{
+	const char *map;
+
+	memset(f, 0, sizeof(*f));
+	f->path = xstrdup(path);
+	if ((map = map_file(path, &f->size)) != NULL) {
+		f->data = (char *)map;
+		f->mapped = true;
+		f->exists = true;
+	} else if (errno == 0 || errno == ENOENT) {
+		f->exists = errno == 0;
+		f->data = xstrdup("");
+		f->size = 0;
+	} else {
+		log_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	find_lines(f, names);
 	return 0;
 }
 
@@ -137,7 +175,10 @@ pwfile_free(struct pwfile *f)
 	free(f->names);
 	free(f->lines);
 	strlist_free(&f->found);
-	free(f->data);
+	if (f->mapped)
+		unmap_file(f->data, f->size);
+	else
+		free(f->data);
 	free(f->path);
 	htab_free(f->byname);
 	memset(f, 0, sizeof(*f));

@@ -29,17 +29,18 @@ struct pwfile {
 	struct htab	*byname;	/* name -> first line with it */
 	/* Loaded for a few names: lines holds theirs only (names in found). */
 	bool		 sparse;
+	bool		 mapped;	/* data is a mapping of the file */
 	struct strlist	 found;
 };
 
 /* Reads a file; a missing one is empty.  0, or -1 after a message. */
 int	 pwfile_load(struct pwfile *, const char *path);
 /*
- * The same, knowing only the lines of the names in that table: enough to
+ * The same, knowing only the lines of these names: enough to
  * replace or drop them, or to append, not to strip members.
  */
 int	 pwfile_load_some(struct pwfile *, const char *path,
-	    const struct htab *only);
+	    const struct strlist *names);
 /* The same from memory; name is kept as the path. */
 void	 pwfile_parse(struct pwfile *, const char *name, const char *data,
 	    size_t len);

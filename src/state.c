@@ -145,15 +145,35 @@ uuid_bucket(const char *u)
  * A few records out of many, without parsing the rest: a user line ends
  * with its uuid.
  */
+/* Whether a line of the file ends with a wanted uuid. */
+static bool
+wanted_line(const char *line, size_t len, const uint64_t *bits,
+    const struct htab *want)
+{
+	const char *sp = memrchr(line, ' ', len);
+	char uuid[64];
+	size_t n;
+
+	if (len == 0 || line[0] != 'u' || sp == NULL)
+		return false;
+	n = len - (size_t)(sp + 1 - line);
+	if (n <= 7 || n >= sizeof(uuid) ||
+	    !(bits[uuid_bucket(sp + 1) / 64] & 1ull << (uuid_bucket(sp + 1) % 64)))
+		return false;
+	memcpy(uuid, sp + 1, n);
+	uuid[n] = '\0';
+	return htab_get(want, uuid) != NULL;
+}
+
 int
 state_load_users(struct state *s, const char *path,
     const struct strlist *uuids)
 {
 	struct htab *want = htab_new(uuids->n);
 	uint64_t bits[4] = { 0 };
-	char *text, *line, *nl, *u;
+	const char *text, *line, *end, *nl;
 	struct managed m;
-	size_t len;
+	size_t len = 0;
 	int lineno = 1, rc = -1;
 
 	state_init(s);
@@ -163,35 +183,39 @@ state_load_users(struct state *s, const char *path,
 			bits[uuid_bucket(uuids->v[i]) / 64] |=
 			    1ull << (uuid_bucket(uuids->v[i]) % 64);
 	}
-	if (read_file(path, &text, &len) == -1) {
-		log_error("%s: %s", path, strerror(errno));
+	/* Mapped: most of it is only glanced at. */
+	if ((text = map_file(path, &len)) == NULL) {
+		log_error("%s: %s", path, errno ? strerror(errno) : "empty");
 		htab_free(want);
 		return -1;
 	}
-	if (strncmp(text, MAGIC "\n", sizeof(MAGIC)) != 0) {
+	end = text + len;
+	if (len < sizeof(MAGIC) || memcmp(text, MAGIC "\n", sizeof(MAGIC)) != 0) {
 		log_error("%s:1: not an ldapsync state file", path);
 		goto out;
 	}
-	for (line = text + sizeof(MAGIC); line < text + len; line = nl + 1) {
+	for (line = text + sizeof(MAGIC); line < end; line = nl + 1) {
+		char *copy;
+		bool ok;
+
 		lineno++;
-		if ((nl = memchr(line, '\n', (size_t)(text + len - line))) == NULL)
+		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
 			break;
-		*nl = '\0';
-		if (line[0] != 'u' || (u = strrchr(line, ' ')) == NULL ||
-		    strlen(++u) <= 7 ||
-		    !(bits[uuid_bucket(u) / 64] & 1ull << (uuid_bucket(u) % 64)) ||
-		    htab_get(want, u) == NULL)
+		if (!wanted_line(line, (size_t)(nl - line), bits, want))
 			continue;
-		if (!parse_line(line, &m)) {
+		copy = xstrndup(line, (size_t)(nl - line));
+		if ((ok = parse_line(copy, &m)))
+			state_add(s, &m);
+		free(copy);
+		if (!ok) {
 			log_error("%s:%d: malformed record", path, lineno);
 			goto out;
 		}
-		state_add(s, &m);
 	}
 	state_index(s);
 	rc = 0;
 out:
-	free(text);
+	unmap_file(text, len);
 	htab_free(want);
 	return rc;
 }

@@ -523,6 +523,13 @@ patch_mirror(struct run *r)
 	return rc;
 }
 
+static void
+managed_names(const struct state *s, struct strlist *out)
+{
+	for (size_t i = 0; i < s->n; i++)
+		strlist_add(out, s->v[i].name);
+}
+
 /*
  * The short way (delta.h), under the locks: only passwd and shadow are
  * read.  false when the run needs the full plan, with nothing left of
@@ -535,24 +542,28 @@ plan_short(struct run *r)
 	    &r->f[F_PASSWD], &r->f[F_SHADOW], NULL, NULL };
 	char *pw = root_path(r->o->root, files[F_PASSWD].path);
 	char *sh = root_path(r->o->root, files[F_SHADOW].path);
+	struct strlist names = { 0 };
 	bool ok = false;
 
-	if (!stamp_matches(r->c, r->o->root))
+	if (!stamp_matches(r->c, r->o->root)) {
 		log_verbose("a full plan: local files changed since the last "
 		    "run");
-	else if (delta_users(r->c, r->o->root, &r->cache, r->state_path,
-	    &r->changed, &r->managed) &&
-	    pwfile_load_some(&r->f[F_PASSWD], pw,
-	    r->managed.users_by_name) == 0 &&
-	    pwfile_load_some(&r->f[F_SHADOW], sh,
-	    r->managed.users_by_name) == 0) {
-		r->planned = true;
-		if (plan_updates(&in, &r->plan) != 0)
-			log_verbose("a full plan: an account has no line in "
-			    "passwd or shadow");
-		else
-			ok = patch_mirror(r) == 0;
+		goto out;
 	}
+	if (!delta_users(r->c, r->o->root, &r->cache, r->state_path,
+	    &r->changed, &r->managed))
+		goto out;
+	managed_names(&r->managed, &names);
+	if (pwfile_load_some(&r->f[F_PASSWD], pw, &names) != 0 ||
+	    pwfile_load_some(&r->f[F_SHADOW], sh, &names) != 0)
+		goto out;
+	r->planned = true;
+	if (plan_updates(&in, &r->plan) != 0)
+		log_verbose("a full plan: an account has no line in passwd or "
+		    "shadow");
+	else
+		ok = patch_mirror(r) == 0;
+out:
 	if (!ok) {
 		for (int i = 0; i < F_COUNT; i++)
 			pwfile_free(&r->f[i]);
@@ -562,6 +573,7 @@ plan_short(struct run *r)
 		users_free(&r->changed);
 		state_free(&r->managed);
 	}
+	strlist_free(&names);
 	free(pw);
 	free(sh);
 	return r->short_way = ok;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -317,4 +318,31 @@ file_equals(const char *path, const void *data, size_t len)
 	}
 	close(fd);
 	return same && off == len;
+}
+
+const char *
+map_file(const char *path, size_t *len)
+{
+	struct stat st;
+	void *p = MAP_FAILED;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), saved;
+
+	if (fd == -1)
+		return NULL;
+	errno = 0;
+	if (fstat(fd, &st) == 0 && st.st_size > 0) {
+		*len = (size_t)st.st_size;
+		p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+	}
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void
+unmap_file(const char *p, size_t len)
+{
+	if (p != NULL)
+		munmap((void *)p, len);
 }

@@ -55,6 +55,13 @@ bool	 file_equals(const char *path, const void *data, size_t len);
 
 /* Read a whole file; returns 0, or -1 with errno set. */
 int	 read_file(const char *, char **, size_t *);
+/*
+ * A read-only private mapping of a whole file, for reading big files
+ * without copying them: NULL with errno set when it cannot be opened, or
+ * with errno 0 when it is empty.
+ */
+const char *map_file(const char *path, size_t *len);
+void	 unmap_file(const char *, size_t len);
 
 #define FREE(p) do { free(p); (p) = NULL; } while (0)
 

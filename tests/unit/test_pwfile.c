@@ -105,15 +105,15 @@ test_sparse(void **state)
 	static const char *const texts[] = { local, "a:x:1:1::/:\nmanaged:x:2:2::/:",
 	    "managed:x:1:1::/:\nmanaged:x:9:9::/:\nodd:x:3:3::/:\n", "" };
 	char path[] = "/tmp/test_pwfile.XXXXXX";
-	struct htab *only = htab_new(4);
+	struct strlist only = { 0 };
 	struct pwedit e;
 	int fd = mkstemp(path);
 
 	(void)state;
 	assert_true(fd != -1);
 	close(fd);
-	htab_put(only, "managed", "managed");
-	htab_put(only, "odd", "odd");
+	strlist_add(&only, "managed");
+	strlist_add(&only, "odd");
 	pwedit_init(&e);
 	pwedit_replace(&e, "managed", "managed:x:10001:10001::/home/m:/bin/bash");
 	pwedit_replace(&e, "odd", NULL);
@@ -127,7 +127,7 @@ test_sparse(void **state)
 		assert_non_null(fp);
 		fputs(texts[i], fp);
 		fclose(fp);
-		assert_int_equal(pwfile_load_some(&f, path, only), 0);
+		assert_int_equal(pwfile_load_some(&f, path, &only), 0);
 		assert_true(f.sparse);
 		pwfile_render(&f, &e, &b);
 		assert_string_equal(buf_cstr(&b), whole);
@@ -137,7 +137,7 @@ test_sparse(void **state)
 	}
 	unlink(path);
 	pwedit_free(&e);
-	htab_free(only);
+	strlist_free(&only);
 }
 
 static void
