@@ -5,9 +5,22 @@
 
 #include "dircache.h"
 
-#define MAGIC		"LDSDIRC4"
+#define MAGIC		"LDSDIRC5"
 #define LOG_MAGIC	"LDSDLOG1"
 enum { OP_PUT = 1, OP_DEL = 2 };
+
+/*
+ * An image ends with an index of its records sorted by uuid, then the
+ * index's offset, so that a run looks a few entries up in it without
+ * reading the rest.  Entries: the uuid's first eight bytes, the record's
+ * offset.
+ */
+struct slot_rec {
+	uint64_t	pre;
+	uint32_t	off;
+	uint32_t	unused;
+};
+
 
 /* --- the files: counted strings and numbers, host byte order ---------- */
 
@@ -233,6 +246,16 @@ unmap(const char **p, size_t len)
 	*p = NULL;
 }
 
+/* The first eight bytes of a uuid, where most differ: a glance first. */
+static uint64_t
+prefix(const char *u)
+{
+	uint64_t x = 0;
+
+	memcpy(&x, u, strnlen(u, 8));
+	return x;
+}
+
 /* --- the cache -------------------------------------------------------- */
 
 void
@@ -262,6 +285,7 @@ dircache_free(struct dircache *c)
 	unmap(&c->image, c->image_len);
 	unmap(&c->log, c->log_len);
 	buf_free(&c->fill);
+	free(c->idx);
 	free(c->attrs);
 	free(c->vals);
 	memset(c, 0, sizeof(*c));
@@ -300,6 +324,23 @@ load_log(struct dircache *c, const char *path)
 	unmap(&c->log, c->log_len);
 }
 
+/* Where the image's records end and its index begins. */
+static bool
+read_index(struct dircache *c)
+{
+	uint64_t at;
+
+	if (c->image_len < c->body + sizeof(at))
+		return false;
+	memcpy(&at, c->image + c->image_len - sizeof(at), sizeof(at));
+	if (at < c->body || at > c->image_len - sizeof(at) ||
+	    (c->image_len - sizeof(at) - at) !=
+	    c->image_count * sizeof(struct slot_rec))
+		return false;
+	c->records_end = (size_t)at;
+	return true;
+}
+
 int
 dircache_load(struct dircache *c, const char *path)
 {
@@ -324,6 +365,11 @@ dircache_load(struct dircache *c, const char *path)
 		return -1;
 	}
 	c->body = (size_t)(r.p - c->image);
+	if (!read_index(c)) {
+		dircache_free(c);
+		dircache_init(c);
+		return -1;
+	}
 	c->indexed = false;
 	load_log(c, path);
 	return 0;
@@ -498,7 +544,7 @@ dircache_index(struct dircache *c)
 	c->cap = c->image_count + 64;
 	c->v = xreallocarray(c->v, c->cap, sizeof(*c->v));
 	index_resize(c, c->cap);
-	r = (struct reader){ c->image + c->body, c->image + c->image_len,
+	r = (struct reader){ c->image + c->body, c->image + c->records_end,
 	    false };
 	index_image(c, &r);
 	if (!r.bad && c->log != NULL) {
@@ -650,6 +696,42 @@ new_generation(void)
 	return (uint64_t)arc4random() << 32 | arc4random();
 }
 
+static void
+note_record(struct dircache *c, const struct buf *b, const char *uuid)
+{
+	if (c->nidx % 1024 == 0)
+		c->idx = xreallocarray(c->idx, c->nidx + 1024, sizeof(*c->idx));
+	c->idx[c->nidx++] = (struct slot_rec){ prefix(uuid),
+	    (uint32_t)b->len, 0 };
+}
+
+static int
+cmp_slot(const void *a, const void *b, void *image)
+{
+	const struct slot_rec *x = a, *y = b;
+
+	if (x->pre != y->pre)
+		return x->pre < y->pre ? -1 : 1;
+	/* The record: a search, then the uuid as a counted string. */
+	return strcmp((const char *)image + x->off + 8,
+	    (const char *)image + y->off + 8);
+}
+
+/* The index and the trailer, then the length: the image is complete. */
+static void
+finish_image(struct dircache *c, struct buf *b)
+{
+	uint64_t at = b->len;
+
+	if (c->nidx > 0)
+		qsort_r(c->idx, c->nidx, sizeof(*c->idx), cmp_slot, b->p);
+	buf_add(b, c->idx, c->nidx * sizeof(*c->idx));
+	buf_add(b, &at, sizeof(at));
+	FREE(c->idx);
+	c->nidx = 0;
+	set_length(b);
+}
+
 void
 dircache_refill(struct dircache *c, const char *fingerprint,
     const struct strlist *cookies)
@@ -673,6 +755,7 @@ void
 dircache_append(struct dircache *c, const char *uuid, uint32_t search,
     const struct entry *e)
 {
+	note_record(c, &c->fill, uuid);
 	put_record(&c->fill, search, uuid, NULL, 0, e);
 	c->nfill++;
 }
@@ -691,10 +774,13 @@ render_image(struct dircache *c, struct buf *b)
 	for (size_t i = 0; i < c->n; i++) {
 		const struct cached *rec = &c->v[i];
 
-		if (!rec->gone)
-			put_record(b, rec->search, rec->uuid, rec->raw,
-			    rec->rawlen, rec->e);
+		if (rec->gone)
+			continue;
+		note_record(c, b, rec->uuid);
+		put_record(b, rec->search, rec->uuid, rec->raw, rec->rawlen,
+		    rec->e);
 	}
+	finish_image(c, b);
 }
 
 /* The log so far, then this run's changes. */
@@ -727,58 +813,86 @@ struct fate {
 	const struct entry	*e;
 };
 
-/* The first eight bytes of a uuid, where most differ: a glance first. */
-static uint64_t
-prefix(const char *u)
-{
-	uint64_t x = 0;
 
-	memcpy(&x, u, strnlen(u, 8));
-	return x;
+/* A record of the image at an offset, if it is this uuid's. */
+static bool
+image_record(const struct dircache *c, uint32_t off, const char *uuid,
+    uint32_t *search, const char **raw)
+{
+	struct reader r = { c->image + off, c->image + c->records_end, false };
+	const char *u;
+	size_t len;
+
+	*search = get_u32(&r);
+	u = get_str(&r, NULL);
+	*raw = get_raw(&r, &len);
+	return !r.bad && strcmp(u, uuid) == 0;
+}
+
+/* The image's record of a uuid, through its index; false if none. */
+static bool
+image_find(const struct dircache *c, const char *uuid, uint32_t *search,
+    const char **raw)
+{
+	const struct slot_rec *idx = (const void *)(c->image + c->records_end);
+	uint64_t pre = prefix(uuid);
+	size_t lo = 0, hi = c->image_count;
+
+	if (c->image == NULL)
+		return false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		struct slot_rec x;
+
+		memcpy(&x, &idx[mid], sizeof(x));
+		if (x.pre < pre)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < c->image_count; lo++) {
+		struct slot_rec x;
+
+		memcpy(&x, &idx[lo], sizeof(x));
+		if (x.pre != pre || x.off < c->body || x.off >= c->records_end)
+			break;
+		if (image_record(c, x.off, uuid, search, raw))
+			return true;
+	}
+	return false;
 }
 
 /*
- * What each waiting entry was, from one pass over the image's records
- * and then the log's, the later record winning.
+ * What each waiting entry was: its record in the image, found through
+ * the index, then the log's records over it in order.
  */
 static void
 look_up_pending(struct dircache *c, struct fate *f)
 {
-	const char *files[2][2] = { { c->image, c->image + c->image_len },
-	    { c->log, c->log + c->log_len } };
-	size_t start[2] = { c->body, c->log_body };
-	uint64_t *pre = xcalloc(c->npending, sizeof(*pre));
+	struct reader r = { c->log + c->log_body, c->log + c->log_len, false };
 
-	for (size_t i = 0; i < c->npending; i++)
-		pre[i] = prefix(c->pending[i].uuid);
-	for (int k = 0; k < 2; k++) {
-		struct reader r = { files[k][0] + start[k], files[k][1], false };
+	for (size_t i = 0; i < c->npending; i++) {
+		uint32_t search;
+		const char *raw;
 
-		for (size_t n = 0; files[k][0] != NULL && r.p < r.end &&
-		    (k == 1 || n < c->image_count); n++) {
-			uint32_t op = k == 1 ? get_u32(&r) : OP_PUT;
-			uint32_t search = get_u32(&r);
-			const char *uuid = get_str(&r, NULL);
-			size_t len = 0;
-			const char *raw = get_raw(&r, &len);
-			uint64_t x;
+		if (image_find(c, c->pending[i].uuid, &search, &raw))
+			f[i] = (struct fate){ raw + 4, search, true, NULL };
+	}
+	while (c->log != NULL && r.p < r.end && !r.bad) {
+		uint32_t op = get_u32(&r), search = get_u32(&r);
+		const char *uuid = get_str(&r, NULL);
+		size_t len = 0;
+		const char *raw = get_raw(&r, &len);
 
-			if (r.bad)
-				break;
-			x = prefix(uuid);
-			for (size_t i = 0; i < c->npending; i++) {
-				if (pre[i] != x ||
-				    strcmp(uuid, c->pending[i].uuid) != 0)
-					continue;
-				if (op == OP_PUT)
-					f[i] = (struct fate){ raw + 4, search,
-					    true, NULL };
-				else if (f[i].search == search)
-					f[i] = (struct fate){ 0 };
-			}
+		for (size_t i = 0; i < c->npending && !r.bad; i++) {
+			if (strcmp(uuid, c->pending[i].uuid) != 0)
+				continue;
+			if (op == OP_PUT)
+				f[i] = (struct fate){ raw + 4, search, true, NULL };
+			else if (f[i].search == search)
+				f[i] = (struct fate){ 0 };
 		}
 	}
-	free(pre);
 }
 
 /*
@@ -850,7 +964,7 @@ dircache_render(struct dircache *c, struct buf *image, struct buf *log)
 		memcpy(c->fill.p + c->count_at, &n, sizeof(n));
 		*image = c->fill;
 		memset(&c->fill, 0, sizeof(c->fill));
-		set_length(image);
+		finish_image(c, image);
 		put_log_header(log, c->generation, &c->cookies);
 		set_length(log);
 		return true;
@@ -861,7 +975,6 @@ dircache_render(struct dircache *c, struct buf *image, struct buf *log)
 	    dircache_index(c)) {
 		log->len = 0;
 		render_image(c, image);
-		set_length(image);
 		put_log_header(log, c->generation, &c->cookies);
 	}
 	set_length(log);

@@ -47,6 +47,7 @@ struct dircache {
 	const char	*image, *log;	/* the files, mapped */
 	size_t		 image_len, log_len;
 	size_t		 body, log_body;	/* where their records start */
+	size_t		 records_end;	/* in the image: then its index */
 	size_t		 image_count;
 	bool		 indexed;	/* v holds every record */
 	/*
@@ -60,6 +61,8 @@ struct dircache {
 	/* A refill in progress: the new image, written as entries come. */
 	struct buf	 fill;
 	size_t		 nfill, count_at;
+	struct slot_rec	*idx;		/* the index of an image being written */
+	size_t		 nidx;
 	/* Where dircache_entry() decodes an entry of the image. */
 	struct entry	 scratch;
 	struct entry_attr *attrs;
