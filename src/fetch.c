@@ -27,6 +27,7 @@ got_user(const struct entry *e, void *arg)
 {
 	struct fetch_ctx *x = arg;
 
+	log_progress();
 	map_user(x->m, e, x->users);
 	return 0;
 }
@@ -36,6 +37,7 @@ got_group(const struct entry *e, void *arg)
 {
 	struct fetch_ctx *x = arg;
 
+	log_progress();
 	map_group(x->m, e, x->groups);
 	return 0;
 }
@@ -158,6 +160,7 @@ map_arriving(void *arg, size_t search, const struct entry *e)
 {
 	struct sink_ctx *s = arg;
 
+	log_progress();
 	map_one(s->x, s->c, search, e);
 }
 
@@ -254,6 +257,7 @@ try_fetch(struct conf *c, const char *uri, struct fetch_ctx *x, char **why)
 	struct dir *d = dir_open(c, uri, why);
 	int rc = d != NULL ? fetch_from(d, c, x, why) : -1;
 
+	log_progress_done();
 	dir_close(d);
 	if (rc < 0) {
 		/* What a failed server gave counts for nothing. */

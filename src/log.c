@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -105,4 +107,61 @@ log_verbose(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(stdout, NULL, fmt, ap);
 	va_end(ap);
+}
+
+/* --- progress --------------------------------------------------------- */
+
+static struct {
+	size_t		 n;
+	double		 start, last;
+	bool		 shown;
+} progress;
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Only for someone watching: a terminal, not syslog, not -q. */
+static bool
+progress_wanted(void)
+{
+	static int tty = -1;
+
+	if (tty == -1)
+		tty = isatty(STDERR_FILENO);
+	return tty && !to_syslog && level >= V_NORMAL;
+}
+
+void
+log_progress(void)
+{
+	double t;
+
+	if (!progress_wanted())
+		return;
+	if (progress.n++ == 0)
+		progress.start = progress.last = now();
+	/* A look at the clock every thousand entries, a line at most 4/s. */
+	if (progress.n % 1000 != 0 ||
+	    ((t = now()) - progress.last < 0.25 && progress.shown))
+		return;
+	progress.last = t;
+	progress.shown = true;
+	fprintf(stderr, "\rldapsync: %zu entries received (%.0f/s)\033[K",
+	    progress.n, progress.n / (t - progress.start > 0.001 ?
+	    t - progress.start : 0.001));
+	fflush(stderr);
+}
+
+void
+log_progress_done(void)
+{
+	if (progress.shown)
+		fputs("\r\033[K", stderr);
+	memset(&progress, 0, sizeof(progress));
 }

@@ -16,5 +16,11 @@ void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 const char *log_last_error(void);
 /* Per-change and diagnostic lines: stdout, with -v only. */
 void	log_verbose(const char *, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * One more entry received: on a terminal, a progress line (entries and
+ * rate) that log_progress_done() clears; nothing otherwise.
+ */
+void	log_progress(void);
+void	log_progress_done(void);
 
 #endif

@@ -115,6 +115,14 @@ main(int argc, char **argv)
 		log_error("unknown command: %s", a.cmd);
 		return EXIT_CONFIG;
 	}
+	/*
+	 * A run from a timer or a service logs to syslog; one at a terminal,
+	 * or asked to (tests read stderr), to stdio.  What check-config and
+	 * status say is for whoever asked.
+	 */
+	if ((strcmp(a.cmd, "sync") == 0 || strcmp(a.cmd, "watch") == 0) &&
+	    !isatty(STDERR_FILENO) && getenv("LDAPSYNC_LOG_STDERR") == NULL)
+		log_to_syslog();
 	if (conf_load(a.config, &c) != 0) {
 		conf_free(&c);
 		return EXIT_CONFIG;
@@ -126,12 +134,9 @@ main(int argc, char **argv)
 	}
 	if (strcmp(a.cmd, "status") == 0)
 		rc = status_show(&c, a.o.root, a.json);
-	else if (strcmp(a.cmd, "watch") == 0) {
-		/* Tests read stderr; a service's goes to syslog. */
-		if (!isatty(STDERR_FILENO) && getenv("LDAPSYNC_LOG_STDERR") == NULL)
-			log_to_syslog();
+	else if (strcmp(a.cmd, "watch") == 0)
 		rc = watch_run(&c, a.config, &a.o);
-	} else
+	else
 		rc = sync_run(&c, &a.o);
 	conf_free(&c);
 	return rc;

@@ -97,6 +97,7 @@ apply_change(void *arg, const char *uuid, const struct entry *e,
 	switch (st) {
 	case SYNC_ADD:
 	case SYNC_MODIFY:
+		log_progress();
 		dircache_put(x->cache, uuid, x->search, e);
 		heard_of(x, uuid);
 		break;
