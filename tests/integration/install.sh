@@ -8,14 +8,16 @@
 
 : "${top_builddir:=$top_srcdir}"
 DEST="$WORK/dest"
-dir() { make -s -C "$top_builddir" --no-print-directory --eval "show-$1:; @echo \$($1)" "show-$1"; }
+# make of the build tree, apart from the make running the tests.
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" --no-print-directory "$@"; }
+dir() { mk --eval "show-$1:; @echo \$($1)" "show-$1"; }
 SBINDIR=$(dir sbindir) SYSCONFDIR=$(dir sysconfdir) NSSLIBDIR=$(dir nsslibdir)
 MANDIR=$(dir mandir) UNITDIR=$(dir systemdsystemunitdir) STATEDIR=$(dir localstatedir)/lib/ldapsync
 for v in SBINDIR SYSCONFDIR NSSLIBDIR MANDIR UNITDIR; do
 	case ${!v} in /*) ;; *) fail "$v is not an absolute path: '${!v}'" ;; esac
 done
 
-make -s -C "$top_builddir" install DESTDIR="$DEST" > "$WORK/install.out" 2>&1 || { cat "$WORK/install.out"; fail "make install"; }
+mk install DESTDIR="$DEST" > "$WORK/install.out" 2>&1 || { cat "$WORK/install.out"; fail "make install"; }
 [ -x "$DEST$SBINDIR/ldapsync" ] || fail "no $SBINDIR/ldapsync"
 "$DEST$SBINDIR/ldapsync" --version | grep -q "^ldapsync " || fail "ldapsync --version"
 M="$DEST$NSSLIBDIR/libnss_ldapsync.so.2"
@@ -51,9 +53,9 @@ grep -i "ldapsync" "$WORK/verify" && fail "systemd-analyze verify complained"
 pass "the units carry this build's paths, and systemd-analyze verify accepts them"
 
 echo "# an administrator's" >> "$DEST$SYSCONFDIR/ldapsync.conf"
-make -s -C "$top_builddir" install DESTDIR="$DEST" > /dev/null 2>&1 || fail "make install again"
+mk install DESTDIR="$DEST" > /dev/null 2>&1 || fail "make install again"
 assert_grep "^# an administrator's" "$DEST$SYSCONFDIR/ldapsync.conf" "a second install replaced the configuration"
-make -s -C "$top_builddir" uninstall DESTDIR="$DEST" > /dev/null 2>&1 || fail "make uninstall"
+mk uninstall DESTDIR="$DEST" > /dev/null 2>&1 || fail "make uninstall"
 left=$(find "$DEST" -type f | sed "s|^$DEST||")
 assert_eq "$left" "$SYSCONFDIR/ldapsync.conf" "what make uninstall leaves (the edited configuration only)"
 pass "a second install keeps an edited configuration; uninstall removes the rest"
