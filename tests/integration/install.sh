@@ -22,7 +22,7 @@ mk install DESTDIR="$DEST" > "$WORK/install.out" 2>&1 || { cat "$WORK/install.ou
 "$DEST$SBINDIR/ldapsync" --version | grep -q "^ldapsync " || fail "ldapsync --version"
 M="$DEST$NSSLIBDIR/libnss_ldapsync.so.2"
 [ -f "$M" ] || fail "no $NSSLIBDIR/libnss_ldapsync.so.2"
-ls "$DEST$NSSLIBDIR" | grep -v '^libnss_ldapsync\.so\.2$' && fail "more than the module in $NSSLIBDIR"
+ls "$DEST$NSSLIBDIR" | grep '^libnss_ldapsync' | grep -v '\.so\.2$' && fail "more than the module in $NSSLIBDIR"
 nm -D --defined-only "$M" | awk '$2 ~ /^[TDBR]$/ { print $3 }' | grep -v '^_nss_ldapsync_' && fail "the module exports more than _nss_ldapsync_*"
 nm -D --defined-only "$M" | grep -q ' T _nss_ldapsync_getpwnam_r$' || fail "the module lacks _nss_ldapsync_getpwnam_r"
 assert_eq "$(stat -c %a "$DEST$SYSCONFDIR/ldapsync.conf")" 600 "the example configuration's mode"
