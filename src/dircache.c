@@ -670,14 +670,17 @@ dircache_mark(struct dircache *c, const char *uuid, uint32_t search)
 		rec->seen = true;
 }
 
-void
+size_t
 dircache_drop_unseen(struct dircache *c, uint32_t search)
 {
+	size_t n = 0;
+
 	if (!dircache_index(c))
-		return;
+		return 0;
 	for (size_t i = 0; i < c->n; i++)
 		if (!c->v[i].gone && c->v[i].search == search && !c->v[i].seen)
-			del_indexed(c, c->v[i].uuid, search);
+			n += del_indexed(c, c->v[i].uuid, search);
+	return n;
 }
 
 void

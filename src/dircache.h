@@ -100,8 +100,8 @@ void	 dircache_put(struct dircache *, const char *uuid, uint32_t search,
 /* Deletes or marks as present an entry of that search (others are kept). */
 void	 dircache_del(struct dircache *, const char *uuid, uint32_t search);
 void	 dircache_mark(struct dircache *, const char *uuid, uint32_t search);
-/* Drops the entries of a search that were not seen this run. */
-void	 dircache_drop_unseen(struct dircache *, uint32_t search);
+/* Drops the entries of a search that were not seen this run: how many. */
+size_t	 dircache_drop_unseen(struct dircache *, uint32_t search);
 void	 dircache_set_cookie(struct dircache *, size_t search, const char *);
 
 /* A refill: empties the cache, writes the header, then each entry. */

@@ -118,6 +118,7 @@ incremental(struct dir *d, const struct conf *c, struct dircache *cache,
     size_t *received, char **why)
 {
 	struct apply_ctx x = { cache, 0, htab_new(64), { 0 } };
+	size_t dropped = 0;	/* left out of the present phase */
 	struct dir_sync cb = { apply_change, &x, false };
 	struct search s;
 	int rc = 0;
@@ -131,13 +132,13 @@ incremental(struct dir *d, const struct conf *c, struct dircache *cache,
 		    &cookie, &cb, why);
 		/* Without refreshDeletes the server used the present phase. */
 		if (rc == 0 && !cb.refresh_deletes)
-			dircache_drop_unseen(cache, (uint32_t)i);
+			dropped += dircache_drop_unseen(cache, (uint32_t)i);
 		if (rc == 0)
 			dircache_set_cookie(cache, i, cookie);
 		free(cookie);
 		strlist_free(&s.attrs);
 	}
-	*received = htab_count(x.heard);
+	*received = htab_count(x.heard) + dropped;
 	htab_free(x.heard);
 	strlist_free(&x.uuids);
 	return rc;

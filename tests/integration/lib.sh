@@ -57,7 +57,8 @@ assert_eq() {	# GOT WANT what
 # syncprov; sets NAME_URI, NAME_PID, NAME_DIR.  With SLAPD_TLS set to a
 # directory holding ca.crt, server.crt and server.key, it also serves
 # ldaps:// and StartTLS (client certificates asked for, not required) and
-# sets NAME_LDAPS_URI (ldaps://localhost:PORT/).
+# sets NAME_LDAPS_URI (ldaps://localhost:PORT/).  SLAPD_SESSIONLOG sets
+# the syncprov session log's size.
 slapd_start() {
 	local name=$1 dir="$WORK/slapd-$1" port tries=0
 	shift
@@ -67,6 +68,9 @@ slapd_start() {
 		"$DATA/slapd-config.ldif" > "$dir/config.ldif"
 	if [ -n "${SLAPD_NO_SYNCPROV:-}" ]; then	# a server without RFC 4533
 		sed -i '/^olcModuleLoad: syncprov$/d; /^dn: olcOverlay={0}syncprov/,$d' "$dir/config.ldif"
+	fi
+	if [ -n "${SLAPD_SESSIONLOG:-}" ]; then	# a short session log
+		sed -i "s|^olcSpSessionlog: .*|olcSpSessionlog: $SLAPD_SESSIONLOG|" "$dir/config.ldif"
 	fi
 	if [ -n "${SLAPD_TLS:-}" ]; then
 		sed -i "s|^olcPidFile: .*|&\nolcTLSCACertificateFile: $SLAPD_TLS/ca.crt\nolcTLSCertificateFile: $SLAPD_TLS/server.crt\nolcTLSCertificateKeyFile: $SLAPD_TLS/server.key\nolcTLSVerifyClient: try|" \

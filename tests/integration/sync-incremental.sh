@@ -251,6 +251,26 @@ sync
 assert_eq "$(received)" "incremental 0" "after the changed filter"
 pass "--full and a changed filter refresh everything"
 
+# Beyond a short session log, slapd lists the entries still there (the
+# present phase), and the others go.
+gen_users 30 > "$WORK/few.ldif"
+SLAPD_SESSIONLOG=5 slapd_start E "$WORK/few.ldif"
+R4="$WORK/root4"
+mkroot "$R4"
+mkconf "$WORK/E.conf" "$E_URI" <<X
+state_dir /var/lib/ldapsync
+user_removal_action delete
+max_removals 100%
+X
+ssync() { "$LDAPSYNC" -v -c "$WORK/$1.conf" -R "$2" > "$WORK/out" 2> "$WORK/err" || { cat "$WORK/err"; fail "sync from $1"; }; }
+ssync E "$R4"
+for i in $(seq 12); do printf 'dn: uid=u%d,ou=people,%s\nchangetype: delete\n\n' "$i" "$SUFFIX"; done | ldap_modify E
+ssync E "$R4"
+assert_eq "$(received)" "incremental 12" "deletions beyond the session log"
+assert_eq "$(grep -c '^u[0-9]*:' "$R4/etc/passwd")" 18 "users left"
+assert_no_grep '^u12:' "$R4/etc/passwd"
+pass "deletions beyond the session log arrive through the present phase"
+
 # Another server's cookie (B was loaded from the first data, without the
 # changes above): whether B refuses it (then a full refresh) or answers
 # from it, the run must end at B's view, as a full refresh would.
