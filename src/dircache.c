@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dircache.h"
+#include "htab.h"
 
 #define MAGIC		"LDSDIRC5"
 #define LOG_MAGIC	"LDSDLOG1"
@@ -380,21 +381,6 @@ dircache_load(struct dircache *c, const char *path)
  * beside its position, so that building it for a whole image touches
  * little memory and a probe reads a record only when the hash matches.
  */
-static uint32_t
-uuid_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 16777619u;
-	}
-	h ^= h >> 15;
-	h *= 0x2c1b3c6du;
-	h ^= h >> 12;
-	return h;
-}
-
 static void
 slot_put(uint64_t *slots, size_t mask, uint32_t h, size_t i)
 {
@@ -416,13 +402,13 @@ index_resize(struct dircache *c, size_t want)
 	c->slots = xcalloc(n, sizeof(*c->slots));
 	c->nslots = n;
 	for (size_t i = 0; i < c->n; i++)
-		slot_put(c->slots, n - 1, uuid_hash(c->v[i].uuid), i);
+		slot_put(c->slots, n - 1, htab_hash(c->v[i].uuid), i);
 }
 
 static struct cached *
 find(const struct dircache *c, const char *uuid)
 {
-	uint32_t h = uuid_hash(uuid);
+	uint32_t h = htab_hash(uuid);
 	size_t mask = c->nslots - 1;
 
 	if (c->nslots == 0)
@@ -454,7 +440,7 @@ add_record(struct dircache *c, const char *uuid, uint32_t search)
 	memset(r, 0, sizeof(*r));
 	r->uuid = uuid;
 	r->search = search;
-	slot_put(c->slots, c->nslots - 1, uuid_hash(uuid), c->n++);
+	slot_put(c->slots, c->nslots - 1, htab_hash(uuid), c->n++);
 	return r;
 }
 

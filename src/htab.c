@@ -41,8 +41,8 @@ hash_id(uint32_t x)
  * FNV-1a, then mixed: alone, its low bits (the slot) depend on the low
  * bits of the characters only, and names like u1..u99999 pile up.
  */
-static uint32_t
-hash_str(const char *s)
+uint32_t
+htab_hash(const char *s)
 {
 	uint32_t h = 2166136261u;
 
@@ -149,7 +149,7 @@ put(struct htab *t, const char *key, uint32_t id, uint32_t h, void *val)
 void *
 htab_put(struct htab *t, const char *key, void *val)
 {
-	return put(t, key, 0, hash_str(key), val);
+	return put(t, key, 0, htab_hash(key), val);
 }
 
 void *
@@ -161,7 +161,7 @@ htab_put_id(struct htab *t, uint32_t id, void *val)
 void *
 htab_get(const struct htab *t, const char *key)
 {
-	struct slot *sl = find(t, key, 0, hash_str(key));
+	struct slot *sl = find(t, key, 0, htab_hash(key));
 
 	return sl ? sl->val : NULL;
 }
@@ -177,7 +177,7 @@ htab_get_id(const struct htab *t, uint32_t id)
 void *
 htab_del(struct htab *t, const char *key)
 {
-	struct slot *sl = find(t, key, 0, hash_str(key));
+	struct slot *sl = find(t, key, 0, htab_hash(key));
 	void *prev;
 
 	if (sl == NULL)

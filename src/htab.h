@@ -21,4 +21,7 @@ void		*htab_get_id(const struct htab *, uint32_t id);
 void		*htab_del(struct htab *, const char *key);
 size_t		 htab_count(const struct htab *);
 
+/* The hash of a string the tables use (FNV-1a, mixed). */
+uint32_t htab_hash(const char *);
+
 #endif
