@@ -3,258 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cachefile.h"
 #include "dircache.h"
 #include "htab.h"
-
-#define MAGIC		"LDSDIRC5"
-#define LOG_MAGIC	"LDSDLOG1"
-enum { OP_PUT = 1, OP_DEL = 2 };
-
-/*
- * An image ends with an index of its records sorted by uuid, then the
- * index's offset, so that a run looks a few entries up in it without
- * reading the rest.  Entries: the uuid's first eight bytes, the record's
- * offset.
- */
-struct slot_rec {
-	uint64_t	pre;
-	uint32_t	off;
-	uint32_t	unused;
-};
-
-
-/* --- the files: counted strings and numbers, host byte order ---------- */
-
-static void
-put_u32(struct buf *b, uint32_t v)
-{
-	buf_add(b, &v, sizeof(v));
-}
-
-static void
-put_str(struct buf *b, const char *s, size_t len)
-{
-	put_u32(b, (uint32_t)len);
-	buf_add(b, s, len);
-	buf_addc(b, '\0');
-}
-
-static void
-put_entry(struct buf *b, const struct entry *e)
-{
-	put_str(b, e->dn, strlen(e->dn));
-	put_u32(b, (uint32_t)e->nattrs);
-	for (size_t i = 0; i < e->nattrs; i++) {
-		put_str(b, e->attrs[i].name, strlen(e->attrs[i].name));
-		put_u32(b, (uint32_t)e->attrs[i].nvals);
-		for (size_t j = 0; j < e->attrs[i].nvals; j++)
-			put_str(b, e->attrs[i].vals[j].v, e->attrs[i].vals[j].len);
-	}
-}
-
-/*
- * A record: its search, its uuid, then its entry with the entry's length
- * first, so that indexing steps over entries without reading them.
- */
-static void
-put_record(struct buf *b, uint32_t search, const char *uuid,
-    const char *raw, size_t rawlen, const struct entry *e)
-{
-	size_t at;
-	uint32_t len;
-
-	put_u32(b, search);
-	put_str(b, uuid, strlen(uuid));
-	at = b->len;
-	put_u32(b, 0);
-	if (raw != NULL)
-		buf_add(b, raw, rawlen);
-	else if (e != NULL)
-		put_entry(b, e);
-	len = (uint32_t)(b->len - at - sizeof(len));
-	memcpy(b->p + at, &len, sizeof(len));
-}
-
-static void
-put_cookies(struct buf *b, const struct strlist *ck)
-{
-	put_u32(b, (uint32_t)ck->n);
-	for (size_t i = 0; i < ck->n; i++)
-		put_str(b, ck->v[i], strlen(ck->v[i]));
-}
-
-/*
- * Both files begin with a magic, the image's generation and the file's
- * length (set once it is complete), so a truncated file is known as such
- * before anything in it is used.
- */
-#define LENGTH_AT	16
-
-static void
-put_start(struct buf *b, const char *magic, uint64_t gen)
-{
-	uint64_t len = 0;
-
-	buf_add(b, magic, 8);
-	buf_add(b, &gen, sizeof(gen));
-	buf_add(b, &len, sizeof(len));
-}
-
-static void
-set_length(struct buf *b)
-{
-	uint64_t len = b->len;
-
-	memcpy(b->p + LENGTH_AT, &len, sizeof(len));
-}
-
-static void
-put_header(struct buf *b, uint64_t gen, const char *fingerprint,
-    const struct strlist *ck)
-{
-	put_start(b, MAGIC, gen);
-	put_str(b, fingerprint, strlen(fingerprint));
-	put_cookies(b, ck);
-}
-
-static void
-put_log_header(struct buf *b, uint64_t gen, const struct strlist *ck)
-{
-	put_start(b, LOG_MAGIC, gen);
-	put_cookies(b, ck);
-}
-
-struct reader {
-	const char	*p, *end;
-	bool		 bad;
-};
-
-static bool
-get(struct reader *r, void *v, size_t n)
-{
-	if (r->bad || (size_t)(r->end - r->p) < n) {
-		r->bad = true;
-		memset(v, 0, n);
-		return false;
-	}
-	memcpy(v, r->p, n);
-	r->p += n;
-	return true;
-}
-
-static uint32_t
-get_u32(struct reader *r)
-{
-	uint32_t v;
-
-	get(r, &v, sizeof(v));
-	return v;
-}
-
-/* A counted string, NUL-terminated in the buffer; "" once broken. */
-static const char *
-get_str(struct reader *r, size_t *len)
-{
-	uint32_t n = get_u32(r);
-	const char *s = r->p;
-
-	if (r->bad || (size_t)(r->end - r->p) < (size_t)n + 1 || s[n] != '\0') {
-		r->bad = true;
-		return "";
-	}
-	r->p += n + 1;
-	if (len != NULL)
-		*len = n;
-	return s;
-}
-
-/* The bytes of an entry, stepped over; NULL once broken. */
-static const char *
-get_raw(struct reader *r, size_t *len)
-{
-	uint32_t n = get_u32(r);
-	const char *s = r->p;
-
-	if (r->bad || (size_t)(r->end - r->p) < n) {
-		r->bad = true;
-		return NULL;
-	}
-	r->p += n;
-	*len = n;
-	return s;
-}
-
-static void
-get_cookies(struct reader *r, struct strlist *out)
-{
-	size_t n = get_u32(r);
-
-	strlist_free(out);
-	for (size_t i = 0; i < n && !r->bad; i++)
-		strlist_add(out, get_str(r, NULL));
-}
-
-/* Decodes an entry into the cache's scratch arrays. */
-static bool
-get_entry(struct reader *r, struct dircache *c, struct entry *e)
-{
-	size_t nattrs, nv = 0;
-
-	e->dn = get_str(r, NULL);
-	nattrs = get_u32(r);
-	if (r->bad || nattrs > (size_t)(r->end - r->p))
-		return false;
-	if (nattrs > c->attrcap) {
-		c->attrcap = nattrs * 2;
-		c->attrs = xreallocarray(c->attrs, c->attrcap, sizeof(*c->attrs));
-	}
-	for (size_t i = 0; i < nattrs && !r->bad; i++) {
-		const char *name = get_str(r, NULL);
-		size_t n = get_u32(r);
-
-		if (r->bad || n > (size_t)(r->end - r->p))
-			return false;
-		if (nv + n > c->valcap) {
-			c->valcap = (nv + n) * 2;
-			c->vals = xreallocarray(c->vals, c->valcap, sizeof(*c->vals));
-		}
-		for (size_t j = 0; j < n && !r->bad; j++) {
-			size_t len = 0;
-			const char *v = get_str(r, &len);
-
-			c->vals[nv + j] = (struct bval){ v, len };
-		}
-		c->attrs[i] = (struct entry_attr){ name, NULL, n };
-		nv += n;
-	}
-	if (r->bad || r->p != r->end)
-		return false;
-	/* The values array may have moved while it grew: point into it now. */
-	nv = 0;
-	for (size_t i = 0; i < nattrs; i++) {
-		c->attrs[i].vals = c->vals + nv;
-		nv += c->attrs[i].nvals;
-	}
-	e->nattrs = nattrs;
-	e->attrs = c->attrs;
-	return true;
-}
 
 static void
 unmap(const char **p, size_t len)
 {
 	unmap_file(*p, len);
 	*p = NULL;
-}
-
-/* The first eight bytes of a uuid, where most differ: a glance first. */
-static uint64_t
-prefix(const char *u)
-{
-	uint64_t x = 0;
-
-	memcpy(&x, u, strnlen(u, 8));
-	return x;
 }
 
 /* --- the cache -------------------------------------------------------- */
@@ -287,8 +44,8 @@ dircache_free(struct dircache *c)
 	unmap(&c->log, c->log_len);
 	buf_free(&c->fill);
 	free(c->idx);
-	free(c->attrs);
-	free(c->vals);
+	free(c->dec.attrs);
+	free(c->dec.vals);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -297,23 +54,23 @@ static void
 load_log(struct dircache *c, const char *path)
 {
 	char *lpath = xasprintf("%s.log", path);
-	struct reader r;
+	struct cf_reader r;
 	uint64_t gen, len;
 
 	c->log = map_file(lpath, &c->log_len);
 	free(lpath);
 	if (c->log == NULL)
 		return;
-	r = (struct reader){ c->log, c->log + c->log_len, false };
-	r.bad = c->log_len < 8 || memcmp(c->log, LOG_MAGIC, 8) != 0;
+	r = (struct cf_reader){ c->log, c->log + c->log_len, false };
+	r.bad = c->log_len < 8 || memcmp(c->log, CF_LOG_MAGIC, 8) != 0;
 	r.p += 8;
-	get(&r, &gen, sizeof(gen));
-	get(&r, &len, sizeof(len));
+	cf_get(&r, &gen, sizeof(gen));
+	cf_get(&r, &len, sizeof(len));
 	/* A damaged log goes: the image's older cookies bring it again. */
 	if (!r.bad && gen == c->generation && len == c->log_len) {
 		struct strlist ck = { 0 };
 
-		get_cookies(&r, &ck);
+		cf_cookies(&r, &ck);
 		if (!r.bad) {
 			strlist_free(&c->cookies);
 			c->cookies = ck;
@@ -336,7 +93,7 @@ read_index(struct dircache *c)
 	memcpy(&at, c->image + c->image_len - sizeof(at), sizeof(at));
 	if (at < c->body || at > c->image_len - sizeof(at) ||
 	    (c->image_len - sizeof(at) - at) !=
-	    c->image_count * sizeof(struct slot_rec))
+	    c->image_count * sizeof(struct cf_slot))
 		return false;
 	c->records_end = (size_t)at;
 	return true;
@@ -345,21 +102,21 @@ read_index(struct dircache *c)
 int
 dircache_load(struct dircache *c, const char *path)
 {
-	struct reader r;
+	struct cf_reader r;
 	uint64_t len = 0;
 
 	if ((c->image = map_file(path, &c->image_len)) == NULL)
 		return -1;
-	r = (struct reader){ c->image, c->image + c->image_len, false };
-	r.bad = c->image_len < 8 || memcmp(c->image, MAGIC, 8) != 0;
+	r = (struct cf_reader){ c->image, c->image + c->image_len, false };
+	r.bad = c->image_len < 8 || memcmp(c->image, CF_MAGIC, 8) != 0;
 	r.p += 8;
-	get(&r, &c->generation, sizeof(c->generation));
-	get(&r, &len, sizeof(len));
+	cf_get(&r, &c->generation, sizeof(c->generation));
+	cf_get(&r, &len, sizeof(len));
 	r.bad |= len != c->image_len;
 	free(c->fingerprint);
-	c->fingerprint = xstrdup(get_str(&r, NULL));
-	get_cookies(&r, &c->cookies);
-	c->image_count = get_u32(&r);
+	c->fingerprint = xstrdup(cf_str(&r, NULL));
+	cf_cookies(&r, &c->cookies);
+	c->image_count = cf_u32(&r);
 	if (r.bad) {
 		dircache_free(c);
 		dircache_init(c);
@@ -445,13 +202,13 @@ add_record(struct dircache *c, const char *uuid, uint32_t search)
 }
 
 static void
-index_image(struct dircache *c, struct reader *r)
+index_image(struct dircache *c, struct cf_reader *r)
 {
 	for (size_t i = 0; i < c->image_count && !r->bad; i++) {
-		uint32_t search = get_u32(r);
-		const char *uuid = get_str(r, NULL);
+		uint32_t search = cf_u32(r);
+		const char *uuid = cf_str(r, NULL);
 		size_t len = 0;
-		const char *raw = get_raw(r, &len);
+		const char *raw = cf_raw(r, &len);
 
 		struct cached *rec;
 
@@ -467,20 +224,20 @@ index_image(struct dircache *c, struct reader *r)
 
 /* The log's records, in order, over the image's. */
 static void
-replay_log(struct dircache *c, struct reader *r)
+replay_log(struct dircache *c, struct cf_reader *r)
 {
 	while (r->p < r->end && !r->bad) {
-		uint32_t op = get_u32(r), search = get_u32(r);
-		const char *uuid = get_str(r, NULL);
+		uint32_t op = cf_u32(r), search = cf_u32(r);
+		const char *uuid = cf_str(r, NULL);
 		size_t len = 0;
-		const char *raw = get_raw(r, &len);
+		const char *raw = cf_raw(r, &len);
 		struct cached *rec = find(c, uuid);
 
-		if (r->bad || (op != OP_PUT && op != OP_DEL)) {
+		if (r->bad || (op != CF_PUT && op != CF_DEL)) {
 			r->bad = true;
 			break;
 		}
-		if (op == OP_DEL) {
+		if (op == CF_DEL) {
 			if (rec != NULL && rec->search == search)
 				rec->gone = true;
 			continue;
@@ -522,7 +279,7 @@ replay_pending(struct dircache *c)
 bool
 dircache_index(struct dircache *c)
 {
-	struct reader r;
+	struct cf_reader r;
 
 	if (c->indexed)
 		return !c->damaged;
@@ -530,11 +287,11 @@ dircache_index(struct dircache *c)
 	c->cap = c->image_count + 64;
 	c->v = xreallocarray(c->v, c->cap, sizeof(*c->v));
 	index_resize(c, c->cap);
-	r = (struct reader){ c->image + c->body, c->image + c->records_end,
+	r = (struct cf_reader){ c->image + c->body, c->image + c->records_end,
 	    false };
 	index_image(c, &r);
 	if (!r.bad && c->log != NULL) {
-		r = (struct reader){ c->log + c->log_body, c->log + c->log_len,
+		r = (struct cf_reader){ c->log + c->log_body, c->log + c->log_len,
 		    false };
 		replay_log(c, &r);
 	}
@@ -547,14 +304,14 @@ const struct entry *
 dircache_entry(struct dircache *c, size_t i)
 {
 	struct cached *rec = &c->v[i];
-	struct reader r;
+	struct cf_reader r;
 
 	if (rec->gone)
 		return NULL;
 	if (rec->e != NULL)
 		return rec->e;
-	r = (struct reader){ rec->raw, rec->raw + rec->rawlen, false };
-	if (!get_entry(&r, c, &c->scratch)) {
+	r = (struct cf_reader){ rec->raw, rec->raw + rec->rawlen, false };
+	if (!cf_entry(&r, &c->dec, &c->scratch)) {
 		c->damaged = true;
 		return NULL;
 	}
@@ -690,35 +447,17 @@ note_record(struct dircache *c, const struct buf *b, const char *uuid)
 {
 	if (c->nidx % 1024 == 0)
 		c->idx = xreallocarray(c->idx, c->nidx + 1024, sizeof(*c->idx));
-	c->idx[c->nidx++] = (struct slot_rec){ prefix(uuid),
+	c->idx[c->nidx++] = (struct cf_slot){ cf_prefix(uuid),
 	    (uint32_t)b->len, 0 };
 }
 
-static int
-cmp_slot(const void *a, const void *b, void *image)
-{
-	const struct slot_rec *x = a, *y = b;
-
-	if (x->pre != y->pre)
-		return x->pre < y->pre ? -1 : 1;
-	/* The record: a search, then the uuid as a counted string. */
-	return strcmp((const char *)image + x->off + 8,
-	    (const char *)image + y->off + 8);
-}
-
-/* The index and the trailer, then the length: the image is complete. */
+/* The index of the records written, and the image is complete. */
 static void
 finish_image(struct dircache *c, struct buf *b)
 {
-	uint64_t at = b->len;
-
-	if (c->nidx > 0)
-		qsort_r(c->idx, c->nidx, sizeof(*c->idx), cmp_slot, b->p);
-	buf_add(b, c->idx, c->nidx * sizeof(*c->idx));
-	buf_add(b, &at, sizeof(at));
+	cf_finish_image(b, c->idx, c->nidx);
 	FREE(c->idx);
 	c->nidx = 0;
-	set_length(b);
 }
 
 void
@@ -734,7 +473,7 @@ dircache_refill(struct dircache *c, const char *fingerprint,
 	c->generation = new_generation();
 	for (size_t i = 0; i < cookies->n; i++)
 		strlist_add(&c->cookies, cookies->v[i]);
-	put_header(&c->fill, c->generation, c->fingerprint, &c->cookies);
+	cf_put_header(&c->fill, c->generation, c->fingerprint, &c->cookies);
 	c->count_at = c->fill.len;
 	buf_add(&c->fill, &zero, sizeof(zero));
 	c->dirty = true;
@@ -745,7 +484,7 @@ dircache_append(struct dircache *c, const char *uuid, uint32_t search,
     const struct entry *e)
 {
 	note_record(c, &c->fill, uuid);
-	put_record(&c->fill, search, uuid, NULL, 0, e);
+	cf_put_record(&c->fill, search, uuid, NULL, 0, e);
 	c->nfill++;
 }
 
@@ -756,17 +495,17 @@ render_image(struct dircache *c, struct buf *b)
 	uint32_t live = 0;
 
 	c->generation = new_generation();
-	put_header(b, c->generation, c->fingerprint, &c->cookies);
+	cf_put_header(b, c->generation, c->fingerprint, &c->cookies);
 	for (size_t i = 0; i < c->n; i++)
 		live += !c->v[i].gone;
-	put_u32(b, live);
+	buf_add(b, &live, sizeof(live));
 	for (size_t i = 0; i < c->n; i++) {
 		const struct cached *rec = &c->v[i];
 
 		if (rec->gone)
 			continue;
 		note_record(c, b, rec->uuid);
-		put_record(b, rec->search, rec->uuid, rec->raw, rec->rawlen,
+		cf_put_record(b, rec->search, rec->uuid, rec->raw, rec->rawlen,
 		    rec->e);
 	}
 	finish_image(c, b);
@@ -776,7 +515,7 @@ render_image(struct dircache *c, struct buf *b)
 static void
 render_log(const struct dircache *c, struct buf *b)
 {
-	put_log_header(b, c->generation, &c->cookies);
+	cf_put_log_header(b, c->generation, &c->cookies);
 	if (c->log != NULL)
 		buf_add(b, c->log + c->log_body, c->log_len - c->log_body);
 	for (size_t i = 0; i < c->n; i++) {
@@ -784,13 +523,12 @@ render_log(const struct dircache *c, struct buf *b)
 
 		if (!rec->changed)
 			continue;
-		put_u32(b, rec->gone ? OP_DEL : OP_PUT);
-		put_record(b, rec->search, rec->uuid, NULL, 0, rec->e);
+		cf_put_op(b, rec->gone ? CF_DEL : CF_PUT, rec->search, rec->uuid,
+		    rec->e);
 	}
 	for (size_t i = 0; i < c->npending; i++) {
-		put_u32(b, c->pending[i].gone ? OP_DEL : OP_PUT);
-		put_record(b, c->pending[i].search, c->pending[i].uuid, NULL, 0,
-		    c->pending[i].e);
+		cf_put_op(b, c->pending[i].gone ? CF_DEL : CF_PUT,
+		    c->pending[i].search, c->pending[i].uuid, c->pending[i].e);
 	}
 }
 
@@ -802,55 +540,6 @@ struct fate {
 	const struct entry	*e;
 };
 
-
-/* A record of the image at an offset, if it is this uuid's. */
-static bool
-image_record(const struct dircache *c, uint32_t off, const char *uuid,
-    uint32_t *search, const char **raw)
-{
-	struct reader r = { c->image + off, c->image + c->records_end, false };
-	const char *u;
-	size_t len;
-
-	*search = get_u32(&r);
-	u = get_str(&r, NULL);
-	*raw = get_raw(&r, &len);
-	return !r.bad && strcmp(u, uuid) == 0;
-}
-
-/* The image's record of a uuid, through its index; false if none. */
-static bool
-image_find(const struct dircache *c, const char *uuid, uint32_t *search,
-    const char **raw)
-{
-	const struct slot_rec *idx = (const void *)(c->image + c->records_end);
-	uint64_t pre = prefix(uuid);
-	size_t lo = 0, hi = c->image_count;
-
-	if (c->image == NULL)
-		return false;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		struct slot_rec x;
-
-		memcpy(&x, &idx[mid], sizeof(x));
-		if (x.pre < pre)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < c->image_count; lo++) {
-		struct slot_rec x;
-
-		memcpy(&x, &idx[lo], sizeof(x));
-		if (x.pre != pre || x.off < c->body || x.off >= c->records_end)
-			break;
-		if (image_record(c, x.off, uuid, search, raw))
-			return true;
-	}
-	return false;
-}
-
 /*
  * What each waiting entry was: its record in the image, found through
  * the index, then the log's records over it in order.
@@ -858,25 +547,28 @@ image_find(const struct dircache *c, const char *uuid, uint32_t *search,
 static void
 look_up_pending(struct dircache *c, struct fate *f)
 {
-	struct reader r = { c->log + c->log_body, c->log + c->log_len, false };
+	struct cf_reader r = { c->log + c->log_body, c->log + c->log_len, false };
+
+	struct cf_image img = { c->image, c->body, c->records_end,
+	    c->image_count };
 
 	for (size_t i = 0; i < c->npending; i++) {
 		uint32_t search;
 		const char *raw;
 
-		if (image_find(c, c->pending[i].uuid, &search, &raw))
+		if (cf_image_find(&img, c->pending[i].uuid, &search, &raw))
 			f[i] = (struct fate){ raw + 4, search, true, NULL };
 	}
 	while (c->log != NULL && r.p < r.end && !r.bad) {
-		uint32_t op = get_u32(&r), search = get_u32(&r);
-		const char *uuid = get_str(&r, NULL);
+		uint32_t op = cf_u32(&r), search = cf_u32(&r);
+		const char *uuid = cf_str(&r, NULL);
 		size_t len = 0;
-		const char *raw = get_raw(&r, &len);
+		const char *raw = cf_raw(&r, &len);
 
 		for (size_t i = 0; i < c->npending && !r.bad; i++) {
 			if (strcmp(uuid, c->pending[i].uuid) != 0)
 				continue;
-			if (op == OP_PUT)
+			if (op == CF_PUT)
 				f[i] = (struct fate){ raw + 4, search, true, NULL };
 			else if (f[i].search == search)
 				f[i] = (struct fate){ 0 };
@@ -954,8 +646,8 @@ dircache_render(struct dircache *c, struct buf *image, struct buf *log)
 		*image = c->fill;
 		memset(&c->fill, 0, sizeof(c->fill));
 		finish_image(c, image);
-		put_log_header(log, c->generation, &c->cookies);
-		set_length(log);
+		cf_put_log_header(log, c->generation, &c->cookies);
+		cf_set_length(log);
 		return true;
 	}
 	render_log(c, log);
@@ -964,8 +656,8 @@ dircache_render(struct dircache *c, struct buf *image, struct buf *log)
 	    dircache_index(c)) {
 		log->len = 0;
 		render_image(c, image);
-		put_log_header(log, c->generation, &c->cookies);
+		cf_put_log_header(log, c->generation, &c->cookies);
 	}
-	set_length(log);
+	cf_set_length(log);
 	return true;
 }

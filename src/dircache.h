@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cachefile.h"
 #include "entry.h"
 #include "util.h"
 
@@ -61,13 +62,11 @@ struct dircache {
 	/* A refill in progress: the new image, written as entries come. */
 	struct buf	 fill;
 	size_t		 nfill, count_at;
-	struct slot_rec	*idx;		/* the index of an image being written */
+	struct cf_slot	*idx;		/* the index of an image being written */
 	size_t		 nidx;
-	/* Where dircache_entry() decodes an entry of the image. */
+	/* Where dircache_entry() decodes an entry of the files. */
 	struct entry	 scratch;
-	struct entry_attr *attrs;
-	struct bval	*vals;
-	size_t		 attrcap, valcap;
+	struct cf_scratch dec;
 };
 
 void	 dircache_init(struct dircache *);
