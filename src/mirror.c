@@ -473,17 +473,20 @@ patch_str(struct patch *pt, struct field f)
 	return off;
 }
 
-/* The name of a line, as a string; false if it is too long to manage. */
-static bool
-line_name(const char *line, char name[static 33])
+/* The record of a line's name (at most 32 bytes, as managed), or -1. */
+static long
+line_record(const struct patch *pt, const char *line,
+    const struct mirror_table *slots, const struct mirror_table *recs,
+    size_t size)
 {
 	const char *colon = strchr(line, ':');
+	char name[33];
 
 	if (colon == NULL || colon - line > 32)
-		return false;
+		return -1;
 	memcpy(name, line, (size_t)(colon - line));
 	name[colon - line] = '\0';
-	return true;
+	return patch_find(pt, slots, recs, size, name);
 }
 
 static bool
@@ -491,13 +494,12 @@ patch_user(struct patch *pt, const char *line)
 {
 	struct field f[7];
 	struct mirror_user u;
-	char name[33];
-	long i;
+	long i = line_record(pt, line, &pt->h.user_names, &pt->h.users,
+	    sizeof(u));
 
-	split(line, strlen(line), f, 7);
-	if (!line_name(line, name) || (i = patch_find(pt, &pt->h.user_names,
-	    &pt->h.users, sizeof(u), name)) < 0)
+	if (i < 0)
 		return false;
+	split(line, strlen(line), f, 7);
 	memcpy(&u, record(pt, &pt->h.users, sizeof(u), (size_t)i), sizeof(u));
 	/* The id index stays as it is. */
 	if (u.uid != (uint32_t)num(f[2]))
@@ -516,13 +518,12 @@ patch_shadow(struct patch *pt, const char *line)
 {
 	struct field f[9];
 	struct mirror_shadow sp;
-	char name[33];
-	long i;
+	long i = line_record(pt, line, &pt->h.shadow_names, &pt->h.shadows,
+	    sizeof(sp));
 
-	split(line, strlen(line), f, 9);
-	if (!line_name(line, name) || (i = patch_find(pt, &pt->h.shadow_names,
-	    &pt->h.shadows, sizeof(sp), name)) < 0)
+	if (i < 0)
 		return false;
+	split(line, strlen(line), f, 9);
 	memcpy(&sp, record(pt, &pt->h.shadows, sizeof(sp), (size_t)i),
 	    sizeof(sp));
 	sp.passwd = patch_str(pt, f[1]);
