@@ -292,6 +292,70 @@ test_shadow(void **st)
 	assert_int_equal(m_getspnam("root", &sp, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
 }
 
+/* A run that changes a few users' lines patches the mirror in place. */
+static void
+test_patched(void **st)
+{
+	struct strlist pw = { 0 }, sh = { 0 }, bad = { 0 };
+	struct buf m = { 0 }, s = { 0 };
+	char *path = path_of("mirror"), *spath = path_of("mirror.shadow");
+	char buf[1024];
+	struct passwd p;
+	struct spwd sp;
+	int err = 0, rounds = 0;
+
+	(void)st;
+	install_sample();
+	strlist_add(&pw, "alice:x:10001:10002:Alice Liddell:/home/al:/bin/sh");
+	strlist_add(&sh, "alice:$6$new$hash:19500:1:90:14:30:20000:");
+	assert_int_equal(mirror_patch(path, spath, &pw, &sh, &m, &s), 0);
+	install("mirror", m.p, m.len);
+	install("mirror.shadow", s.p, s.len);
+	buf_free(&m);
+	buf_free(&s);
+	assert_int_equal(m_getpwnam("alice", &p, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_string_equal(p.pw_gecos, "Alice Liddell");
+	assert_string_equal(p.pw_dir, "/home/al");
+	assert_string_equal(p.pw_shell, "/bin/sh");
+	assert_int_equal(p.pw_gid, 10002);
+	assert_int_equal(m_getpwuid(10001, &p, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_string_equal(p.pw_name, "alice");
+	assert_int_equal(m_getpwnam("bob", &p, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_string_equal(p.pw_gecos, "Bob");
+	assert_int_equal(m_getspnam("alice", &sp, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_string_equal(sp.sp_pwdp, "$6$new$hash");
+	assert_int_equal(sp.sp_lstchg, 19500);
+	assert_int_equal(sp.sp_max, 90);
+	assert_int_equal(sp.sp_inact, 30);
+	assert_int_equal(sp.sp_expire, 20000);
+	assert_int_equal(m_getspnam("bob", &sp, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_string_equal(sp.sp_pwdp, "!*");
+
+	/* Not a user of the mirror, or another uid: built anew instead. */
+	strlist_add(&bad, "dave:x:10004:10001::/home/dave:/bin/sh");
+	assert_int_equal(mirror_patch(path, spath, &bad, &sh, &m, &s), -1);
+	strlist_free(&bad);
+	strlist_add(&bad, "alice:x:20001:10001::/home/alice:/bin/sh");
+	assert_int_equal(mirror_patch(path, spath, &bad, &sh, &m, &s), -1);
+	strlist_free(&bad);
+	/* Patched again and again, it grows stale, then asks to be rebuilt. */
+	while (mirror_patch(path, spath, &pw, &sh, &m, &s) == 0) {
+		install("mirror", m.p, m.len);
+		install("mirror.shadow", s.p, s.len);
+		buf_free(&m);
+		buf_free(&s);
+		assert_true(++rounds < 1000);
+	}
+	assert_true(rounds > 0);
+	assert_int_equal(m_getpwnam("alice", &p, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_string_equal(p.pw_gecos, "Alice Liddell");
+	strlist_free(&pw);
+	strlist_free(&sh);
+	free(path);
+	free(spath);
+	install_sample();
+}
+
 static void
 test_enumeration(void **st)
 {
@@ -485,6 +549,7 @@ main(void)
 		cmocka_unit_test(test_erange),
 		cmocka_unit_test(test_group),
 		cmocka_unit_test(test_shadow),
+		cmocka_unit_test(test_patched),
 		cmocka_unit_test(test_enumeration),
 		cmocka_unit_test(test_initgroups),
 		cmocka_unit_test(test_corrupt),
