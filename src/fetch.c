@@ -19,7 +19,6 @@ struct fetch_ctx {
 	const char		*cache_path;	/* NULL: no incremental sync */
 	bool			 full;
 	struct dircache		*cache;
-	bool			 may_stop;
 };
 
 static int
@@ -188,7 +187,7 @@ fetch_from_cache(const struct conf *c, const char *root,
     struct dircache *cache, struct users *users, struct groups *groups)
 {
 	struct fetch_ctx x = { mapper_new(c, root), users, groups, NULL,
-	    false, cache, false };
+	    false, cache };
 	int rc = map_cache(&x, c);
 
 	if (rc == 0)
@@ -223,9 +222,9 @@ fetch_synced(struct dir *d, const struct conf *c, struct fetch_ctx *x,
 		return fetch_synced(d, c, x, why);
 	}
 	/* Nothing came and the cookies stayed: perhaps nothing to do. */
-	if (!full && !cache->dirty && x->may_stop)
+	if (!full && !cache->dirty)
 		return FETCH_UNCHANGED;
-	if (!full && x->may_stop)
+	if (!full)
 		return FETCH_CHANGED;
 	if (!full && map_cache(x, c) != 0) {
 		*why = xasprintf("%s: damaged", x->cache_path);
@@ -292,7 +291,7 @@ fetch(struct conf *c, const struct fetch_opts *o, struct users *users,
     struct groups *groups, struct dircache *cache, char **used)
 {
 	struct fetch_ctx x = { mapper_new(c, o->root), users, groups,
-	    o->cache_path, o->full, cache, o->may_stop };
+	    o->cache_path, o->full, cache };
 	const char *root = o->root;
 	size_t *order = pool_order(c, root);
 	struct strlist failed = { 0 };

@@ -14,13 +14,9 @@ struct fetch_opts {
 	const char	*root;		/* whose etc/shells and state apply */
 	const char	*cache_path;	/* directory cache; NULL: none */
 	bool		 full;		/* refresh everything (--full) */
-	/*
-	 * After an incremental refresh, stop with FETCH_UNCHANGED when the
-	 * directory did not change, or with FETCH_CHANGED before mapping.
-	 */
-	bool		 may_stop;
 };
 
+/* After an incremental refresh: nothing came, or some changes (not mapped). */
 #define FETCH_UNCHANGED	1
 #define FETCH_CHANGED	2
 

@@ -401,6 +401,7 @@ mirror_build(const struct state *st, const struct buf *passwd,
 struct patch {
 	struct buf		 b;	/* the file, being edited */
 	struct mirror_header	 h;
+	bool			 changed;	/* a record reads otherwise */
 };
 
 static bool
@@ -461,11 +462,16 @@ patch_find(const struct patch *pt, const struct mirror_table *slots,
 	return -1;
 }
 
+/* Where a field's string is: where it was if the same, else appended. */
 static uint32_t
-patch_str(struct patch *pt, struct field f)
+patch_str(struct patch *pt, uint32_t cur, struct field f)
 {
 	uint32_t off = pt->h.strings.count;
+	const char *s = pt->b.p + pt->h.strings.off + cur;
 
+	/* The string area ends with a NUL: s is a string. */
+	if (cur < off && strncmp(s, f.p, f.len) == 0 && s[f.len] == '\0')
+		return cur;
 	buf_add(&pt->b, f.p, f.len);
 	buf_addc(&pt->b, '\0');
 	pt->h.strings.count += (uint32_t)f.len + 1;
@@ -493,7 +499,7 @@ static bool
 patch_user(struct patch *pt, const char *line)
 {
 	struct field f[7];
-	struct mirror_user u;
+	struct mirror_user u, was;
 	long i = line_record(pt, line, &pt->h.user_names, &pt->h.users,
 	    sizeof(u));
 
@@ -501,15 +507,17 @@ patch_user(struct patch *pt, const char *line)
 		return false;
 	split(line, strlen(line), f, 7);
 	memcpy(&u, record(pt, &pt->h.users, sizeof(u), (size_t)i), sizeof(u));
+	was = u;
 	/* The id index stays as it is. */
 	if (u.uid != (uint32_t)num(f[2]))
 		return false;
-	u.passwd = patch_str(pt, f[1]);
-	u.gecos = patch_str(pt, f[4]);
-	u.dir = patch_str(pt, f[5]);
-	u.shell = patch_str(pt, f[6]);
+	u.passwd = patch_str(pt, u.passwd, f[1]);
+	u.gecos = patch_str(pt, u.gecos, f[4]);
+	u.dir = patch_str(pt, u.dir, f[5]);
+	u.shell = patch_str(pt, u.shell, f[6]);
 	u.gid = (uint32_t)num(f[3]);
 	memcpy(record(pt, &pt->h.users, sizeof(u), (size_t)i), &u, sizeof(u));
+	pt->changed |= memcmp(&was, &u, sizeof(u)) != 0;
 	return true;
 }
 
@@ -517,7 +525,7 @@ static bool
 patch_shadow(struct patch *pt, const char *line)
 {
 	struct field f[9];
-	struct mirror_shadow sp;
+	struct mirror_shadow sp, was;
 	long i = line_record(pt, line, &pt->h.shadow_names, &pt->h.shadows,
 	    sizeof(sp));
 
@@ -526,7 +534,8 @@ patch_shadow(struct patch *pt, const char *line)
 	split(line, strlen(line), f, 9);
 	memcpy(&sp, record(pt, &pt->h.shadows, sizeof(sp), (size_t)i),
 	    sizeof(sp));
-	sp.passwd = patch_str(pt, f[1]);
+	was = sp;
+	sp.passwd = patch_str(pt, sp.passwd, f[1]);
 	sp.lastchg = num(f[2]);
 	sp.min = num(f[3]);
 	sp.max = num(f[4]);
@@ -535,6 +544,7 @@ patch_shadow(struct patch *pt, const char *line)
 	sp.expire = num(f[7]);
 	memcpy(record(pt, &pt->h.shadows, sizeof(sp), (size_t)i), &sp,
 	    sizeof(sp));
+	pt->changed |= memcmp(&was, &sp, sizeof(sp)) != 0;
 	return true;
 }
 
@@ -543,24 +553,24 @@ patch_file(const char *path, enum mirror_kind kind,
     const struct strlist *lines, struct buf *out)
 {
 	struct patch pt;
-	bool ok;
-
-	/* Nothing to change: out stays empty, and the file as it is. */
-	if (lines->n == 0)
-		return 0;
-	ok = patch_load(&pt, path, kind);
+	bool ok = patch_load(&pt, path, kind);
+	int rc = -1;
 
 	for (size_t i = 0; i < lines->n && ok; i++)
 		ok = kind == MIRROR_SHADOW ? patch_shadow(&pt, lines->v[i]) :
 		    patch_user(&pt, lines->v[i]);
 	/* Half stale: time for a mirror built anew. */
 	if (ok && pt.h.stale <= pt.h.strings.count / 2) {
-		header(&pt.b, &pt.h, kind);
-		*out = pt.b;
-		return 0;
+		rc = 0;
+		/* Every record as it was: out stays empty, the file as it is. */
+		if (pt.changed) {
+			header(&pt.b, &pt.h, kind);
+			*out = pt.b;
+			return 0;
+		}
 	}
 	buf_free(&pt.b);
-	return -1;
+	return rc;
 }
 
 int

@@ -23,8 +23,8 @@ void	 mirror_build(const struct state *, const struct buf *passwd,
  * replaced, for a run that changes nothing else: the same names, ids and
  * suspension.  New strings are appended and the old ones left stale.
  * -1 when it cannot be patched (missing, another version, a user not in
- * it, half stale already): then it is built anew.  A file with no line
- * to replace is left out (its buffer stays empty).
+ * it, half stale already): then it is built anew.  A file whose records
+ * already read so is left out (its buffer stays empty).
  */
 int	 mirror_patch(const char *path, const char *shadow_path,
 	    const struct strlist *passwd, const struct strlist *shadow,

@@ -15,6 +15,7 @@
 static const char *const etc[] = { "/etc/passwd", "/etc/shadow", "/etc/group",
     "/etc/gshadow", "/etc/shells" };
 static const char *const state[] = { "state", "mirror", "mirror.shadow" };
+enum { STATE_ONLY = 1 };	/* state[] without the mirror */
 
 static void
 add_file(struct buf *b, const char *path)
@@ -31,7 +32,7 @@ add_file(struct buf *b, const char *path)
 }
 
 static void
-make(const struct conf *c, const char *root, struct buf *b)
+make(const struct conf *c, const char *root, bool mirror, struct buf *b)
 {
 	char *text;
 	uint64_t h = 14695981039346656037ull;
@@ -53,7 +54,8 @@ make(const struct conf *c, const char *root, struct buf *b)
 		add_file(b, p);
 		free(p);
 	}
-	for (size_t i = 0; i < sizeof(state) / sizeof(state[0]); i++) {
+	for (size_t i = 0; i < (mirror ? sizeof(state) / sizeof(state[0]) :
+	    STATE_ONLY); i++) {
 		char *p = state_file(c, root, state[i]);
 
 		add_file(b, p);
@@ -68,8 +70,26 @@ stamp_matches(const struct conf *c, const char *root)
 	char *path = state_file(c, root, "stamp");
 	bool same;
 
-	make(c, root, &b);
+	make(c, root, true, &b);
 	same = file_equals(path, b.p, b.len);
+	buf_free(&b);
+	free(path);
+	return same;
+}
+
+/* The mirror's lines come last: the rest must be the same. */
+bool
+stamp_matches_files(const struct conf *c, const char *root)
+{
+	struct buf b = { 0 };
+	char *path = state_file(c, root, "stamp"), *text = NULL;
+	size_t len;
+	bool same;
+
+	make(c, root, false, &b);
+	same = read_file(path, &text, &len) == 0 && len > b.len &&
+	    memcmp(text, b.p, b.len) == 0;
+	free(text);
 	buf_free(&b);
 	free(path);
 	return same;
@@ -81,7 +101,7 @@ stamp_write(const struct conf *c, const char *root)
 	struct buf b = { 0 };
 	char *path = state_file(c, root, "stamp");
 
-	make(c, root, &b);
+	make(c, root, true, &b);
 	if (write_atomic(path, b.p, b.len, 0600) != 0)
 		log_warn("%s: not written; the next run does all the work",
 		    path);

@@ -502,14 +502,16 @@ patch_mirror(struct run *r)
 	char *spath = state_file(r->c, r->o->root, mirror_names[1]);
 	int rc;
 
+	/*
+	 * Every changed user's lines, whatever the files hold: between two
+	 * rewrites of the files, watch keeps the mirror ahead of them.
+	 */
 	for (size_t i = 0; i < r->changed.n; i++) {
-		const struct user *u = &r->changed.v[i];
-		char *p = plan_passwd_line(u), *sp = plan_shadow_line(u);
+		char *p = plan_passwd_line(&r->changed.v[i]);
+		char *sp = plan_shadow_line(&r->changed.v[i]);
 
-		if (!pwline_is(pwfile_find(&r->f[F_PASSWD], u->name), p))
-			strlist_add(&pw, p);
-		if (!pwline_is(pwfile_find(&r->f[F_SHADOW], u->name), sp))
-			strlist_add(&sh, sp);
+		strlist_add(&pw, p);
+		strlist_add(&sh, sp);
 		free(p);
 		free(sp);
 	}
@@ -545,7 +547,12 @@ plan_short(struct run *r)
 	struct strlist names = { 0 };
 	bool ok = false;
 
-	if (!stamp_matches(r->c, r->o->root)) {
+	/*
+	 * Between two rewrites of the files, watch keeps the mirror ahead
+	 * of them: its mirror-only runs check the rest.
+	 */
+	if (!(r->o->mirror_only ? stamp_matches_files(r->c, r->o->root) :
+	    stamp_matches(r->c, r->o->root))) {
 		log_verbose("a full plan: local files changed since the last "
 		    "run");
 		goto out;
@@ -593,7 +600,7 @@ after_fetch(struct run *r, int fetched, bool *done, int *rc)
 		return 0;
 	if (!take_locks(r))
 		return -1;
-	if (fetched == FETCH_CHANGED && !r->o->mirror_only && plan_short(r)) {
+	if (fetched == FETCH_CHANGED && plan_short(r)) {
 		log_verbose("only %zu changed user(s) planned", r->changed.n);
 		return 0;
 	}
@@ -614,8 +621,7 @@ sync_run(struct conf *c, const struct sync_opts *o)
 	clock_gettime(CLOCK_REALTIME, &start);
 	r.cache_path = state_file(c, o->root, "directory");
 	r.state_path = state_file(c, o->root, "state");
-	fo = (struct fetch_opts){ o->root, r.cache_path, o->full,
-	    !o->mirror_only };
+	fo = (struct fetch_opts){ o->root, r.cache_path, o->full };
 	dircache_init(&r.cache);
 	fetched = fetch(c, &fo, &r.users, &r.groups, &r.cache, &r.server);
 	if (fetched < 0 || after_fetch(&r, fetched, &done, &rc) != 0 || done)
