@@ -586,6 +586,21 @@ out:
 	return r->short_way = ok;
 }
 
+/* Everything the directory holds against everything here. */
+static int
+plan_all(struct run *r)
+{
+	struct plan_input in = { r->c, &r->users, &r->groups, &r->old,
+	    &r->f[F_PASSWD], &r->f[F_SHADOW], &r->f[F_GROUP],
+	    &r->f[F_GSHADOW] };
+
+	if (load_local(r) != 0)
+		return -1;
+	plan_make(&in, &r->plan);
+	r->planned = true;
+	return 0;
+}
+
 /* What the directory's news needs: the short way, or everything mapped. */
 static int
 after_fetch(struct run *r, int fetched, bool *done, int *rc)
@@ -612,7 +627,6 @@ sync_run(struct conf *c, const struct sync_opts *o)
 {
 	struct run r = { .c = c, .o = o };
 	struct timespec start;
-	struct plan_input in;
 	struct fetch_opts fo;
 	int rc = EXIT_RUNTIME, fetched;
 	bool done;
@@ -626,17 +640,8 @@ sync_run(struct conf *c, const struct sync_opts *o)
 	fetched = fetch(c, &fo, &r.users, &r.groups, &r.cache, &r.server);
 	if (fetched < 0 || after_fetch(&r, fetched, &done, &rc) != 0 || done)
 		goto out;
-	if (!r.short_way && !take_locks(&r))
+	if (!r.short_way && (!take_locks(&r) || plan_all(&r) != 0))
 		goto out;
-	if (!r.short_way) {
-		if (load_local(&r) != 0)
-			goto out;
-		in = (struct plan_input){ c, &r.users, &r.groups, &r.old,
-		    &r.f[F_PASSWD], &r.f[F_SHADOW], &r.f[F_GROUP],
-		    &r.f[F_GSHADOW] };
-		plan_make(&in, &r.plan);
-		r.planned = true;
-	}
 	show_changes(&r);
 	if (check_guard(&r) != 0) {
 		rc = EXIT_GUARD;
