@@ -58,7 +58,8 @@ assert_eq() {	# GOT WANT what
 # directory holding ca.crt, server.crt and server.key, it also serves
 # ldaps:// and StartTLS (client certificates asked for, not required) and
 # sets NAME_LDAPS_URI (ldaps://localhost:PORT/).  SLAPD_SESSIONLOG sets
-# the syncprov session log's size.
+# the syncprov session log's size; with SLAPD_RELOADHINT, a cookie older
+# than every entry gets e-syncRefreshRequired rather than a present phase.
 slapd_start() {
 	local name=$1 dir="$WORK/slapd-$1" port tries=0
 	shift
@@ -71,6 +72,9 @@ slapd_start() {
 	fi
 	if [ -n "${SLAPD_SESSIONLOG:-}" ]; then	# a short session log
 		sed -i "s|^olcSpSessionlog: .*|olcSpSessionlog: $SLAPD_SESSIONLOG|" "$dir/config.ldif"
+	fi
+	if [ -n "${SLAPD_RELOADHINT:-}" ]; then	# e-syncRefreshRequired for stale cookies
+		sed -i "s|^olcSpSessionlog: .*|&\nolcSpReloadHint: TRUE|" "$dir/config.ldif"
 	fi
 	if [ -n "${SLAPD_TLS:-}" ]; then
 		sed -i "s|^olcPidFile: .*|&\nolcTLSCACertificateFile: $SLAPD_TLS/ca.crt\nolcTLSCertificateFile: $SLAPD_TLS/server.crt\nolcTLSCertificateKeyFile: $SLAPD_TLS/server.key\nolcTLSVerifyClient: try|" \

@@ -271,6 +271,27 @@ assert_eq "$(grep -c '^u[0-9]*:' "$R4/etc/passwd")" 18 "users left"
 assert_no_grep '^u12:' "$R4/etc/passwd"
 pass "deletions beyond the session log arrive through the present phase"
 
+# A cookie older than every entry (made so by hand) gets
+# e-syncRefreshRequired from a server that gives reload hints.
+SLAPD_RELOADHINT=1 slapd_start F "$WORK/few.ldif"
+R5="$WORK/root5"
+mkroot "$R5"
+mkconf "$WORK/F.conf" "$F_URI" <<X
+state_dir /var/lib/ldapsync
+X
+ssync F "$R5"
+printf 'dn: uid=u30,ou=people,%s\nchangetype: modify\nreplace: gecos\ngecos: thirty\n' "$SUFFIX" | ldap_modify F
+perl -pi -e 's/csn=\d{14}\.\d{6}Z/csn=19700101000000.000000Z/g' \
+	"$R5/var/lib/ldapsync/directory" "$R5/var/lib/ldapsync/directory.log"
+grep -aq 'csn=19700101000000.000000Z' "$R5/var/lib/ldapsync/directory.log" || fail "no cookie to make stale"
+ssync F "$R5"
+assert_grep '^the server wants a full refresh$' "$WORK/out" "e-syncRefreshRequired was not heard"
+assert_eq "$(received)" "full 30" "after e-syncRefreshRequired"
+assert_grep '^u30:x:[0-9]*:[0-9]*:thirty:' "$R5/etc/passwd"
+ssync F "$R5"
+assert_eq "$(received)" "incremental 0" "the run after"
+pass "e-syncRefreshRequired means a full refresh, and a fresh cookie"
+
 # Another server's cookie (B was loaded from the first data, without the
 # changes above): whether B refuses it (then a full refresh) or answers
 # from it, the run must end at B's view, as a full refresh would.
