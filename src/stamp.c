@@ -63,36 +63,38 @@ make(const struct conf *c, const char *root, bool mirror, struct buf *b)
 	}
 }
 
-bool
-stamp_matches(const struct conf *c, const char *root)
-{
-	struct buf b = { 0 };
-	char *path = state_file(c, root, "stamp");
-	bool same;
-
-	make(c, root, true, &b);
-	same = file_equals(path, b.p, b.len);
-	buf_free(&b);
-	free(path);
-	return same;
-}
-
-/* The mirror's lines come last: the rest must be the same. */
-bool
-stamp_matches_files(const struct conf *c, const char *root)
+/*
+ * Whether the stamp on disk describes the files as they are now; without
+ * the mirror, only its beginning (the mirror's lines come last).
+ */
+static bool
+matches(const struct conf *c, const char *root, bool mirror)
 {
 	struct buf b = { 0 };
 	char *path = state_file(c, root, "stamp"), *text = NULL;
 	size_t len;
 	bool same;
 
-	make(c, root, false, &b);
-	same = read_file(path, &text, &len) == 0 && len > b.len &&
+	make(c, root, mirror, &b);
+	same = read_file(path, &text, &len) == 0 &&
+	    (mirror ? len == b.len : len > b.len) &&
 	    memcmp(text, b.p, b.len) == 0;
 	free(text);
 	buf_free(&b);
 	free(path);
 	return same;
+}
+
+bool
+stamp_matches(const struct conf *c, const char *root)
+{
+	return matches(c, root, true);
+}
+
+bool
+stamp_matches_files(const struct conf *c, const char *root)
+{
+	return matches(c, root, false);
 }
 
 void

@@ -300,26 +300,6 @@ mkdir_p(const char *path)
 	return rc;
 }
 
-bool
-file_equals(const char *path, const void *data, size_t len)
-{
-	char chunk[65536];
-	const char *p = data;
-	size_t off = 0;
-	ssize_t n;
-	bool same = true;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd == -1)
-		return false;
-	while (same && (n = read(fd, chunk, sizeof(chunk))) > 0) {
-		same = off + (size_t)n <= len && memcmp(chunk, p + off, (size_t)n) == 0;
-		off += (size_t)n;
-	}
-	close(fd);
-	return same && off == len;
-}
-
 const char *
 map_file(const char *path, size_t *len)
 {

@@ -50,9 +50,6 @@ bool	 parse_long(const char *, long *);
 /* mkdir -p with mode 0755.  0, or -1 after a message. */
 int	 mkdir_p(const char *);
 
-/* Whether the file holds exactly these bytes; read a piece at a time. */
-bool	 file_equals(const char *path, const void *data, size_t len);
-
 /* Read a whole file; returns 0, or -1 with errno set. */
 int	 read_file(const char *, char **, size_t *);
 /*
