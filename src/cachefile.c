@@ -171,6 +171,34 @@ cf_cookies(struct cf_reader *r, struct strlist *out)
 		strlist_add(out, cf_str(r, NULL));
 }
 
+const char *
+cf_dn(const char *raw, size_t rawlen)
+{
+	struct cf_reader r = { raw, raw + rawlen, raw == NULL };
+	const char *dn = cf_str(&r, NULL);
+
+	return r.bad ? NULL : dn;
+}
+
+bool
+cf_next(struct cf_reader *r, bool log, struct cf_record *rec)
+{
+	if (r->bad || r->p >= r->end)
+		return false;
+	rec->op = log ? cf_u32(r) : CF_PUT;
+	rec->search = cf_u32(r);
+	rec->uuid = cf_str(r, NULL);
+	rec->raw = cf_raw(r, &rec->rawlen);
+	if (!r->bad && rec->op != CF_PUT && rec->op != CF_DEL)
+		r->bad = true;
+	if (!r->bad && rec->op == CF_PUT &&
+	    (rec->dn = cf_dn(rec->raw, rec->rawlen)) == NULL)
+		r->bad = true;
+	if (rec->op == CF_DEL)
+		rec->dn = NULL;
+	return !r->bad;
+}
+
 bool
 cf_entry(struct cf_reader *r, struct cf_scratch *c, struct entry *e)
 {
@@ -253,21 +281,16 @@ cf_finish_image(struct buf *b, struct cf_slot *idx, size_t n)
 /* A record of the image at an offset, if it is this uuid's. */
 static bool
 image_record(const struct cf_image *img, uint32_t off, const char *uuid,
-    uint32_t *search, const char **raw)
+    struct cf_record *rec)
 {
 	struct cf_reader r = { img->p + off, img->p + img->records_end, false };
-	const char *u;
-	size_t len;
 
-	*search = cf_u32(&r);
-	u = cf_str(&r, NULL);
-	*raw = cf_raw(&r, &len);
-	return !r.bad && strcmp(u, uuid) == 0;
+	return cf_next(&r, false, rec) && strcmp(rec->uuid, uuid) == 0;
 }
 
 bool
-cf_image_find(const struct cf_image *img, const char *uuid, uint32_t *search,
-    const char **raw)
+cf_image_find(const struct cf_image *img, const char *uuid,
+    struct cf_record *rec)
 {
 	const struct cf_slot *idx;
 	uint64_t pre = cf_prefix(uuid);
@@ -292,7 +315,7 @@ cf_image_find(const struct cf_image *img, const char *uuid, uint32_t *search,
 		memcpy(&x, &idx[lo], sizeof(x));
 		if (x.pre != pre || x.off < img->body || x.off >= img->records_end)
 			break;
-		if (image_record(img, x.off, uuid, search, raw))
+		if (image_record(img, x.off, uuid, rec))
 			return true;
 	}
 	return false;

@@ -69,6 +69,24 @@ const char *cf_str(struct cf_reader *, size_t *len);
 const char *cf_raw(struct cf_reader *, size_t *len);
 void	 cf_cookies(struct cf_reader *, struct strlist *);
 
+/* A record as read, pointing into the file. */
+struct cf_record {
+	uint32_t	 op;		/* CF_PUT or CF_DEL; CF_PUT in an image */
+	uint32_t	 search;
+	const char	*uuid;
+	const char	*raw;		/* the entry's bytes (none for CF_DEL) */
+	size_t		 rawlen;
+	const char	*dn;		/* the entry's DN, or NULL */
+};
+
+/*
+ * The next record of an image, or operation of a log (log true); false
+ * at the end, or once broken (then bad is set).
+ */
+bool	 cf_next(struct cf_reader *, bool log, struct cf_record *);
+/* The DN an entry's bytes begin with, checked; NULL if broken. */
+const char *cf_dn(const char *raw, size_t rawlen);
+
 /* Where entries are decoded: arrays that grow as needed. */
 struct cf_scratch {
 	struct entry_attr	*attrs;
@@ -87,6 +105,6 @@ struct cf_image {
 
 /* The record of a uuid through the image's index; false if none. */
 bool	 cf_image_find(const struct cf_image *, const char *uuid,
-	    uint32_t *search, const char **raw);
+	    struct cf_record *);
 
 #endif

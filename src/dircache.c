@@ -204,21 +204,17 @@ add_record(struct dircache *c, const char *uuid, uint32_t search)
 static void
 index_image(struct dircache *c, struct cf_reader *r)
 {
-	for (size_t i = 0; i < c->image_count && !r->bad; i++) {
-		uint32_t search = cf_u32(r);
-		const char *uuid = cf_str(r, NULL);
-		size_t len = 0;
-		const char *raw = cf_raw(r, &len);
+	struct cf_record x;
+	size_t i;
 
-		struct cached *rec;
+	for (i = 0; i < c->image_count && cf_next(r, false, &x); i++) {
+		struct cached *rec = add_record(c, x.uuid, x.search);
 
-		if (r->bad)
-			break;
-		rec = add_record(c, uuid, search);
-		rec->raw = raw;
-		rec->rawlen = len;
+		rec->raw = x.raw;
+		rec->rawlen = x.rawlen;
 	}
-	if (r->p != r->end)
+	/* As many records as the header says, and nothing after them. */
+	if (i != c->image_count || r->p != r->end)
 		r->bad = true;
 }
 
@@ -226,27 +222,21 @@ index_image(struct dircache *c, struct cf_reader *r)
 static void
 replay_log(struct dircache *c, struct cf_reader *r)
 {
-	while (r->p < r->end && !r->bad) {
-		uint32_t op = cf_u32(r), search = cf_u32(r);
-		const char *uuid = cf_str(r, NULL);
-		size_t len = 0;
-		const char *raw = cf_raw(r, &len);
-		struct cached *rec = find(c, uuid);
+	struct cf_record x;
 
-		if (r->bad || (op != CF_PUT && op != CF_DEL)) {
-			r->bad = true;
-			break;
-		}
-		if (op == CF_DEL) {
-			if (rec != NULL && rec->search == search)
+	while (cf_next(r, true, &x)) {
+		struct cached *rec = find(c, x.uuid);
+
+		if (x.op == CF_DEL) {
+			if (rec != NULL && rec->search == x.search)
 				rec->gone = true;
 			continue;
 		}
 		if (rec == NULL)
-			rec = add_record(c, uuid, search);
-		rec->search = search;
-		rec->raw = raw;
-		rec->rawlen = len;
+			rec = add_record(c, x.uuid, x.search);
+		rec->search = x.search;
+		rec->raw = x.raw;
+		rec->rawlen = x.rawlen;
 		rec->gone = false;
 	}
 }
@@ -325,8 +315,7 @@ first_change(struct cached *rec)
 	if (rec->changed)
 		return;
 	rec->changed = true;
-	/* An entry's DN is its first string, after the length. */
-	rec->was_dn = rec->gone ? NULL : rec->raw != NULL ? rec->raw + 4 : NULL;
+	rec->was_dn = rec->gone ? NULL : cf_dn(rec->raw, rec->rawlen);
 }
 
 /* A change waiting for the index; e NULL for a deletion. */
@@ -547,30 +536,22 @@ struct fate {
 static void
 look_up_pending(struct dircache *c, struct fate *f)
 {
-	struct cf_reader r = { c->log + c->log_body, c->log + c->log_len, false };
-
+	struct cf_reader r = { c->log + c->log_body, c->log + c->log_len,
+	    c->log == NULL };
 	struct cf_image img = { c->image, c->body, c->records_end,
 	    c->image_count };
+	struct cf_record x;
 
-	for (size_t i = 0; i < c->npending; i++) {
-		uint32_t search;
-		const char *raw;
-
-		if (cf_image_find(&img, c->pending[i].uuid, &search, &raw))
-			f[i] = (struct fate){ raw + 4, search, true, NULL };
-	}
-	while (c->log != NULL && r.p < r.end && !r.bad) {
-		uint32_t op = cf_u32(&r), search = cf_u32(&r);
-		const char *uuid = cf_str(&r, NULL);
-		size_t len = 0;
-		const char *raw = cf_raw(&r, &len);
-
-		for (size_t i = 0; i < c->npending && !r.bad; i++) {
-			if (strcmp(uuid, c->pending[i].uuid) != 0)
+	for (size_t i = 0; i < c->npending; i++)
+		if (cf_image_find(&img, c->pending[i].uuid, &x))
+			f[i] = (struct fate){ x.dn, x.search, true, NULL };
+	while (cf_next(&r, true, &x)) {
+		for (size_t i = 0; i < c->npending; i++) {
+			if (strcmp(x.uuid, c->pending[i].uuid) != 0)
 				continue;
-			if (op == CF_PUT)
-				f[i] = (struct fate){ raw + 4, search, true, NULL };
-			else if (f[i].search == search)
+			if (x.op == CF_PUT)
+				f[i] = (struct fate){ x.dn, x.search, true, NULL };
+			else if (f[i].search == x.search)
 				f[i] = (struct fate){ 0 };
 		}
 	}
