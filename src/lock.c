@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <shadow.h>
@@ -72,24 +73,41 @@ link_lock(const char *pidfile, const char *lock)
 	return link(pidfile, lock) == 0 && link_count_is_two(pidfile);
 }
 
+/*
+ * Our pid file, created exclusively and never through a link: one left
+ * by this pid (or planted) is removed first.  fd, or -1 with errno.
+ */
+static int
+pidfile_create(const char *pidfile)
+{
+	int flags = O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC;
+	int fd = open(pidfile, flags, 0600);
+
+	if (fd == -1 && errno == EEXIST && unlink(pidfile) == 0)
+		fd = open(pidfile, flags, 0600);
+	return fd;
+}
+
 int
 lock_file(const char *path)
 {
 	char *pidfile = xasprintf("%s.%ld", path, (long)getpid());
 	char *lock = xasprintf("%s.lock", path);
 	char buf[32];
-	int fd, ok = 0;
+	int fd, ok = -1;
 
-	fd = open(pidfile, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
-	if (fd != -1) {
+	if ((fd = pidfile_create(pidfile)) != -1) {
 		/* shadow-utils writes the pid with its NUL. */
 		int n = snprintf(buf, sizeof(buf), "%lu", (unsigned long)getpid());
 
 		if (write(fd, buf, (size_t)n + 1) == n + 1 && fsync(fd) == 0)
-			ok = 1;
-		close(fd);
-		if (ok)
+			ok = 0;
+		if (close(fd) == -1)
+			ok = -1;
+		if (ok == 0)
 			ok = link_lock(pidfile, lock);
+		else
+			errno = errno ? errno : EIO;
 		unlink(pidfile);
 	}
 	free(pidfile);
@@ -121,7 +139,8 @@ pwd_lock(const char *root)
 {
 	char *path = xasprintf("%s/etc/.pwd.lock", root);
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
 
 	if (fd == -1) {
 		log_error("%s: %s", path, strerror(errno));
@@ -146,12 +165,18 @@ take_files(struct locks *l, const char *root)
 {
 	for (size_t i = 0; i < NFILES; i++) {
 		char *p = xasprintf("%s/etc/%s", root, files[i]);
-		int tries;
+		int tries, rc = 0;
 
-		for (tries = 0; tries < LOCK_TRIES && !lock_file(p); tries++)
+		for (tries = 0; tries < LOCK_TRIES &&
+		    (rc = lock_file(p)) == 0; tries++)
 			nap();
-		if (tries == LOCK_TRIES) {
-			log_error("%s: locked by another program (%s.lock)", p, p);
+		if (rc != 1) {
+			if (rc == -1)
+				log_error("%s: cannot lock: %s", p,
+				    strerror(errno));
+			else
+				log_error("%s: locked by another program "
+				    "(%s.lock)", p, p);
 			free(p);
 			return -1;
 		}
@@ -201,4 +226,38 @@ locks_release(struct locks *l)
 	if (l->pwdfd != -1)
 		close(l->pwdfd);
 	free(l);
+}
+
+/* NAME.PID of one of the files, whose pid is dead: commonio's leftover. */
+static bool
+stale_pidfile(const char *name)
+{
+	for (size_t i = 0; i < NFILES; i++) {
+		size_t n = strlen(files[i]);
+		char *end;
+		long pid;
+
+		if (strncmp(name, files[i], n) != 0 || name[n] != '.' ||
+		    name[n + 1] < '1' || name[n + 1] > '9')
+			continue;
+		pid = strtol(name + n + 1, &end, 10);
+		return *end == '\0' && kill((pid_t)pid, 0) == -1 &&
+		    errno == ESRCH;
+	}
+	return false;
+}
+
+void
+locks_sweep(const char *root)
+{
+	char *dir = xasprintf("%s/etc", strcmp(root, "/") == 0 ? "" : root);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d != NULL && (e = readdir(d)) != NULL)
+		if (stale_pidfile(e->d_name))
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d != NULL)
+		closedir(d);
+	free(dir);
 }

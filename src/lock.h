@@ -13,7 +13,17 @@ struct locks;
 struct locks	*locks_take(const char *root);
 void		 locks_release(struct locks *);
 
-/* commonio's per-file lock alone; exposed for tests.  1 taken, 0 not. */
+/*
+ * Removes the pid files (etc/FILE.PID) that dead processes left while
+ * taking a lock.  The caller holds the locks.
+ */
+void		 locks_sweep(const char *root);
+
+/*
+ * commonio's per-file lock alone; exposed for tests.  1 taken, 0 held
+ * by another, -1 with errno when the pid file cannot be made (no space,
+ * no inodes).
+ */
 int		 lock_file(const char *path);
 void		 unlock_file(const char *path);
 

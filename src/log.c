@@ -3,7 +3,9 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,9 +28,25 @@ log_init(enum verbosity v)
 	level = v;
 }
 
-void
-log_to_syslog(void)
+/* systemd's JOURNAL_STREAM: "DEV:INODE" of the stream it reads. */
+static bool
+stderr_is_journal(void)
 {
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(STDERR_FILENO, &st) == 0 &&
+	    (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
+void
+log_syslog_unless_watched(void)
+{
+	if (isatty(STDERR_FILENO) || stderr_is_journal())
+		return;
 	openlog("ldapsync", LOG_PID, LOG_AUTHPRIV);
 	to_syslog = true;
 }
@@ -39,20 +57,80 @@ log_level(void)
 	return level;
 }
 
-static void
-vlog(FILE *f, const char *prefix, const char *fmt, va_list ap)
+/* The length of the valid UTF-8 sequence at s, or 0 (RFC 3629). */
+static size_t
+utf8_len(const unsigned char *s)
 {
-	if (to_syslog) {
-		int prio = f == stdout ? LOG_INFO : prefix && *prefix ?
-		    LOG_WARNING : LOG_ERR;
+	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	uint32_t cp;
 
-		vsyslog(prio, fmt, ap);
-		return;
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	cp = s[0] & (0x3f >> (n - 1));
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
 	}
-	if (prefix != NULL)
-		fprintf(f, "ldapsync: %s", prefix);
-	vfprintf(f, fmt, ap);
-	fputc('\n', f);
+	/* Overlong forms, surrogates, past U+10FFFF, C1 controls. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp < 0xa0)
+		return 0;
+	return n;
+}
+
+void
+log_escape(struct buf *out, const char *str)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (*s) {
+		size_t n = *s >= 0x80 ? utf8_len(s) : 1;
+
+		if (n > 1 || (n == 1 && *s >= 0x20 && *s != 0x7f &&
+		    *s != '\\')) {
+			buf_add(out, s, n);
+			s += n;
+			continue;
+		}
+		buf_addstr(out, "\\x");
+		buf_addc(out, hex[*s >> 4]);
+		buf_addc(out, hex[*s & 15]);
+		s++;
+	}
+	buf_cstr(out);
+}
+
+enum kind { K_OUT, K_ERROR, K_WARN };
+
+/* One escaped line to its stream, and to syslog when asked. */
+static void
+emit(enum kind k, const char *fmt, va_list ap)
+{
+	static const char *const prefix[] = { "", "", "warning: " };
+	static const int prio[] = { LOG_INFO, LOG_ERR, LOG_WARNING };
+	struct buf b = { 0 };
+	char *raw;
+
+	if (vasprintf(&raw, fmt, ap) < 0)
+		return;
+	log_escape(&b, raw);
+	free(raw);
+	if (k == K_OUT)
+		printf("%s\n", b.p);
+	else
+		fprintf(stderr, "ldapsync: %s%s\n", prefix[k], b.p);
+	if (to_syslog)
+		syslog(prio[k], "%s", b.p);
+	if (k == K_ERROR) {
+		/* "no server could be used:" and its reasons: keep them. */
+		if (last_error[0] != '\0' && b.p[0] == ' ')
+			strlcat(last_error, b.p, sizeof(last_error));
+		else
+			strlcpy(last_error, b.p, sizeof(last_error));
+	}
+	buf_free(&b);
 }
 
 void
@@ -60,16 +138,8 @@ log_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	/* "no server could be used:" is followed by the reasons: keep them. */
 	va_start(ap, fmt);
-	if (last_error[0] != '\0' && fmt[0] == ' ')
-		vsnprintf(last_error + strlen(last_error), sizeof(last_error) -
-		    strlen(last_error), fmt, ap);
-	else
-		vsnprintf(last_error, sizeof(last_error), fmt, ap);
-	va_end(ap);
-	va_start(ap, fmt);
-	vlog(stderr, "", fmt, ap);
+	emit(K_ERROR, fmt, ap);
 	va_end(ap);
 }
 
@@ -81,7 +151,7 @@ log_warn(const char *fmt, ...)
 	if (level < V_NORMAL)
 		return;
 	va_start(ap, fmt);
-	vlog(stderr, "warning: ", fmt, ap);
+	emit(K_WARN, fmt, ap);
 	va_end(ap);
 }
 
@@ -93,7 +163,7 @@ log_info(const char *fmt, ...)
 	if (level < V_NORMAL)
 		return;
 	va_start(ap, fmt);
-	vlog(stdout, NULL, fmt, ap);
+	emit(K_OUT, fmt, ap);
 	va_end(ap);
 }
 
@@ -105,8 +175,16 @@ log_verbose(const char *fmt, ...)
 	if (level < V_VERBOSE)
 		return;
 	va_start(ap, fmt);
-	vlog(stdout, NULL, fmt, ap);
+	emit(K_OUT, fmt, ap);
 	va_end(ap);
+}
+
+void
+log_change(const char *line, bool dry_run)
+{
+	if (level == V_QUIET || (level < V_VERBOSE && !dry_run))
+		return;
+	log_info("%s", line);
 }
 
 /* --- progress --------------------------------------------------------- */

@@ -115,14 +115,9 @@ main(int argc, char **argv)
 		log_error("unknown command: %s", a.cmd);
 		return EXIT_CONFIG;
 	}
-	/*
-	 * A run from a timer or a service logs to syslog; one at a terminal,
-	 * or asked to (tests read stderr), to stdio.  What check-config and
-	 * status say is for whoever asked.
-	 */
-	if ((strcmp(a.cmd, "sync") == 0 || strcmp(a.cmd, "watch") == 0) &&
-	    !isatty(STDERR_FILENO) && getenv("LDAPSYNC_LOG_STDERR") == NULL)
-		log_to_syslog();
+	/* What check-config and status say is for whoever asked. */
+	if (strcmp(a.cmd, "sync") == 0 || strcmp(a.cmd, "watch") == 0)
+		log_syslog_unless_watched();
 	if (conf_load(a.config, &c) != 0) {
 		conf_free(&c);
 		return EXIT_CONFIG;

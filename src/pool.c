@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "pool.h"
-#include "sync.h"
+#include "statedir.h"
 #include "txn.h"
 #include "util.h"
 
@@ -12,7 +12,7 @@
 static long
 last_used(const struct conf *c, const char *root)
 {
-	char *path = state_file(c, root, "server"), *text, *nl;
+	char *path = state_file(c, root, SD_SERVER), *text, *nl;
 	size_t len;
 	long idx = -1;
 
@@ -58,7 +58,7 @@ pool_remember(const struct conf *c, const char *root, const char *uri)
 	if (last >= 0 && strcmp(c->uris.v[last], uri) == 0)
 		return 0;	/* unchanged: nothing to write */
 	dir = root_path(root, c->state_dir);
-	path = state_file(c, root, "server");
+	path = state_file(c, root, SD_SERVER);
 	line = xasprintf("%s\n", uri);
 	rc = mkdir_p(dir);
 	if (rc == 0)

@@ -9,12 +9,12 @@
 
 #include "log.h"
 #include "stamp.h"
-#include "sync.h"
+#include "statedir.h"
 #include "txn.h"
 
 static const char *const etc[] = { "/etc/passwd", "/etc/shadow", "/etc/group",
     "/etc/gshadow", "/etc/shells" };
-static const char *const state[] = { "state", "mirror", "mirror.shadow" };
+static const char *const state[] = { SD_STATE, SD_MIRROR, SD_MIRROR_SHADOW };
 enum { STATE_ONLY = 1 };	/* state[] without the mirror */
 
 static void
@@ -71,7 +71,7 @@ static bool
 matches(const struct conf *c, const char *root, bool mirror)
 {
 	struct buf b = { 0 };
-	char *path = state_file(c, root, "stamp"), *text = NULL;
+	char *path = state_file(c, root, SD_STAMP), *text = NULL;
 	size_t len;
 	bool same;
 
@@ -101,7 +101,7 @@ void
 stamp_write(const struct conf *c, const char *root)
 {
 	struct buf b = { 0 };
-	char *path = state_file(c, root, "stamp");
+	char *path = state_file(c, root, SD_STAMP);
 
 	make(c, root, true, &b);
 	if (write_atomic(path, b.p, b.len, 0600) != 0)
@@ -114,7 +114,7 @@ stamp_write(const struct conf *c, const char *root)
 void
 stamp_remove(const struct conf *c, const char *root)
 {
-	char *path = state_file(c, root, "stamp");
+	char *path = state_file(c, root, SD_STAMP);
 
 	if (unlink(path) == -1 && errno != ENOENT)
 		log_warn("%s: %s", path, strerror(errno));

@@ -265,23 +265,3 @@ state_count(const struct state *s, bool groups, bool suspended_only)
 			n++;
 	return n;
 }
-
-void
-state_union(const struct state *old, const struct state *next,
-    struct state *out)
-{
-	struct htab *users = htab_new(next->n), *groups = htab_new(next->n / 8);
-
-	state_init(out);
-	for (size_t i = 0; i < next->n; i++) {
-		state_add(out, &next->v[i]);
-		htab_put(next->v[i].is_group ? groups : users, next->v[i].name,
-		    &next->v[i]);
-	}
-	for (size_t i = 0; i < old->n; i++)
-		if (htab_get(old->v[i].is_group ? groups : users,
-		    old->v[i].name) == NULL)
-			state_add(out, &old->v[i]);
-	htab_free(users);
-	htab_free(groups);
-}

@@ -42,12 +42,4 @@ void	 state_free(struct state *);
 /* Indexes the entries by name and uuid once all are added. */
 void	 state_index(struct state *);
 size_t	 state_count(const struct state *, bool groups, bool suspended_only);
-/*
- * next, plus every account of old that next no longer has: what a run
- * records before it renames the files, so that a crash part way leaves
- * no managed line the state does not know.
- */
-void	 state_union(const struct state *old, const struct state *next,
-	    struct state *out);
-
 #endif

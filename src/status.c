@@ -10,7 +10,7 @@
 #include "log.h"
 #include "state.h"
 #include "status.h"
-#include "sync.h"
+#include "statedir.h"
 #include "txn.h"
 
 static const char *const result_names[] = { "success", "failure",
@@ -40,7 +40,7 @@ put_value(struct buf *b, const char *key, const char *v)
 static void
 managed_counts(const struct conf *c, const char *root, size_t n[3])
 {
-	char *path = state_file(c, root, "state");
+	char *path = state_file(c, root, SD_STATE);
 	struct state st;
 
 	n[0] = n[1] = n[2] = 0;
@@ -100,7 +100,7 @@ void
 status_record(const struct conf *c, const char *root,
     const struct run_record *r)
 {
-	char *path = state_file(c, root, "last-run"), t[32], *dir;
+	char *path = state_file(c, root, SD_LAST_RUN), t[32], *dir;
 	double duration = (double)(r->end.tv_sec - r->start.tv_sec) +
 	    (double)(r->end.tv_nsec - r->start.tv_nsec) / 1e9;
 	struct buf b = { 0 };
@@ -162,7 +162,7 @@ json_str(struct buf *b, const char *s)
 static bool
 cookie_held(const struct conf *c, const char *root, long *age)
 {
-	char *path = state_file(c, root, "directory");
+	char *path = state_file(c, root, SD_CACHE);
 	struct dircache cache;
 	struct stat st;
 	bool held = false;
@@ -181,7 +181,7 @@ cookie_held(const struct conf *c, const char *root, long *age)
 int
 status_show(const struct conf *c, const char *root, bool json)
 {
-	char *path = state_file(c, root, "last-run"), *text;
+	char *path = state_file(c, root, SD_LAST_RUN), *text;
 	struct strlist lines = { 0 };
 	struct buf b = { 0 };
 	size_t len, n[3];

@@ -21,6 +21,7 @@
 #include "pwfile.h"
 #include "stamp.h"
 #include "state.h"
+#include "statedir.h"
 #include "status.h"
 #include "sync.h"
 #include "txn.h"
@@ -53,31 +54,12 @@ struct run {
 	char			*server;	/* the URI the data came from */
 	struct dircache		 cache;		/* for incremental sync */
 	char			*cache_path;
-	bool			 drop_cache;
 	/* The short way (delta.h): the changed users, the patched mirror. */
 	bool			 short_way;
 	struct users		 changed;
 	struct state		 managed;
 	struct buf		 mirror[2];
 };
-
-char *
-root_path(const char *root, const char *path)
-{
-	if (strcmp(root, "/") == 0)
-		return xstrdup(path);
-	return xasprintf("%s%s", root, path);
-}
-
-char *
-state_file(const struct conf *c, const char *root, const char *name)
-{
-	char *dir = root_path(root, c->state_dir);
-	char *path = xasprintf("%s/%s", dir, name);
-
-	free(dir);
-	return path;
-}
 
 /* --- local databases -------------------------------------------------- */
 
@@ -104,12 +86,8 @@ load_local(struct run *r)
 static void
 show_changes(const struct run *r)
 {
-	if (!r->o->dry_run && log_level() < V_VERBOSE)
-		return;
-	if (log_level() == V_QUIET)
-		return;
 	for (size_t i = 0; i < r->plan.changes.n; i++)
-		printf("%s\n", r->plan.changes.v[i]);
+		log_change(r->plan.changes.v[i], r->o->dry_run);
 }
 
 static int
@@ -151,6 +129,21 @@ render_files(struct run *r)
 	}
 }
 
+/* Debian's group for shadow and gshadow created anew: the tree's own. */
+static gid_t
+shadow_gid(const struct run *r)
+{
+	const struct pwline *l = r->f[F_GROUP].path == NULL ? NULL :
+	    pwfile_find(&r->f[F_GROUP], "shadow");
+	char *f = l != NULL ? pwline_field(l, 2) : NULL;
+	uint32_t gid = 0;
+
+	if (f == NULL || !parse_id(f, strlen(f), &gid))
+		gid = 0;
+	free(f);
+	return (gid_t)gid;
+}
+
 /* Stages each file whose content changes; *changed gets a bit for each. */
 static int
 stage_files(struct run *r, struct txn *t, unsigned *changed)
@@ -164,7 +157,8 @@ stage_files(struct run *r, struct txn *t, unsigned *changed)
 		if (b->len == r->f[i].size &&
 		    memcmp(b->p, r->f[i].data, b->len) == 0)
 			continue;
-		if (txn_stage(t, r->f[i].path, b->p, b->len, files[i].mode, 0, 0,
+		if (txn_stage(t, r->f[i].path, b->p, b->len, files[i].mode, 0,
+		    files[i].mode == 0640 ? shadow_gid(r) : 0,
 		    TXN_KEEP | TXN_BACKUP) != 0)
 			return -1;
 		*changed |= 1u << i;
@@ -172,17 +166,19 @@ stage_files(struct run *r, struct txn *t, unsigned *changed)
 	return 0;
 }
 
-static const char *const mirror_names[2] = { "mirror", "mirror.shadow" };
+static const char *const mirror_names[2] = { SD_MIRROR, SD_MIRROR_SHADOW };
 
 /*
  * The mirror follows from the files and the state alone: when neither
- * changes and both mirror files are there, it cannot have either.  With
- * "files no" the files on disk say nothing, so it is always rebuilt.
+ * changes, both mirror files are there and the last run's stamp vouches
+ * for them, it cannot have either.  With "files no" the files on disk say
+ * nothing, so it is always rebuilt.
  */
 static bool
 mirror_wanted(struct run *r, bool inputs_changed)
 {
-	bool wanted = inputs_changed || !r->c->files;
+	bool wanted = inputs_changed || !r->c->files ||
+	    !stamp_matches(r->c, r->o->root);
 	char *path;
 
 	for (int i = 0; i < 2 && !wanted; i++) {
@@ -203,8 +199,8 @@ stage_mirror(struct run *r, struct txn *t, int held[2], bool *changed)
 {
 	static const mode_t modes[2] = { 0644, 0600 };
 	struct buf b[2] = { { 0 }, { 0 } };
-	char *dir = root_path(r->o->root, r->c->state_dir), *path;
-	int rc = mkdir_p(dir);
+	char *path;
+	int rc = 0;
 
 	if (r->short_way) {
 		b[0] = r->mirror[0];
@@ -219,8 +215,8 @@ stage_mirror(struct run *r, struct txn *t, int held[2], bool *changed)
 			continue;
 		path = state_file(r->c, r->o->root, mirror_names[i]);
 		/*
-		 * No fsync: a mirror lost in a crash fails its checks, and
-		 * the next run (its stamp gone) builds it again.
+		 * No fsync: a mirror lost in a power failure fails its
+		 * checks, and the next run (its stamp gone) builds it again.
 		 */
 		if (!mirror_same(path, &b[i])) {
 			rc = txn_stage(t, path, b[i].p, b[i].len, modes[i], 0, 0,
@@ -232,7 +228,6 @@ stage_mirror(struct run *r, struct txn *t, int held[2], bool *changed)
 	}
 	buf_free(&b[0]);
 	buf_free(&b[1]);
-	free(dir);
 	return rc;
 }
 
@@ -240,38 +235,8 @@ stage_mirror(struct run *r, struct txn *t, int held[2], bool *changed)
 static int
 stage_state(struct run *r, struct txn *t, const struct buf *text)
 {
-	char *dir = root_path(r->o->root, r->c->state_dir);
-	int rc = mkdir_p(dir);
-
-	free(dir);
-	if (rc == 0)
-		rc = txn_stage(t, r->state_path, text->p, text->len, 0644, 0, 0,
-		    TXN_KEEP);
-	return rc;
-}
-
-/*
- * The new state must cover whatever the files hold at every moment of
- * the renames: first a state that knows both the old and the new
- * accounts, then the files, then the new state.
- */
-static int
-commit_union_state(struct run *r)
-{
-	struct txn *t = txn_new();
-	struct buf text = { 0 };
-	struct state u;
-	int rc;
-
-	state_union(&r->old, &r->plan.next, &u);
-	state_render(&u, &text);
-	rc = stage_state(r, t, &text);
-	if (rc == 0)
-		rc = txn_commit(t);
-	buf_free(&text);
-	state_free(&u);
-	txn_free(t);
-	return rc;
+	return txn_stage(t, r->state_path, text->p, text->len, 0644, 0, 0,
+	    TXN_KEEP);
 }
 
 /*
@@ -292,7 +257,10 @@ stage_cache(struct run *r, struct txn *t, bool *changed)
 	 * mislead the next one; it goes once the run has succeeded.
 	 */
 	if (r->cache.cookies.n == 0) {
-		r->drop_cache = access(r->cache_path, F_OK) == 0;
+		if (access(r->cache_path, F_OK) == 0) {
+			txn_stage_unlink(t, r->cache_path);
+			txn_stage_unlink(t, log_path);
+		}
 		goto out;
 	}
 	/* Lost in a crash, either only means a full refresh: no fsync. */
@@ -350,6 +318,11 @@ invalidate_caches(unsigned changed)
 		waitpid(pid, &st, 0);
 }
 
+/*
+ * Everything the run changes, as one unit (txn.h): the files, the mirror,
+ * the directory cache and the state, so that a crash leaves them all old
+ * or, once the next command completes the journal, all new.
+ */
 static int
 apply(struct run *r)
 {
@@ -357,6 +330,7 @@ apply(struct run *r)
 	unsigned changed = 0;
 	struct buf state_text = { 0 };
 	bool new_state, new_mirror = false, new_cache = false;
+	char *journal = state_file(r->c, r->o->root, SD_COMMIT);
 	int held[2] = { -1, -1 }, rc = -1;
 
 	/* The short way leaves the state as it is. */
@@ -374,24 +348,21 @@ apply(struct run *r)
 		goto out;
 	if (new_state && stage_state(r, t, &state_text) != 0)
 		goto out;
-	if (new_state && (changed || new_mirror || new_cache) &&
-	    commit_union_state(r) != 0)
-		goto out;
 	/* What the stamp describes is about to change. */
-	stamp_remove(r->c, r->o->root);
-	if (txn_commit(t) != 0)
+	if (!txn_empty(t))
+		stamp_remove(r->c, r->o->root);
+	if (txn_commit(t, journal) != 0)
 		goto out;
-	if (r->drop_cache)
-		drop_cache(r);
 	rc = 0;
 out:
 	mirror_release(held, rc == 0);
 	buf_free(&state_text);
 	txn_free(t);
+	free(journal);
 	locks_release(r->locks);
 	r->locks = NULL;
-	if (rc == 0 && changed && strcmp(r->o->root, "/") == 0)
-		invalidate_caches(changed);
+	if (rc == 0 && (changed || new_mirror) && strcmp(r->o->root, "/") == 0)
+		invalidate_caches(changed | (new_mirror ? 0xf : 0));
 	return rc;
 }
 
@@ -403,7 +374,11 @@ apply_mirror(struct run *r)
 	bool changed = false;
 
 	render_files(r);
-	if (stage_mirror(r, t, held, &changed) == 0 && txn_commit(t) == 0)
+	/*
+	 * No journal: watch's runs hold no lock, and a mirror ahead of the
+	 * files is rebuilt by the next full run once the stamp disagrees.
+	 */
+	if (stage_mirror(r, t, held, &changed) == 0 && txn_commit(t, NULL) == 0)
 		rc = 0;
 	mirror_release(held, rc == 0);
 	txn_free(t);
@@ -622,6 +597,42 @@ after_fetch(struct run *r, int fetched, bool *done, int *rc)
 	return map_all(r);
 }
 
+/*
+ * Before anything else, under the locks: an interrupted commit completed
+ * and what dead runs left removed, so that this run starts from files,
+ * mirror and state that correspond.  A dry run only says so.
+ */
+static int
+recover(struct run *r)
+{
+	char *journal = state_file(r->c, r->o->root, SD_COMMIT);
+	char *etc = root_path(r->o->root, "/etc");
+	char *dir = state_dir(r->c, r->o->root);
+	int rc = 0;
+
+	if (r->o->dry_run || r->o->mirror_only) {
+		if (access(journal, F_OK) == 0)
+			log_warn("an interrupted run left %s; the next sync "
+			    "completes it", journal);
+		goto out;
+	}
+	if (!take_locks(r)) {
+		rc = -1;
+		goto out;
+	}
+	rc = txn_recover(journal) < 0 ? -1 : 0;
+	locks_sweep(r->o->root);
+	txn_sweep(etc);
+	txn_sweep(dir);
+	locks_release(r->locks);
+	r->locks = NULL;
+out:
+	free(journal);
+	free(etc);
+	free(dir);
+	return rc;
+}
+
 int
 sync_run(struct conf *c, const struct sync_opts *o)
 {
@@ -633,10 +644,15 @@ sync_run(struct conf *c, const struct sync_opts *o)
 	char *summary;
 
 	clock_gettime(CLOCK_REALTIME, &start);
-	r.cache_path = state_file(c, o->root, "directory");
-	r.state_path = state_file(c, o->root, "state");
-	fo = (struct fetch_opts){ o->root, r.cache_path, o->full };
 	dircache_init(&r.cache);
+	/* Nothing is recorded in a state directory that is refused. */
+	if (statedir_prepare(c, o->root, !o->dry_run) != 0)
+		return EXIT_RUNTIME;
+	r.cache_path = state_file(c, o->root, SD_CACHE);
+	r.state_path = state_file(c, o->root, SD_STATE);
+	if (recover(&r) != 0)
+		goto out;
+	fo = (struct fetch_opts){ o->root, r.cache_path, o->full };
 	fetched = fetch(c, &fo, &r.users, &r.groups, &r.cache, &r.server);
 	if (fetched < 0 || after_fetch(&r, fetched, &done, &rc) != 0 || done)
 		goto out;

@@ -24,9 +24,5 @@ struct sync_opts {
 };
 
 int	 sync_run(struct conf *, const struct sync_opts *);
-/* root joined with an absolute path, without a doubled slash. */
-char	*root_path(const char *root, const char *path);
-/* The file name in the state directory, under root. */
-char	*state_file(const struct conf *, const char *root, const char *name);
 
 #endif

@@ -1,8 +1,10 @@
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,10 @@
 #include "txn.h"
 #include "util.h"
 
+#define TMP_MARK	".ldapsync."
+#define JOURNAL_MAGIC	"ldapsync-commit 1\n"
+
+/* tmp renamed onto path, or (tmp NULL) path removed. */
 struct staged {
 	char	*path;
 	char	*tmp;
@@ -28,6 +34,12 @@ struct txn *
 txn_new(void)
 {
 	return xcalloc(1, sizeof(struct txn));
+}
+
+bool
+txn_empty(const struct txn *t)
+{
+	return t->n == 0;
 }
 
 static int
@@ -46,33 +58,43 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* A fresh, exclusive temporary name beside path: fd, or -1. */
+static int
+temp_open(const char *path, char **tmp)
+{
+	int fd;
+
+	*tmp = xasprintf("%s" TMP_MARK "%ld.XXXXXX", path, (long)getpid());
+	if ((fd = mkostemp(*tmp, O_CLOEXEC)) == -1) {
+		log_error("%s: cannot create a temporary file: %s", path,
+		    strerror(errno));
+		FREE(*tmp);
+	}
+	return fd;
+}
+
 /* A synced temporary file beside path; its name, or NULL after a message. */
 static char *
 temp_with(const char *path, const void *data, size_t len, mode_t mode,
     uid_t uid, gid_t gid, bool sync)
 {
-	char *tmp = xasprintf("%s.ldapsync.XXXXXX", path);
-	int fd = mkostemp(tmp, O_CLOEXEC);
+	char *tmp;
+	int fd = temp_open(path, &tmp);
 
-	if (fd == -1) {
-		log_error("%s: cannot create a temporary file: %s", path,
-		    strerror(errno));
-		free(tmp);
+	if (fd == -1)
 		return NULL;
-	}
 	if (fchown(fd, uid, gid) == -1 || fchmod(fd, mode) == -1 ||
 	    write_all(fd, data, len) == -1 || (sync && fsync(fd) == -1)) {
-		log_error("%s: %s", tmp, strerror(errno));
+		int saved = errno;
+
 		close(fd);
-		unlink(tmp);
-		free(tmp);
-		return NULL;
+		errno = saved;
+		fd = -1;
 	}
-	if (close(fd) == -1) {
+	if (fd == -1 || close(fd) == -1) {
 		log_error("%s: %s", tmp, strerror(errno));
 		unlink(tmp);
-		free(tmp);
-		return NULL;
+		FREE(tmp);
 	}
 	return tmp;
 }
@@ -91,23 +113,24 @@ add(struct txn *t, const char *path, char *tmp)
 static int
 stage_backup(struct txn *t, const char *path)
 {
-	char *bpath = xasprintf("%s-", path);
-	char *tmp = xasprintf("%s.ldapsync.XXXXXX", bpath);
-	int fd = mkostemp(tmp, O_CLOEXEC);
+	char *bpath = xasprintf("%s-", path), *tmp;
+	int fd = temp_open(bpath, &tmp), rc = -1;
 
 	/* A name of our own, then the old file under it. */
-	if (fd == -1 || close(fd) == -1 || unlink(tmp) == -1 ||
-	    link(path, tmp) == -1) {
-		log_error("%s: cannot back up: %s", path, strerror(errno));
-		if (fd != -1)
-			unlink(tmp);
-		free(tmp);
-		free(bpath);
-		return -1;
+	if (fd != -1) {
+		close(fd);
+		if (unlink(tmp) == 0 && link(path, tmp) == 0)
+			rc = 0;
+		else
+			log_error("%s: cannot back up: %s", path,
+			    strerror(errno));
 	}
-	add(t, bpath, tmp);
+	if (rc == 0)
+		add(t, bpath, tmp);
+	else
+		free(tmp);
 	free(bpath);
-	return 0;
+	return rc;
 }
 
 int
@@ -131,6 +154,14 @@ txn_stage(struct txn *t, const char *path, const void *data, size_t len,
 	return 0;
 }
 
+void
+txn_stage_unlink(struct txn *t, const char *path)
+{
+	add(t, path, NULL);
+}
+
+/* --- making it so ------------------------------------------------------ */
+
 static void
 sync_dir(const char *path)
 {
@@ -153,27 +184,109 @@ same_dir(const char *a, const char *b)
 	    strncmp(a, b, (size_t)(sa - a)) == 0;
 }
 
-int
-txn_commit(struct txn *t)
+/* Each directory once: the renames are all in its journal. */
+static void
+sync_dirs(const struct staged *v, size_t n)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		if (rename(t->v[i].tmp, t->v[i].path) == -1) {
-			log_error("%s: cannot replace: %s", t->v[i].path,
-			    strerror(errno));
-			return -1;
-		}
-		FREE(t->v[i].tmp);
-	}
-	/* Each directory once: the renames are all in its journal. */
-	for (size_t i = 0; i < t->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		bool seen = false;
 
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = same_dir(t->v[i].path, t->v[j].path);
+			seen = same_dir(v[i].path, v[j].path);
 		if (!seen)
-			sync_dir(t->v[i].path);
+			sync_dir(v[i].path);
 	}
+}
+
+/*
+ * One step, safe to repeat: a temporary file already renamed is gone,
+ * and one renamed onto a link to the same inode (a no-op, by POSIX) is
+ * removed.
+ */
+static int
+carry_out(const struct staged *s)
+{
+	struct stat st;
+
+	if (s->tmp == NULL) {
+		if (unlink(s->path) == -1 && errno != ENOENT)
+			goto fail;
+		return 0;
+	}
+	if (lstat(s->tmp, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (rename(s->tmp, s->path) == -1)
+		goto fail;
+	if (lstat(s->tmp, &st) == 0 && unlink(s->tmp) == -1)
+		goto fail;
 	return 0;
+fail:
+	log_error("%s: cannot replace: %s", s->path, strerror(errno));
+	return -1;
+}
+
+static int
+carry_out_all(const struct staged *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (carry_out(&v[i]) != 0)
+			return -1;
+	sync_dirs(v, n);
+	return 0;
+}
+
+/* "R" tmp path or "U" path, each field NUL-terminated; "E" ends it. */
+static void
+journal_render(const struct txn *t, struct buf *b)
+{
+	buf_addstr(b, JOURNAL_MAGIC);
+	for (size_t i = 0; i < t->n; i++) {
+		buf_addstr(b, t->v[i].tmp ? "R" : "U");
+		if (t->v[i].tmp != NULL)
+			buf_add(b, t->v[i].tmp, strlen(t->v[i].tmp) + 1);
+		buf_add(b, t->v[i].path, strlen(t->v[i].path) + 1);
+	}
+	buf_addstr(b, "E");
+}
+
+static int
+journal_write(const struct txn *t, const char *journal)
+{
+	struct buf b = { 0 };
+	int rc;
+
+	journal_render(t, &b);
+	rc = write_atomic(journal, b.p, b.len, 0600);
+	buf_free(&b);
+	return rc;
+}
+
+static int
+journal_remove(const char *journal)
+{
+	if (unlink(journal) == -1) {
+		log_error("%s: %s", journal, strerror(errno));
+		return -1;
+	}
+	sync_dir(journal);
+	return 0;
+}
+
+int
+txn_commit(struct txn *t, const char *journal)
+{
+	int rc;
+
+	if (t->n == 0)
+		return 0;
+	if (journal != NULL && journal_write(t, journal) != 0)
+		return -1;
+	rc = carry_out_all(t->v, t->n);
+	for (size_t i = 0; i < t->n && rc == 0; i++)
+		FREE(t->v[i].tmp);
+	if (rc == 0 && journal != NULL)
+		rc = journal_remove(journal);
+	return rc;
 }
 
 void
@@ -191,6 +304,121 @@ txn_free(struct txn *t)
 	free(t);
 }
 
+/* --- recovery ---------------------------------------------------------- */
+
+/* A NUL-terminated field at *p before end, or NULL. */
+static const char *
+field(const char **p, const char *end)
+{
+	const char *s = *p, *nul = memchr(s, '\0', (size_t)(end - s));
+
+	if (nul == NULL)
+		return NULL;
+	*p = nul + 1;
+	return s;
+}
+
+/* Only our own temporary files, each beside its target. */
+static bool
+tmp_of(const char *tmp, const char *path)
+{
+	size_t n = strlen(path);
+
+	return strncmp(tmp, path, n) == 0 &&
+	    strncmp(tmp + n, TMP_MARK, strlen(TMP_MARK)) == 0;
+}
+
+/* The journal's steps into t; false when it is not one of ours, whole. */
+static bool
+journal_parse(const char *text, size_t len, struct txn *t)
+{
+	const char *p = text + strlen(JOURNAL_MAGIC), *end = text + len;
+	const char *tmp, *path;
+
+	if (len < strlen(JOURNAL_MAGIC) + 1 ||
+	    memcmp(text, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) != 0)
+		return false;
+	while (p < end && *p != 'E') {
+		char op = *p++;
+
+		tmp = op == 'R' ? field(&p, end) : NULL;
+		if ((op != 'R' && op != 'U') || (op == 'R' && tmp == NULL) ||
+		    (path = field(&p, end)) == NULL || path[0] != '/' ||
+		    (tmp != NULL && !tmp_of(tmp, path)))
+			return false;
+		add(t, path, tmp ? xstrdup(tmp) : NULL);
+	}
+	return p + 1 == end;
+}
+
+int
+txn_recover(const char *journal)
+{
+	struct txn *t = txn_new();
+	char *text = NULL;
+	size_t len;
+	int rc = -1;
+
+	if (read_file(journal, &text, &len) == -1) {
+		rc = errno == ENOENT ? 0 : -1;
+		if (rc != 0)
+			log_error("%s: %s", journal, strerror(errno));
+		goto out;
+	}
+	if (!journal_parse(text, len, t)) {
+		log_error("%s: not a commit record of ldapsync; remove it "
+		    "once the files are checked", journal);
+		goto out;
+	}
+	log_warn("completing the commit of an interrupted run (%s)", journal);
+	if (carry_out_all(t->v, t->n) == 0 && journal_remove(journal) == 0)
+		rc = 1;
+out:
+	/* Nothing here is ours to remove: clear the names first. */
+	for (size_t i = 0; i < t->n; i++)
+		FREE(t->v[i].tmp);
+	txn_free(t);
+	free(text);
+	return rc;
+}
+
+/* The pid in NAME.ldapsync.PID.XXXXXX, or 0 when it is not such a name. */
+static long
+temp_pid(const char *name)
+{
+	const char *m = strstr(name, TMP_MARK);
+	char *end;
+	long pid;
+
+	if (m == NULL)
+		return 0;
+	pid = strtol(m + strlen(TMP_MARK), &end, 10);
+	if (pid <= 0 || *end != '.' || strlen(end + 1) != 6)
+		return 0;
+	return pid;
+}
+
+void
+txn_sweep(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		long pid = temp_pid(e->d_name);
+
+		if (pid == 0 || pid == (long)getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+			log_verbose("%s/%s: removed, left by a dead run", dir,
+			    e->d_name);
+	}
+	closedir(d);
+}
+
 int
 write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
@@ -199,7 +427,7 @@ write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 
 	rc = txn_stage(t, path, data, len, mode, getuid(), getgid(), TXN_KEEP);
 	if (rc == 0)
-		rc = txn_commit(t);
+		rc = txn_commit(t, NULL);
 	txn_free(t);
 	return rc;
 }

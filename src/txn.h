@@ -1,8 +1,15 @@
 /*
- * Replacing several files so that a failure leaves all of them as they
- * were: every new content is written to a temporary file in the target's
- * directory and synced first; only then are they renamed into place, as
- * shadow-utils' commonio does, with its "FILE-" backups.
+ * Replacing several files as one unit.  Every new content is written to a
+ * temporary file in the target's directory and synced first; then an
+ * intent record (the journal, in the state directory) names every rename
+ * and removal to come, and only then are they made, as shadow-utils'
+ * commonio does, with its "FILE-" backups.  A run killed at any instant
+ * leaves either no journal (nothing happened) or a journal that
+ * txn_recover() carries out to the end, so the files change together.
+ *
+ * Temporary files are named PATH.ldapsync.PID.XXXXXX and created
+ * exclusively (never through a link); txn_sweep() removes those of dead
+ * processes.
  */
 #ifndef LDAPSYNC_TXN_H
 #define LDAPSYNC_TXN_H
@@ -17,7 +24,7 @@ struct txn	*txn_new(void);
 /*
  * TXN_KEEP: an existing file keeps its mode and owner; TXN_BACKUP: and
  * its old content as "path-"; TXN_NOSYNC: no fsync, for a file whose
- * loss after a crash only costs work (the rename stays atomic).
+ * loss in a power failure only costs work (it checks itself when read).
  */
 enum { TXN_KEEP = 1, TXN_BACKUP = 2, TXN_NOSYNC = 4 };
 
@@ -27,10 +34,27 @@ enum { TXN_KEEP = 1, TXN_BACKUP = 2, TXN_NOSYNC = 4 };
  */
 int	 txn_stage(struct txn *, const char *path, const void *data,
 	    size_t len, mode_t mode, uid_t uid, gid_t gid, int flags);
-/* Renames everything staged into place.  0, or -1 after a message. */
-int	 txn_commit(struct txn *);
+/* Stages the removal of path (absent already is fine). */
+void	 txn_stage_unlink(struct txn *, const char *path);
+/* Whether anything is staged. */
+bool	 txn_empty(const struct txn *);
+/*
+ * Makes everything staged take effect: with a journal path, through the
+ * journal (see above); with NULL, file by file.  0, or -1 after a
+ * message (then the journal, if written, is left for txn_recover()).
+ */
+int	 txn_commit(struct txn *, const char *journal);
 /* Removes whatever was staged and not committed; frees. */
 void	 txn_free(struct txn *);
+
+/*
+ * Completes the commit an interrupted run left in journal, if any, and
+ * removes the journal.  1 when there was one, 0 when not, -1 after a
+ * message (the journal stays).  The caller holds the files' locks.
+ */
+int	 txn_recover(const char *journal);
+/* Removes the temporary files dead processes left in dir. */
+void	 txn_sweep(const char *dir);
 
 /* Writes one file atomically (temporary file, fsync, rename). */
 int	 write_atomic(const char *path, const void *data, size_t len,

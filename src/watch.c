@@ -16,6 +16,7 @@
 #include "directory.h"
 #include "log.h"
 #include "pool.h"
+#include "statedir.h"
 #include "syncrepl.h"
 #include "watch.h"
 
@@ -291,7 +292,7 @@ watch_run(struct conf *c, const char *config_path, const struct sync_opts *o)
 	struct watcher w = { .c = c, .o = o };
 	int backoff = 1, rc;
 
-	w.cache_path = state_file(c, o->root, "directory");
+	w.cache_path = state_file(c, o->root, SD_CACHE);
 	/* A watcher binds again and again: the password stays in memory. */
 	c->keep_bindpw = true;
 	/* Its lines must reach a log file or the journal as they happen. */

@@ -12,9 +12,6 @@ ADMIN_PW="secret"
 SYNC_DN="cn=sync,$SUFFIX"
 SYNC_PW="syncpw"
 
-# ldapsync logs to syslog when stderr is not a terminal: the tests read
-# stderr (logging.sh checks syslog itself).
-export LDAPSYNC_LOG_STDERR=1
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ldapsync-test.XXXXXX")
 SLAPD_PIDS=""

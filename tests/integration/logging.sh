@@ -1,7 +1,8 @@
 #!/bin/bash
-# Logging: a run whose stderr is not a terminal (a timer's, a service's)
-# logs to syslog, facility authpriv, ident ldapsync, and prints nothing;
-# at a terminal it prints to stderr and stdout and syslog hears nothing.
+# Logging: a run always prints its summary and changes to stdout and its
+# warnings and errors to stderr (pipes, cron and CI read them there);
+# when stderr is neither a terminal nor the journal's stream, the same
+# messages go to syslog too (authpriv, ident ldapsync).
 # Syslog is a socket of the test's own at /dev/log, in a private mount
 # namespace; the terminal is a pty from script(1).
 . "$(dirname "$0")/lib.sh"
@@ -36,21 +37,40 @@ with_syslog() {
 		mknod -m 666 /dev/urandom c 1 9 && mknod -m 666 /dev/random c 1 8 &&
 		mkdir /dev/pts && ln -s pts/ptmx /dev/ptmx &&
 		mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts &&
-		exec "$0" /dev/log "$@"' "$LOGSINK" "$WORK/syslog" env -u LDAPSYNC_LOG_STDERR "$@"
+		exec "$0" /dev/log "$@"' "$LOGSINK" "$WORK/syslog" "$@"
 }
 # syslog(3): <facility * 8 + severity>; authpriv is 10.
 ERR='<83>' WARNING='<84>' INFO='<86>'
 
-with_syslog "$LDAPSYNC" -c "$WORK/c.conf" -R "$ROOT" sync > "$WORK/out" 2> "$WORK/err" || fail "sync"
-[ ! -s "$WORK/out" ] && [ ! -s "$WORK/err" ] || { cat "$WORK/out" "$WORK/err"; fail "a run off a terminal printed"; }
+with_syslog "$LDAPSYNC" -c "$WORK/c.conf" -R "$ROOT" -v sync > "$WORK/out" 2> "$WORK/err" || fail "sync"
 assert_grep "^$WARNING.*ldapsync\[[0-9]+\]: uid=rel,ou=people,$SUFFIX: skipped: home directory" "$WORK/syslog" "the warning, naming the DN, at authpriv.warning"
 assert_grep "^$INFO.*ldapsync\[[0-9]+\]: users: [0-9]+ added" "$WORK/syslog" "the summary at authpriv.info"
+assert_grep "^$INFO.*ldapsync\[[0-9]+\]: \+ user alice uid=" "$WORK/syslog" "a change line at authpriv.info"
+assert_grep "^ldapsync: warning: uid=rel,ou=people,$SUFFIX: skipped: home directory" "$WORK/err" "the warning on stderr (a pipe)"
+assert_grep "^users: [0-9]+ added" "$WORK/out" "the summary on stdout (a pipe)"
+assert_grep "^\+ user alice uid=" "$WORK/out" "a change line on stdout (a pipe)"
+assert_no_grep "entries received" "$WORK/err" "a progress line off a terminal"
 assert_grep '^alice:' "$ROOT/etc/passwd"
-pass "off a terminal, a run logs to syslog (authpriv, ldapsync) and prints nothing"
+pass "off a terminal, a run prints to stdout and stderr and logs to syslog (authpriv, ldapsync) too"
+
+# Under systemd, stderr is the journal's stream: no second copy in syslog.
+: > "$WORK/syslog"
+with_syslog bash -c 'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) exec "$@"' - \
+	"$LDAPSYNC" -c "$WORK/c.conf" -R "$ROOT" --full sync > "$WORK/out" 2> "$WORK/err" || fail "sync with JOURNAL_STREAM"
+assert_grep "^users: " "$WORK/out" "the summary on stdout"
+assert_grep "skipped: home directory" "$WORK/err" "the warning on stderr"
+[ ! -s "$WORK/syslog" ] || { cat "$WORK/syslog"; fail "a run on the journal's stream logged to syslog as well"; }
+pass "with stderr the journal's stream (JOURNAL_STREAM), nothing is sent to syslog twice"
+
+# No /dev/log at all: the run still prints and succeeds.
+unshare -m bash -c 'mount -t tmpfs tmpfs /dev && mknod -m 666 /dev/null c 1 3 && exec "$@"' - \
+	"$LDAPSYNC" -c "$WORK/c.conf" -R "$ROOT" -n > "$WORK/out" 2> "$WORK/err" || fail "a dry run without /dev/log failed"
+assert_grep "^users: " "$WORK/out" "the summary of a dry run without /dev/log"
+pass "without /dev/log a dry run prints its summary and succeeds"
 
 sed -i "s|^uri .*|uri ldap://127.0.0.1:1/|" "$WORK/c.conf"
 with_syslog "$LDAPSYNC" -c "$WORK/c.conf" -R "$ROOT" sync 2> "$WORK/err" && fail "a sync without a server succeeded"
-[ ! -s "$WORK/err" ] || fail "the failed run printed"
+assert_grep "no directory server could be used" "$WORK/err" "the error on stderr"
 assert_grep "^$ERR.*ldapsync\[[0-9]+\]: no directory server could be used" "$WORK/syslog" "the error at authpriv.err"
 echo "bogus_keyword 1" >> "$WORK/c.conf"
 rc=0

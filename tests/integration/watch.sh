@@ -33,7 +33,7 @@ until_served() {	# NAME LIMIT-MS: prints the ms it took, fails past the limit
 	echo $(( $(ms) - t0 ))
 }
 
-LDAPSYNC_LOG_STDERR=1 "$LDAPSYNC" -v -c "$WORK/c.conf" -R "$ROOT" watch > "$WORK/w.out" 2> "$WORK/w.err" &
+"$LDAPSYNC" -v -c "$WORK/c.conf" -R "$ROOT" watch > "$WORK/w.out" 2> "$WORK/w.err" &
 WATCH=$!
 for _ in $(seq 100); do grep -q '^watching ' "$WORK/w.out" && break; sleep 0.1; done
 grep -q '^watching ' "$WORK/w.out" || { cat "$WORK/w.err"; fail "watch did not start"; }

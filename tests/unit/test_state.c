@@ -59,41 +59,12 @@ test_corrupt(void **state)
 	}
 }
 
-/* The union keeps next's records and adds old's that next dropped. */
-static void
-test_union(void **state)
-{
-	struct state old, next, u;
-	struct managed *m;
-
-	(void)state;
-	state_init(&old);
-	state_init(&next);
-	assert_int_equal(state_parse(&old, "old", text), 0);
-	assert_int_equal(state_parse(&next, "next", "ldapsync-state 1\n"
-	    "u alice2 10001 0 uuid-a\n" "u bob 10002 0 -\n"
-	    "u carol 10003 0 uuid-c\n"), 0);
-	state_union(&old, &next, &u);
-	state_index(&u);
-	assert_int_equal(state_count(&u, false, false), 4);
-	assert_non_null(htab_get(u.users_by_name, "alice"));
-	assert_non_null(htab_get(u.users_by_name, "alice2"));
-	assert_non_null(htab_get(u.users_by_name, "carol"));
-	m = htab_get(u.users_by_name, "bob");
-	assert_false(m->suspended);		/* next's record wins */
-	assert_non_null(htab_get(u.groups_by_name, "staff"));
-	state_free(&old);
-	state_free(&next);
-	state_free(&u);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_corrupt),
-		cmocka_unit_test(test_union),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
