@@ -2,15 +2,36 @@
 
 #include <errno.h>
 #include <ldap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "directory.h"
 
+/*
+ * A server that stops answering must not hold a run: while ldapsync
+ * waits on the connection, a watchdog thread shuts the socket down once
+ * op_timeout passes with no message, and the wait fails as a lost
+ * connection.  libldap's own refresh (ldap_sync_init) would otherwise
+ * poll a silent server for ever, whatever its timeouts say.
+ */
+struct watchdog {
+	pthread_t	 thread;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	bool		 running, quit;
+	int		 fd;		/* the socket watched; -1: none */
+	struct timespec	 deadline;	/* CLOCK_MONOTONIC */
+	bool		 fired;		/* it shut the connection down */
+};
+
 struct dir {
 	LDAP			*ld;
+	struct watchdog		 dog;
 	const struct conf	*c;
 	char			*uri;
 	/* Reused for every entry, so a search allocates little per entry. */
@@ -144,53 +165,176 @@ do_bind(LDAP *ld, const struct conf *c)
 	return rc;
 }
 
-/* Connects and binds to one server; NULL with *why set. */
-static LDAP *
-try_server(const struct conf *c, const char *uri, char **why)
+/* --- the watchdog ------------------------------------------------------ */
+
+static bool
+passed(const struct timespec *t)
 {
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > t->tv_sec ||
+	    (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+static void *
+watch_socket(void *arg)
+{
+	struct watchdog *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	while (!w->quit) {
+		if (w->fd == -1)
+			pthread_cond_wait(&w->cv, &w->mu);
+		else if (passed(&w->deadline)) {
+			/* Not close(): the descriptor stays libldap's. */
+			shutdown(w->fd, SHUT_RDWR);
+			w->fired = true;
+			w->fd = -1;
+		} else
+			pthread_cond_timedwait(&w->cv, &w->mu, &w->deadline);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static void
+dog_init(struct watchdog *w)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cv, &a);
+	pthread_condattr_destroy(&a);
+	pthread_mutex_init(&w->mu, NULL);
+	w->fd = -1;
+	w->running = pthread_create(&w->thread, NULL, watch_socket, w) == 0;
+}
+
+static void
+dog_destroy(struct watchdog *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->quit = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	if (w->running)
+		pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+}
+
+/* Something came (or a wait begins): op_timeout from now. */
+static void
+dog_pet(struct dir *d)
+{
+	struct watchdog *w = &d->dog;
+
+	pthread_mutex_lock(&w->mu);
+	clock_gettime(CLOCK_MONOTONIC, &w->deadline);
+	w->deadline.tv_sec += d->c->op_timeout;
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Watches the connection from now on, until dog_rest(). */
+static void
+dog_watch(struct dir *d)
+{
+	struct watchdog *w = &d->dog;
+	int fd = -1;
+
+	if (ldap_get_option(d->ld, LDAP_OPT_DESC, &fd) != LDAP_OPT_SUCCESS ||
+	    fd < 0)
+		return;
+	dog_pet(d);
+	pthread_mutex_lock(&w->mu);
+	w->fd = fd;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Stops watching; whether the watchdog cut the connection. */
+static bool
+dog_rest(struct dir *d)
+{
+	struct watchdog *w = &d->dog;
+	bool fired;
+
+	pthread_mutex_lock(&w->mu);
+	w->fd = -1;
+	fired = w->fired;
+	pthread_mutex_unlock(&w->mu);
+	return fired;
+}
+
+/* Why a wait failed: the watchdog's cut, or what libldap says. */
+static char *
+why_failed(struct dir *d, bool fired, const char *what)
+{
+	if (fired)
+		return xasprintf("no answer within op_timeout (%d s)",
+		    d->c->op_timeout);
+	return xstrdup(what);
+}
+
+/* --- connecting -------------------------------------------------------- */
+
+/* Connects and binds to one server; false with *why set. */
+static bool
+try_server(struct dir *d, const char *uri, char **why)
+{
+	const struct conf *c = d->c;
 	LDAP *ld = NULL;
 	const char *step = "initialize";
 	int rc;
 
 	if ((rc = ldap_initialize(&ld, uri)) != LDAP_SUCCESS)
 		goto fail;
+	d->ld = ld;
 	step = "set options";
 	if ((rc = set_options(ld, c)) != LDAP_OPT_SUCCESS)
 		goto fail;
 	step = "connect";
 	catch_tls_reasons(true);
 	rc = ldap_connect(ld);
+	/* Connected (and for ldaps://, TLS up) within timeout; now each
+	 * answer within op_timeout. */
+	if (rc == LDAP_SUCCESS)
+		dog_watch(d);
 	if (rc == LDAP_SUCCESS && c->ssl == SSL_START_TLS) {
 		step = "start TLS";
 		rc = ldap_start_tls_s(ld, NULL, NULL);
 	}
 	catch_tls_reasons(false);
-	if (rc != LDAP_SUCCESS)
-		goto fail;
-	step = "bind";
-	if ((rc = do_bind(ld, c)) != LDAP_SUCCESS)
-		goto fail;
-	return ld;
+	if (rc == LDAP_SUCCESS) {
+		step = "bind";
+		rc = do_bind(ld, c);
+	}
+	if (!dog_rest(d) && rc == LDAP_SUCCESS)
+		return true;
 fail:
-	*why = xasprintf("%s failed: %s", step, ld ? diag(ld,
-	    strcmp(step, "bind") != 0) : ldap_err2string(rc));
-	if (ld != NULL)
-		ldap_unbind_ext_s(ld, NULL, NULL);
-	return NULL;
+	if (d->dog.fired)
+		*why = xasprintf("%s failed: no answer within op_timeout (%d s)",
+		    step, c->op_timeout);
+	else
+		*why = xasprintf("%s failed: %s", step, ld ? diag(ld,
+		    strcmp(step, "bind") != 0) : ldap_err2string(rc));
+	return false;
 }
 
 struct dir *
 dir_open(const struct conf *c, const char *uri, char **why)
 {
-	struct dir *d;
-	LDAP *ld = try_server(c, uri, why);
+	struct dir *d = xcalloc(1, sizeof(*d));
 
-	if (ld == NULL)
-		return NULL;
-	d = xcalloc(1, sizeof(*d));
-	d->ld = ld;
 	d->c = c;
 	d->uri = xstrdup(uri);
+	dog_init(&d->dog);
+	if (!try_server(d, uri, why)) {
+		dir_close(d);
+		return NULL;
+	}
 	return d;
 }
 
@@ -199,7 +343,9 @@ dir_close(struct dir *d)
 {
 	if (d == NULL)
 		return;
-	ldap_unbind_ext_s(d->ld, NULL, NULL);
+	dog_destroy(&d->dog);
+	if (d->ld != NULL)
+		ldap_unbind_ext_s(d->ld, NULL, NULL);
 	free(d->uri);
 	free(d->raw);
 	free(d->attrs);
@@ -405,10 +551,12 @@ dir_search(struct dir *d, const char *base, int scope, const char *filter,
 	char *why = NULL;
 	int msgid, rc;
 
+	dog_watch(d);
 	rc = send_page(d, base, scope, filter, attrs, &pg, &msgid);
 	while (rc == 0) {
 		if ((rc = wait_page(d, msgid, &chain, &why)) != 0)
 			break;
+		dog_pet(d);
 		res = ldap_first_message(d->ld, chain);
 		while (res != NULL && ldap_msgtype(res) != LDAP_RES_SEARCH_RESULT)
 			res = ldap_next_message(d->ld, res);
@@ -421,6 +569,10 @@ dir_search(struct dir *d, const char *base, int scope, const char *filter,
 		chain = NULL;
 		if (!pg.more)
 			break;
+	}
+	if (dog_rest(d) && rc != 0) {
+		free(why);
+		why = why_failed(d, true, NULL);
 	}
 	if (rc != 0 && why == NULL)
 		why = xstrdup(diag(d->ld, false));
@@ -457,8 +609,13 @@ dir_has_sync(struct dir *d)
 	struct berval **vals;
 	bool found = false;
 
-	if (ldap_search_ext_s(d->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
-	    attrs, 0, NULL, NULL, &tv, 1, &res) != LDAP_SUCCESS) {
+	int rc;
+
+	dog_watch(d);
+	rc = ldap_search_ext_s(d->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
+	    attrs, 0, NULL, NULL, &tv, 1, &res);
+	dog_rest(d);
+	if (rc != LDAP_SUCCESS) {
 		ldap_msgfree(res);
 		return false;
 	}
@@ -517,6 +674,7 @@ on_entry(ldap_sync_t *ls, LDAPMessage *msg, struct berval *uuid,
 	char text[37];
 	int rc;
 
+	dog_pet(x->d);
 	uuid_text(uuid, text);
 	if (text[0] == '\0')
 		return x->failed = -1;
@@ -548,6 +706,7 @@ on_intermediate(ldap_sync_t *ls, LDAPMessage *msg, BerVarray uuids,
 	char text[37];
 
 	(void)msg;
+	dog_pet(x->d);
 	if (phase != LDAP_SYNC_CAPI_DELETES_IDSET &&
 	    phase != LDAP_SYNC_CAPI_PRESENTS_IDSET)
 		return 0;
@@ -591,8 +750,12 @@ dir_sync(struct dir *d, const char *base, int scope, const char *filter,
 	ls.ls_private = &x;
 	if (*cookie != NULL && **cookie != '\0')
 		ber_str2bv(*cookie, 0, 1, &ls.ls_cookie);
+	dog_watch(d);
 	rc = ldap_sync_init_refresh_only(&ls);
-	if (rc == LDAP_SUCCESS && x.failed == 0) {
+	if (dog_rest(d)) {
+		*why = xasprintf("sync search of \"%s\" failed: no answer "
+		    "within op_timeout (%d s)", base, d->c->op_timeout);
+	} else if (rc == LDAP_SUCCESS && x.failed == 0) {
 		free(*cookie);
 		*cookie = xstrndup(ls.ls_cookie.bv_val ? ls.ls_cookie.bv_val : "",
 		    ls.ls_cookie.bv_len);

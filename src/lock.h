@@ -15,7 +15,7 @@ void		 locks_release(struct locks *);
 
 /*
  * Removes the pid files (etc/FILE.PID) that dead processes left while
- * taking a lock.  The caller holds the locks.
+ * taking a lock (a live process's are never touched).
  */
 void		 locks_sweep(const char *root);
 

@@ -616,12 +616,14 @@ recover(struct run *r)
 			    "completes it", journal);
 		goto out;
 	}
+	/* Only dead processes' files go: no lock is needed, and a pid file
+	 * left where a lock is taken cannot stand in its way. */
+	locks_sweep(r->o->root);
 	if (!take_locks(r)) {
 		rc = -1;
 		goto out;
 	}
 	rc = txn_recover(journal) < 0 ? -1 : 0;
-	locks_sweep(r->o->root);
 	txn_sweep(etc);
 	txn_sweep(dir);
 	locks_release(r->locks);

@@ -89,7 +89,7 @@ check_trial() {	# ROOT OLD NEW what
 		diff "$3.desc" "$WORK/got.desc" | head -20 >&2
 		fail "$4: neither the old set nor the new one"
 	fi
-	[ -z "$(leftovers "$r")" ] || fail "$4: left behind: $(leftovers "$r")"
+	[ -z "$(leftovers "$r")" ] || { cat "$WORK/next.err"; ls -la "$r/etc"; fail "$4: left behind: $(leftovers "$r")"; }
 	[ -z "$(structure "$r")" ] || fail "$4: $(structure "$r" | head -3)"
 	KILLS=$((KILLS + 1))
 }
