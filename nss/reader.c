@@ -503,8 +503,11 @@ const struct mirror_user *
 reader_user_by_id(const struct mapping *m, uint32_t uid)
 {
 	const struct mirror_id *id = by_id(m, &H(m)->user_ids, uid);
+	const struct mirror_user *u = id ? &AT(m, struct mirror_user,
+	    users)[id->index] : NULL;
 
-	return id ? &AT(m, struct mirror_user, users)[id->index] : NULL;
+	/* The index only points: the record must say the id asked for. */
+	return u != NULL && u->uid == uid ? u : NULL;
 }
 
 const struct mirror_group *
@@ -518,8 +521,10 @@ const struct mirror_group *
 reader_group_by_id(const struct mapping *m, uint32_t gid)
 {
 	const struct mirror_id *id = by_id(m, &H(m)->group_ids, gid);
+	const struct mirror_group *g = id ? &AT(m, struct mirror_group,
+	    groups)[id->index] : NULL;
 
-	return id ? &AT(m, struct mirror_group, groups)[id->index] : NULL;
+	return g != NULL && g->gid == gid ? g : NULL;
 }
 
 const struct mirror_shadow *

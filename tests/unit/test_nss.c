@@ -486,6 +486,49 @@ test_corrupt(void **st)
 	buf_free(&s);
 }
 
+/*
+ * Every bit of the id indexes flipped in turn: a lookup answers the id it
+ * was asked for, or nothing, never another account.
+ */
+static void
+test_index_verified(void **st)
+{
+	struct buf m = { 0 }, s = { 0 };
+	struct passwd pw;
+	struct group gr;
+	char buf[1024];
+	int err = 0;
+
+	(void)st;
+	build(passwd, group, shadow, state, &m, &s);
+	for (int t = 0; t < 2; t++) {
+		const struct mirror_header *h = (const void *)m.p;
+		const struct mirror_table *ids = t ? &h->group_ids : &h->user_ids;
+		size_t off = ids->off, len = ids->count * sizeof(struct mirror_id);
+
+		for (size_t bit = 0; bit < len * 8; bit++) {
+			m.p[off + bit / 8] ^= (char)(1 << (bit % 8));
+			install("mirror", m.p, m.len);
+			for (uint32_t id = 10000; id <= 10004; id++) {
+				if (m_getpwuid(id, &pw, buf, sizeof(buf), &err) ==
+				    NSS_STATUS_SUCCESS && pw.pw_uid != id)
+					fail_msg("getpwuid(%u) gave uid %u", id,
+					    (unsigned)pw.pw_uid);
+				if (m_getgrgid(id, &gr, buf, sizeof(buf), &err) ==
+				    NSS_STATUS_SUCCESS && gr.gr_gid != id)
+					fail_msg("getgrgid(%u) gave gid %u", id,
+					    (unsigned)gr.gr_gid);
+			}
+			m.p[off + bit / 8] ^= (char)(1 << (bit % 8));
+		}
+	}
+	install("mirror", m.p, m.len);
+	assert_int_equal(m_getpwuid(10002, &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_string_equal(pw.pw_name, "bob");
+	buf_free(&m);
+	buf_free(&s);
+}
+
 /* --- replacement under load ------------------------------------------- */
 
 static atomic_int stop, errors;
@@ -563,6 +606,7 @@ main(void)
 		cmocka_unit_test(test_enumeration),
 		cmocka_unit_test(test_initgroups),
 		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_index_verified),
 		cmocka_unit_test(test_replaced_under_load),
 	};
 
