@@ -123,6 +123,43 @@ valid_home(const char *s)
 	return true;
 }
 
+/*
+ * A home that is the root, root's, or a system directory (or beneath
+ * one of those no user may own anything in): useradd -m or a chown of
+ * it would hand the system to the directory.  Spelt any way: repeated
+ * slashes, "." components and a trailing slash do not matter.
+ */
+static bool
+system_home(const char *home)
+{
+	static const char *const exact[] = { "/root", "/bin", "/boot", "/dev",
+	    "/etc", "/proc", "/run", "/sbin", "/sys", "/tmp", "/usr", "/var" };
+	static const char *const under[] = { "/etc/", "/proc/", "/sys/",
+	    "/dev/" };
+	struct buf b = { 0 };
+	bool bad;
+
+	for (const char *p = home; *p != '\0';) {
+		size_t n = strcspn(p, "/");
+
+		if (n > 0 && !(n == 1 && p[0] == '.')) {
+			buf_addc(&b, '/');
+			buf_add(&b, p, n);
+		}
+		p += n + (p[n] == '/');
+	}
+	buf_cstr(&b);
+	/* "/" itself, and /lib, /lib64, /libx32... at the top level. */
+	bad = b.len == 0 || (strncmp(b.p, "/lib", 4) == 0 &&
+	    strchr(b.p + 1, '/') == NULL);
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		bad |= strcmp(b.p, exact[i]) == 0;
+	for (size_t i = 0; i < sizeof(under) / sizeof(under[0]); i++)
+		bad |= strncmp(b.p, under[i], strlen(under[i])) == 0;
+	buf_free(&b);
+	return bad;
+}
+
 /* --- users ------------------------------------------------------------ */
 
 struct ctx {
@@ -195,13 +232,53 @@ map_id(struct ctx *x, struct expr *ex, const struct idranges *r,
 	return true;
 }
 
+/*
+ * Whether the entry's first RDN is attr=value (attribute names without
+ * regard to case): the one value of a multi-valued name that is sure.
+ */
+static bool
+rdn_is(const char *dn, const char *attr, const struct bval *v)
+{
+	size_t n = strlen(attr), end = strcspn(dn, ",+");
+
+	return strncasecmp(dn, attr, n) == 0 && dn[n] == '=' &&
+	    end - n - 1 == v->len && memcmp(dn + n + 1, v->v, v->len) == 0;
+}
+
+/*
+ * LDAP gives values no order: a name attribute with several values is
+ * refused, unless one of them is the entry's RDN; *pick gets it.
+ */
+static bool
+one_name(struct ctx *x, struct expr *ex, const struct bval **pick)
+{
+	const char *attr = expr_attr(ex);
+	const struct entry_attr *a = attr ? entry_get(x->e, attr) : NULL;
+
+	*pick = NULL;
+	if (a == NULL || a->nvals < 2)
+		return true;
+	for (size_t i = 0; i < a->nvals; i++)
+		if (rdn_is(x->e->dn, attr, &a->vals[i]))
+			*pick = &a->vals[i];
+	return *pick != NULL;
+}
+
 static bool
 map_name(struct ctx *x, struct expr *ex, char **out)
 {
 	size_t len;
 	const char *why;
+	const struct bval *pick;
 
-	*out = field(x, ex, &len);
+	if (!one_name(x, ex, &pick))
+		return refuse(x, "the name attribute has several values, none "
+		    "of them the entry's RDN");
+	if (pick != NULL) {
+		*out = xstrndup(pick->v, pick->len);
+		len = pick->len;
+	} else
+		*out = field(x, ex, &len);
 	if (*out == NULL)
 		return refuse(x, "no name (required field maps to nothing)");
 	if (!map_valid_name(x->m->c, *out, len, &why))
@@ -220,6 +297,8 @@ map_home_shell(struct ctx *x, struct user *u)
 		return refuse(x, "no home directory (required field maps to nothing)");
 	if (!plain_field(u->home, len) || !valid_home(u->home))
 		return refuse(x, "home directory is relative, holds '..', ':' or a newline");
+	if (system_home(u->home))
+		return refuse(x, "home directory is / , /root or a system directory");
 	u->shell = field(x, c->umap[UF_SHELL], &len);
 	if (u->shell == NULL) {
 		u->shell = xstrdup("");
@@ -302,6 +381,35 @@ map_shadow(struct ctx *x, struct user *u)
 	return true;
 }
 
+/*
+ * A passwd line, with its newline, fits the 1,024 bytes most programs'
+ * getpwnam buffers hold: a longer gecos is cut (never inside a UTF-8
+ * character); a line too long even without one is refused.
+ */
+#define PASSWD_LINE_MAX	1024
+
+static bool
+fit_line(struct ctx *x, struct user *u)
+{
+	char ids[24];
+	/* "name:x:uid:gid:gecos:home:shell\n" without the gecos. */
+	size_t fixed = strlen(u->name) + strlen(u->home) + strlen(u->shell) +
+	    (size_t)snprintf(ids, sizeof(ids), "%u%u", u->uid, u->gid) + 8;
+	size_t len = strlen(u->gecos), keep;
+	if (fixed > PASSWD_LINE_MAX)
+		return refuse(x, "its passwd line would be over 1,024 bytes");
+	if (fixed + len <= PASSWD_LINE_MAX)
+		return true;
+	keep = PASSWD_LINE_MAX - fixed;
+	while (keep > 0 && ((unsigned char)u->gecos[keep] & 0xc0) == 0x80)
+		keep--;
+	u->gecos[keep] = '\0';
+	if (!x->m->quiet)
+		log_warn("%s: gecos cut to %zu bytes, so that the passwd line "
+		    "stays within 1,024", x->e->dn, keep);
+	return true;
+}
+
 static bool
 map_user_fields(struct ctx *x, struct user *u)
 {
@@ -312,7 +420,8 @@ map_user_fields(struct ctx *x, struct user *u)
 	    "uidNumber missing or not a number") &&
 	    map_id(x, c->umap[UF_GID], &c->gid_range, &u->gid,
 	    "gidNumber missing or not a number") &&
-	    map_home_shell(x, u) && map_gecos(x, u) && map_shadow(x, u);
+	    map_home_shell(x, u) && map_gecos(x, u) && fit_line(x, u) &&
+	    map_shadow(x, u);
 }
 
 static void

@@ -138,6 +138,72 @@ test_repairs(void **state)
 	free_users(l);
 }
 
+#define HOMED(home) fx_entry("uid=a,dc=x", "uid", "a", "uidNumber", "10001", \
+	"gidNumber", "10001", "homeDirectory", home, NULL)
+
+static void refused(const char *, struct entry *);
+
+/* The contract's limits on what the directory may write. */
+static void
+test_limits(void **state)
+{
+	static const char *const bad[] = { "/", "/root", "/etc", "/etc/",
+	    "//etc", "/./etc", "/etc/ssh", "/bin", "/boot", "/dev", "/dev/shm",
+	    "/lib", "/lib64", "/libx32", "/proc", "/proc/1", "/run", "/sbin",
+	    "/sys", "/sys/kernel", "/tmp", "/usr", "/usr/", "/var", "/root/" };
+	static const char *const good[] = { "/home/a", "/var/lib/a",
+	    "/usr/local/a", "/srv/a", "/lib/a", "/tmpx" };
+	struct users *l;
+	char *gecos = xmalloc(1 << 20), *home = xmalloc(1100);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		refused(NULL, HOMED(bad[i]));
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		l = map1(NULL, HOMED(good[i]));
+		if (l->n != 1)
+			fail_msg("home %s refused", good[i]);
+		free_users(l);
+	}
+	/* A 1 MiB gecos is cut so that the line holds 1,024 bytes. */
+	memset(gecos, 'g', (1 << 20) - 1);
+	gecos[(1 << 20) - 1] = '\0';
+	memcpy(gecos + 990, "\xc3\xbc\xc3\xbc\xc3\xbc", 6);	/* UTF-8 at the cut */
+	l = map1(NULL, fx_entry("uid=a,dc=x", "uid", "a", "uidNumber", "10001",
+	    "gidNumber", "10001", "homeDirectory", "/home/a", "loginShell",
+	    "/bin/sh", "gecos", gecos, NULL));
+	assert_int_equal(l->n, 1);
+	assert_true(strlen("a:x:10001:10001:") + strlen(l->v[0].gecos) +
+	    strlen(":/home/a:/bin/sh\n") <= 1024);
+	assert_int_equal(strlen(l->v[0].gecos), 990);	/* not inside the ü */
+	assert_true(((unsigned char)l->v[0].gecos[strlen(l->v[0].gecos) - 1] &
+	    0xc0) != 0xc0);	/* no lead byte left alone */
+	free_users(l);
+	/* A line too long without any gecos is refused. */
+	memset(home, 'h', 1099);
+	home[0] = '/';
+	home[1099] = '\0';
+	refused(NULL, HOMED(home));
+	/* Several names: only with one of them the RDN. */
+	refused(NULL, fx_entry("uid=a,dc=x", "uid", "b", "uid", "c",
+	    "uidNumber", "10001", "gidNumber", "10001", "homeDirectory",
+	    "/home/a", NULL));
+	l = map1(NULL, fx_entry("uid=a,dc=x", "uid", "b", "uid", "a",
+	    "uidNumber", "10001", "gidNumber", "10001", "homeDirectory",
+	    "/home/a", NULL));
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->v[0].name, "a");
+	free_users(l);
+	l = map1(NULL, fx_entry("UID=a+cn=x,dc=x", "uid", "b", "uid", "a",
+	    "uidNumber", "10001", "gidNumber", "10001", "homeDirectory",
+	    "/home/a", NULL));
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->v[0].name, "a");
+	free_users(l);
+	free(gecos);
+	free(home);
+}
+
 /* Each refused entry leaves nothing mapped but its name seen. */
 static int refusals;
 
@@ -314,6 +380,7 @@ main(void)
 		cmocka_unit_test(test_passwords),
 		cmocka_unit_test(test_repairs),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_home_dots_allowed),
 		cmocka_unit_test(test_nul_in_value),
 		cmocka_unit_test(test_uuids),
