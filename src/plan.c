@@ -256,6 +256,14 @@ match(struct planner *p, struct side *s)
 	}
 }
 
+/* Whether the directory sent this account, but it was refused. */
+static bool
+skipped_now(const struct planner *p, const struct managed *m)
+{
+	return htab_get(p->seen, m->name) != NULL ||
+	    (m->uuid != NULL && htab_get(p->seen, m->uuid) != NULL);
+}
+
 /* Managed accounts the directory no longer lists, by policy. */
 static void
 decide_removed(struct planner *p, struct side *s)
@@ -269,9 +277,14 @@ decide_removed(struct planner *p, struct side *s)
 
 		if (m->is_group != s->groups || s->fate[i] == FATE_MATCHED)
 			continue;
-		if (strlist_has(excludes(p, s), m->name) ||
-		    htab_get(p->seen, m->name) ||
-		    (m->uuid && htab_get(p->seen, m->uuid)) ||
+		if (skipped_now(p, m)) {
+			s->fate[i] = FATE_KEEP;
+			/* Bad data where there was good: a removal, for the
+			 * guard. */
+			if (!m->kept && !m->suspended)
+				(*(s->groups ? &p->out->groups_skipped :
+				    &p->out->users_skipped))++;
+		} else if (strlist_has(excludes(p, s), m->name) ||
 		    policy == RM_NOTHING ||
 		    (policy == RM_SUSPEND && m->suspended))
 			s->fate[i] = FATE_KEEP;
@@ -579,8 +592,10 @@ member_diff(struct planner *p, const char *name, const struct strlist *old,
 		if (!strlist_has(old, new->v[i]))
 			buf_printf(&b, " +%s", new->v[i]);
 	for (size_t i = 0; i < old->n; i++)
-		if (!strlist_has(new, old->v[i]))
+		if (!strlist_has(new, old->v[i])) {
 			buf_printf(&b, " -%s", old->v[i]);
+			p->out->members_dropped++;
+		}
 	if (b.len > 0)
 		change(p, "~ group %s members%s", name, buf_cstr(&b));
 	buf_free(&b);
@@ -657,7 +672,9 @@ finish_removed_groups(struct planner *p)
 			p->out->groups[N_DELETED]++;
 			continue;
 		}
-		state_add(&p->out->next, m);
+		state_add(&p->out->next, &(struct managed){ .name = m->name,
+		    .id = m->id, .uuid = m->uuid, .is_group = true,
+		    .kept = p->g.fate[i] == FATE_KEEP });
 	}
 }
 
@@ -712,6 +729,25 @@ see_all(struct planner *p, const struct strlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		htab_put(p->seen, l->v[i], l->v[i]);
+}
+
+/* Member names in the managed groups' lines as they were. */
+static size_t
+members_managed(const struct planner *p)
+{
+	const struct state *old = p->in->old;
+	size_t n = 0;
+
+	for (size_t i = 0; i < old->n; i++) {
+		const struct pwline *l = old->v[i].is_group ?
+		    pwfile_find(p->in->group, old->v[i].name) : NULL;
+		char *list = l ? pwline_field(l, 3) : NULL;
+
+		for (char *c = list; c != NULL && *c != '\0'; c++)
+			n += c == list || c[-1] == ',';
+		free(list);
+	}
+	return n;
 }
 
 /* max_removals: N, or N% of what was managed, always allowing one. */
@@ -788,9 +824,13 @@ plan_make(const struct plan_input *in, struct plan *out)
 	finish_removed_groups(&p);
 
 	out->guard_users = guard_trips(in->c, out->users[N_SUSPENDED] +
-	    out->users[N_DELETED], state_count(in->old, false, false));
-	out->guard_groups = guard_trips(in->c, out->groups[N_DELETED],
-	    state_count(in->old, true, false));
+	    out->users[N_DELETED] + out->users_skipped,
+	    state_count(in->old, false, false));
+	out->guard_groups = guard_trips(in->c, out->groups[N_DELETED] +
+	    out->groups_skipped, state_count(in->old, true, false));
+	out->members_before = members_managed(&p);
+	out->guard_members = guard_trips(in->c, out->members_dropped,
+	    out->members_before);
 	side_free(&p.u);
 	side_free(&p.g);
 	htab_free(p.seen);

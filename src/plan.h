@@ -28,7 +28,14 @@ struct plan {
 	struct pwedit	 passwd, shadow, group, gshadow;
 	struct strlist	 changes;	/* "+ user alice uid=10001", ... */
 	unsigned	 users[N_COUNT], groups[N_COUNT];
-	bool		 guard_users, guard_groups;	/* max_removals tripped */
+	/*
+	 * What the guard weighs besides suspensions and deletions: accounts
+	 * managed until now that this run skips for bad data, and member
+	 * names leaving managed groups, against how many there were.
+	 */
+	unsigned	 users_skipped, groups_skipped, members_dropped;
+	size_t		 members_before;
+	bool		 guard_users, guard_groups, guard_members;
 };
 
 void	 plan_make(const struct plan_input *, struct plan *);

@@ -50,9 +50,20 @@ state_index(struct state *s)
 }
 
 /*
- * "u NAME ID FLAG UUID" or "g NAME ID UUID"; "-" for no uuid.  FLAG: 0
- * for a user refreshed from the directory, 1 suspended, 2 kept as it was.
+ * "u NAME ID FLAG UUID", "g NAME ID UUID" or "g NAME ID 2 UUID"; "-" for
+ * no uuid.  FLAG: 0 for an account refreshed from the directory, 1
+ * suspended (users), 2 kept as it was.
  */
+/* Users: 0, 1 or 2; groups: 2 (a group is never suspended). */
+static bool
+flag_ok(char kind, const char *f)
+{
+	if (f[0] == '\0' || f[1] != '\0')
+		return false;
+	return kind == 'u' ? f[0] >= '0' && f[0] <= '2' :
+	    kind == 'g' && f[0] == '2';
+}
+
 static bool
 parse_line(char *line, struct managed *m)
 {
@@ -65,8 +76,7 @@ parse_line(char *line, struct managed *m)
 	memset(m, 0, sizeof(*m));
 	if (n < 4 || strlen(f[0]) != 1 || !parse_id(f[2], strlen(f[2]), &m->id))
 		return false;
-	if (f[0][0] == 'u' && n == 5 && f[3][0] >= '0' && f[3][0] <= '2' &&
-	    f[3][1] == '\0') {
+	if (n == 5 && flag_ok(f[0][0], f[3])) {
 		m->suspended = f[3][0] == '1';
 		m->kept = f[3][0] == '2';
 		f[3] = f[4];
@@ -231,8 +241,11 @@ state_render(const struct state *s, struct buf *b)
 		buf_addstr(b, m->name);
 		buf_addc(b, ' ');
 		buf_addu(b, m->id);
+		/* A group's flag only when kept: older states stay as they were. */
 		if (!m->is_group)
 			buf_addstr(b, m->suspended ? " 1" : m->kept ? " 2" : " 0");
+		else if (m->kept)
+			buf_addstr(b, " 2");
 		buf_addc(b, ' ');
 		buf_addstr(b, m->uuid ? m->uuid : "-");
 		buf_addc(b, '\n');

@@ -95,21 +95,22 @@ check_guard(const struct run *r)
 {
 	const struct plan *p = &r->plan;
 
-	if (!p->guard_users && !p->guard_groups)
+	if (!p->guard_users && !p->guard_groups && !p->guard_members)
 		return 0;
 	if (r->o->force) {
 		log_warn("max_removals exceeded; going on because of --force");
 		return 0;
 	}
-	log_error("max_removals exceeded: this run would suspend or delete "
-	    "%u of %zu users and delete %u of %zu groups; nothing changed "
-	    "(use --force to apply)",
-	    p->users[N_SUSPENDED] + p->users[N_DELETED],
-	    state_count(&r->old, false, false), p->groups[N_DELETED],
-	    state_count(&r->old, true, false));
+	log_error("max_removals exceeded: this run would suspend, delete or "
+	    "skip %u of %zu users, delete or skip %u of %zu groups and drop "
+	    "%u of %zu memberships; nothing changed (use --force to apply)",
+	    p->users[N_SUSPENDED] + p->users[N_DELETED] + p->users_skipped,
+	    state_count(&r->old, false, false),
+	    p->groups[N_DELETED] + p->groups_skipped,
+	    state_count(&r->old, true, false), p->members_dropped,
+	    p->members_before);
 	return -1;
 }
-
 
 static const struct pwedit *
 edit_of(const struct plan *p, int i)

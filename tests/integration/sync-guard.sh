@@ -1,6 +1,7 @@
 #!/bin/bash
-# max_removals: a run that would suspend or delete too many changes
-# nothing and exits 3, unless --force.
+# max_removals: a run that would suspend, delete or newly skip too many
+# users or groups, or drop too many memberships, changes nothing and
+# exits 3, unless --force.
 . "$(dirname "$0")/lib.sh"
 
 gen_users 20 > "$WORK/users.ldif"
@@ -43,5 +44,44 @@ sync --force > "$WORK/out" 2>&1; assert_eq "$?" 0 "--force"
 assert_grep 'users: 0 added, 0 updated, 0 suspended, 3 deleted' "$WORK/out"
 assert_no_grep '^u3:' "$ROOT/etc/passwd"
 pass "a percentage guard trips above N% and --force applies anyway"
+
+# A mapping mistake makes every entry "skipped": that is a removal too.
+{
+	printf 'dn: cn=team,ou=groups,%s\nchangetype: add\nobjectClass: posixGroup\ncn: team\ngidNumber: 5000\n' "$SUFFIX"
+	for i in $(seq 6 20); do echo "memberUid: u$i"; done
+	echo
+} | ldap_modify A
+ROOT="$WORK/root2"
+mkroot "$ROOT"
+sync -q || fail "a sync of users and a group"
+assert_grep '^team:x:5000:u6,u7,' "$ROOT/etc/group"
+find "$ROOT" -type f ! -name last-run | sort | xargs md5sum > "$WORK/tree.before"
+cp "$WORK/c.conf" "$WORK/good.conf"
+echo 'map passwd uidNumber employeeNumber' >> "$WORK/c.conf"
+sync > "$WORK/out" 2> "$WORK/err"; rc=$?
+assert_eq "$rc" 3 "exit status when every user would be skipped"
+assert_grep 'skipped: uidNumber missing' "$WORK/err"
+assert_grep 'max_removals exceeded: .*skip 15 of 15 users' "$WORK/err"
+find "$ROOT" -type f ! -name last-run | sort | xargs md5sum > "$WORK/tree.after"
+cmp -s "$WORK/tree.before" "$WORK/tree.after" || fail "the guard tripped on skipped users but something changed"
+pass "users newly skipped for bad data count against max_removals"
+
+cp "$WORK/good.conf" "$WORK/c.conf"
+echo 'map group memberUid description' >> "$WORK/c.conf"
+sync > "$WORK/out" 2> "$WORK/err"; rc=$?
+assert_eq "$rc" 3 "exit status when every membership would go"
+assert_grep 'max_removals exceeded: .*drop 15 of 15 memberships' "$WORK/err"
+find "$ROOT" -type f ! -name last-run | sort | xargs md5sum > "$WORK/tree.after"
+cmp -s "$WORK/tree.before" "$WORK/tree.after" || fail "the guard tripped on memberships but something changed"
+sync --force -q || fail "--force"
+assert_grep '^team:x:5000:$' "$ROOT/etc/group"
+pass "memberships dropped count against max_removals, --force applies"
+
+cp "$WORK/good.conf" "$WORK/c.conf"
+sync -q || fail "back to the right mapping"
+for i in 6; do printf 'dn: cn=team,ou=groups,%s\nchangetype: modify\ndelete: memberUid\nmemberUid: u%d\n\n' "$SUFFIX" "$i"; done | ldap_modify A
+sync -q; assert_eq "$?" 0 "1 of 15 memberships dropped (within 10%)"
+assert_grep '^team:x:5000:u7,u8,' "$ROOT/etc/group"
+pass "a few memberships dropped pass the guard"
 
 done_testing

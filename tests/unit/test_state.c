@@ -5,7 +5,8 @@ static const char text[] =
     "ldapsync-state 1\n"
     "u alice 10001 0 uuid-a\n"
     "u bob 10002 1 -\n"
-    "g staff 10001 uuid-s\n";
+    "g staff 10001 uuid-s\n"
+    "g old 10002 2 uuid-o\n";
 
 static void
 test_round_trip(void **state)
@@ -26,7 +27,12 @@ test_round_trip(void **state)
 	assert_null(htab_get(s.users_by_name, "staff"));
 	assert_int_equal(state_count(&s, false, false), 2);
 	assert_int_equal(state_count(&s, false, true), 1);
-	assert_int_equal(state_count(&s, true, false), 1);
+	assert_int_equal(state_count(&s, true, false), 2);
+	/* A group kept as it was says so; others keep the short form. */
+	m = htab_get(s.groups_by_name, "old");
+	assert_non_null(m);
+	assert_true(m->kept);
+	assert_false(((struct managed *)htab_get(s.groups_by_name, "staff"))->kept);
 	state_render(&s, &b);
 	assert_string_equal(buf_cstr(&b), text);
 	buf_free(&b);
@@ -42,6 +48,7 @@ test_corrupt(void **state)
 		"ldapsync-state 1\nu alice 1 3 -\n",
 		"ldapsync-state 1\nu alice 1 22 -\n",
 		"ldapsync-state 1\ng staff 1 0 -\n",
+		"ldapsync-state 1\ng staff 1 1 -\n",
 		"ldapsync-state 1\nx a 1 -\n",
 		"ldapsync-state 1\nu alice 1 0 -",	/* truncated */
 		NULL
