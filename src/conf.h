@@ -80,6 +80,12 @@ struct conf {
 
 /* Returns 0, or -1 after printing "FILE:LINE: why". */
 int	 conf_load(const char *path, struct conf *);
+/*
+ * For the commands that only read the state directory (status): the
+ * configuration, or when this user may not read it (it may hold a
+ * password), the built-in defaults, state_dir among them.
+ */
+int	 conf_load_for_reading(const char *path, struct conf *);
 /* The same from memory, for tests; name is used in messages. */
 int	 conf_parse(const char *name, const char *text, struct conf *);
 void	 conf_free(struct conf *);

@@ -118,7 +118,8 @@ main(int argc, char **argv)
 	/* What check-config and status say is for whoever asked. */
 	if (strcmp(a.cmd, "sync") == 0 || strcmp(a.cmd, "watch") == 0)
 		log_syslog_unless_watched();
-	if (conf_load(a.config, &c) != 0) {
+	if ((strcmp(a.cmd, "status") == 0 ? conf_load_for_reading(a.config,
+	    &c) : conf_load(a.config, &c)) != 0) {
 		conf_free(&c);
 		return EXIT_CONFIG;
 	}

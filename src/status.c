@@ -96,11 +96,32 @@ write_metrics(const struct conf *c, const char *root,
 	free(path);
 }
 
+/* Whether the directory cache holds a cookie, and since when (mtime). */
+static bool
+cookie_held(const struct conf *c, const char *root, long *age)
+{
+	char *path = state_file(c, root, SD_CACHE);
+	struct dircache cache;
+	struct stat st;
+	bool held = false;
+
+	dircache_init(&cache);
+	if (stat(path, &st) == 0 && dircache_load(&cache, path) == 0)
+		for (size_t i = 0; i < cache.cookies.n; i++)
+			held |= cache.cookies.v[i][0] != '\0';
+	if (held)
+		*age = (long)(time(NULL) - st.st_mtime);
+	dircache_free(&cache);
+	free(path);
+	return held;
+}
+
 void
 status_record(const struct conf *c, const char *root,
     const struct run_record *r)
 {
 	char *path = state_file(c, root, SD_LAST_RUN), t[32], *dir;
+	long age;
 	double duration = (double)(r->end.tv_sec - r->start.tv_sec) +
 	    (double)(r->end.tv_nsec - r->start.tv_nsec) / 1e9;
 	struct buf b = { 0 };
@@ -113,6 +134,9 @@ status_record(const struct conf *c, const char *root,
 	buf_printf(&b, "exit_code=%d\nduration=%.3f\n", r->exit_code, duration);
 	put_value(&b, "server", r->server);
 	put_value(&b, "last_error", r->exit_code == 0 ? NULL : r->error);
+	/* The cache is root's: status as anyone reads the cookie here. */
+	if (cookie_held(c, root, &age))
+		buf_printf(&b, "cookie_since=%lld\n", (long long)(time(NULL) - age));
 	dir = root_path(root, c->state_dir);
 	if (mkdir_p(dir) != 0 || write_atomic(path, b.p, b.len, 0644) != 0)
 		log_warn("%s: the record of this run was not written", path);
@@ -158,24 +182,16 @@ json_str(struct buf *b, const char *s)
 	buf_addc(b, '"');
 }
 
-/* Whether the directory cache holds a cookie, and since when (mtime). */
+/* The cookie as the last run recorded it. */
 static bool
-cookie_held(const struct conf *c, const char *root, long *age)
+record_cookie(const struct strlist *lines, long *age)
 {
-	char *path = state_file(c, root, SD_CACHE);
-	struct dircache cache;
-	struct stat st;
-	bool held = false;
+	const char *since = field(lines, "cookie_since");
 
-	dircache_init(&cache);
-	if (stat(path, &st) == 0 && dircache_load(&cache, path) == 0)
-		for (size_t i = 0; i < cache.cookies.n; i++)
-			held |= cache.cookies.v[i][0] != '\0';
-	if (held)
-		*age = (long)(time(NULL) - st.st_mtime);
-	dircache_free(&cache);
-	free(path);
-	return held;
+	if (since == NULL)
+		return false;
+	*age = (long)(time(NULL) - strtoll(since, NULL, 10));
+	return true;
 }
 
 int
@@ -195,7 +211,7 @@ status_show(const struct conf *c, const char *root, bool json)
 	}
 	free(path);
 	managed_counts(c, root, n);
-	held = cookie_held(c, root, &age);
+	held = record_cookie(&lines, &age);
 	if (json) {
 		static const char *const keys[] = { "last_run_start",
 		    "last_run_end", "result" };

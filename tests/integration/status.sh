@@ -42,6 +42,23 @@ assert_grep '^result: +success \(exit 0\)$' "$WORK/s.txt"
 assert_grep '^managed: +3 users \(0 suspended\), 2 groups$' "$WORK/s.txt"
 pass "status and status --json after a successful run"
 
+# Any user (a monitoring agent): the configuration is root's, the
+# directory cache too; status reads the record and the state alone.
+# It then reads the state directory ldapsync was built with.
+chmod 711 "$WORK"
+mkroot "$WORK/root2"
+grep -v '^state_dir' "$WORK/c.conf" > "$WORK/d.conf"
+chmod 600 "$WORK/d.conf"
+"$LDAPSYNC" -q -c "$WORK/d.conf" -R "$WORK/root2" || fail "sync with the built-in state_dir"
+setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	"$LDAPSYNC" -c "$WORK/d.conf" -R "$WORK/root2" status --json > "$WORK/n.json" 2> "$WORK/n.err" ||
+	{ cat "$WORK/n.err"; fail "status as nobody"; }
+assert_eq "$(jq -r .result "$WORK/n.json")" success "result, as nobody"
+assert_eq "$(jq -r .users_managed "$WORK/n.json")" 3 "users_managed, as nobody"
+assert_eq "$(jq -r .cookie "$WORK/n.json")" true "cookie, as nobody"
+[ ! -s "$WORK/n.err" ] || fail "status as nobody complained: $(cat "$WORK/n.err")"
+pass "status works for any user, though the configuration is not readable to them"
+
 P="$ROOT/var/lib/prometheus/ldapsync.prom"
 assert_grep '^ldapsync_last_run_success 1$' "$P"
 assert_grep '^ldapsync_last_run_changes\{kind="user",action="added"\} 3$' "$P"
