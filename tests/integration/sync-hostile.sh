@@ -48,15 +48,15 @@ warned cn=nlname 'white space'
 warned uid=neg 'uidNumber'
 warned uid=big 'uidNumber'
 warned uid=outofrange 'outside'
-warned uid=digits 'all digits'
+warned uid=12345 'all digits'
 warned cn=docker 'name docker belongs to a local account'
 warned cn=rootgroup 'id 0'
 warned cn=users2 'id 100 belongs to a local account users'
 pass "every refused entry is named with its reason"
 
-warned uid=zsh 'shell /bin/zsh is not in etc/shells, using /usr/sbin/nologin'
+warned uid=zshuser 'shell /bin/zsh is not in etc/shells, using /usr/sbin/nologin'
 assert_grep '^zshuser:x:10018:10001:zsh:/home/zshuser:/usr/sbin/nologin$' "$E/passwd"
-warned uid=gecos "gecos held ':' or control characters"
+warned uid=gecosuser "gecos held ':' or control characters"
 assert_grep '^gecosuser:x:10019:10001:Mallory x root  0 0:/home/gecosuser:/bin/sh$' "$E/passwd"
 pass "unknown shell becomes suspend_shell, gecos is cleaned"
 
@@ -70,5 +70,38 @@ pass "groups: local names win, injected members dropped"
 "$LDAPSYNC" -c "$WORK/c.conf" -R "$ROOT" > "$WORK/out2" 2>/dev/null || fail "second sync"
 assert_grep '^users: 0 added, 0 updated, 0 suspended, 0 deleted; groups: 0 added, 0 updated, 0 deleted$' "$WORK/out2"
 pass "refused entries stay refused without churn"
+
+# Directory values cannot forge output: a member name, a gecos and a DN
+# holding newlines and a fake summary are printed escaped (\xNN), on
+# stdout, stderr and syslog alike, never as lines of their own.
+ldap_modify A <<L
+dn: cn=forge,ou=groups,$SUFFIX
+changetype: add
+objectClass: posixGroup
+cn: forge
+gidNumber: 5100
+memberUid:: YWxpY2UKc3Vkbzp4OjI3OmFsaWNl
+memberUid:: Ym9iCnVzZXJzOiA5OSBhZGRlZCwgMCB1cGRhdGVkLCAwIHN1c3BlbmRlZCwgMCBkZWxldGVkOyBncm91cHM6IDAgYWRkZWQsIDAgdXBkYXRlZCwgMCBkZWxldGVk
+
+dn: uid=forger,ou=people,$SUFFIX
+changetype: add
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: forger
+cn: forger
+sn: f
+uidNumber: 10050
+gidNumber: 10050
+homeDirectory:: L2hvbWUvZm9yZ2VyCnVzZXJzOiAxIGFkZGVk
+gecos:: Rgp1c2VyczogNSBhZGRlZA==
+L
+"$LDAPSYNC" -c "$WORK/c.conf" -R "$ROOT" -v --full > "$WORK/out" 2> "$WORK/err" || fail "sync exit $?"
+cat "$WORK/out" "$WORK/err" > "$WORK/all"
+assert_no_grep '^sudo:' "$WORK/all" "a directory value started a line of its own"
+assert_eq "$(grep -c '^users: ' "$WORK/out")" 1 "summary lines"
+assert_grep 'alice\\x0asudo:x:27:alice' "$WORK/out" "the member name, escaped"
+assert_grep 'uid=forger,ou=people,dc=example,dc=com: skipped: home directory' "$WORK/err"
+if grep -v '^ldapsync: ' "$WORK/err"; then fail "a line of stderr not from ldapsync"; fi
+pass "newlines in directory values are escaped in every message"
 
 done_testing
