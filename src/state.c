@@ -9,6 +9,8 @@
 #include "state.h"
 
 #define MAGIC	"ldapsync-state 1"
+/* After the magic: the accounts' lines are kept here, not in the files. */
+#define FILES_NO	"files no"
 
 void
 state_init(struct state *s)
@@ -106,6 +108,10 @@ state_parse(struct state *s, const char *name, const char *text)
 			goto out;
 		}
 		*nl++ = '\0';
+		if (lineno == 2 && strcmp(line, FILES_NO) == 0) {
+			s->files_absent = true;
+			continue;
+		}
 		if (!parse_line(line, &m)) {
 			log_error("%s:%d: malformed record", name, lineno);
 			goto out;
@@ -234,6 +240,8 @@ void
 state_render(const struct state *s, struct buf *b)
 {
 	buf_addstr(b, MAGIC "\n");
+	if (s->files_absent)
+		buf_addstr(b, FILES_NO "\n");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct managed *m = &s->v[i];
 

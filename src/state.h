@@ -25,6 +25,11 @@ struct managed {
 struct state {
 	struct managed	*v;
 	size_t		 n;
+	/*
+	 * The accounts' lines are not in the files ("files no"): the state
+	 * directory keeps them (statedir.h's SD_LINES).
+	 */
+	bool		 files_absent;
 	struct htab	*users_by_name, *users_by_uuid;
 	struct htab	*groups_by_name, *groups_by_uuid;
 };

@@ -20,6 +20,11 @@
 #define SD_LAST_RUN	"last-run"	/* status.h */
 #define SD_SERVER	"server"	/* the pool's last server */
 #define SD_COMMIT	"commit"	/* an interrupted commit (txn.h) */
+/*
+ * With "files no", the accounts' lines the files would hold, in files
+ * named SD_LINES + passwd, shadow, group or gshadow (root's only).
+ */
+#define SD_LINES	"lines."
 
 /* root joined with an absolute path, without a doubled slash. */
 char	*root_path(const char *root, const char *path);

@@ -43,7 +43,12 @@ struct run {
 	const struct sync_opts	*o;
 	struct users		 users;
 	struct groups		 groups;
+	/*
+	 * What the plan reads: the files, and with "files no" the lines the
+	 * state directory keeps appended; real[] then holds the files alone.
+	 */
 	struct pwfile		 f[F_COUNT];
+	struct pwfile		 real[F_COUNT];
 	struct state		 old;
 	char			*state_path;
 	char			*old_state_text;
@@ -63,6 +68,48 @@ struct run {
 
 /* --- local databases -------------------------------------------------- */
 
+/* The state directory's copy of the lines file i would hold. */
+static char *
+lines_path(const struct run *r, int i)
+{
+	char *name = xasprintf(SD_LINES "%s", strrchr(files[i].path, '/') + 1);
+	char *path = state_file(r->c, r->o->root, name);
+
+	free(name);
+	return path;
+}
+
+/*
+ * The accounts' lines kept in the state directory ("files no") are
+ * planned as if they were in the files, after the local lines.
+ */
+static int
+add_kept_lines(struct run *r)
+{
+	for (int i = 0; i < F_COUNT; i++) {
+		char *path = lines_path(r, i), *text = NULL;
+		struct buf b = { 0 };
+		size_t len = 0;
+		int rc = read_file(path, &text, &len);
+
+		if (rc == -1 && errno != ENOENT)
+			log_error("%s: %s", path, strerror(errno));
+		free(path);
+		if (rc == -1 && errno != ENOENT)
+			return -1;
+		buf_add(&b, r->f[i].data, r->f[i].size);
+		if (b.len > 0 && b.p[b.len - 1] != '\n')
+			buf_addc(&b, '\n');
+		buf_add(&b, text ? text : "", len);
+		r->real[i] = r->f[i];
+		pwfile_parse(&r->f[i], r->real[i].path, buf_cstr(&b), b.len);
+		r->f[i].exists = r->real[i].exists;
+		buf_free(&b);
+		free(text);
+	}
+	return 0;
+}
+
 static int
 load_local(struct run *r)
 {
@@ -80,7 +127,7 @@ load_local(struct run *r)
 		return -1;
 	if (read_file(r->state_path, &r->old_state_text, &len) == -1)
 		r->old_state_text = xstrdup("");
-	return 0;
+	return r->old.files_absent ? add_kept_lines(r) : 0;
 }
 
 static void
@@ -88,6 +135,15 @@ show_changes(const struct run *r)
 {
 	for (size_t i = 0; i < r->plan.changes.n; i++)
 		log_change(r->plan.changes.v[i], r->o->dry_run);
+	/* The switch to "files no" changes the files, not the accounts. */
+	if (!r->c->files && !r->old.files_absent && r->old.n > 0)
+		for (int i = 0; i < F_COUNT; i++) {
+			char *line = xasprintf("files no: the accounts' lines "
+			    "leave %s", r->f[i].path);
+
+			log_change(line, r->o->dry_run);
+			free(line);
+		}
 }
 
 static int
@@ -151,20 +207,126 @@ stage_files(struct run *r, struct txn *t, unsigned *changed)
 {
 	for (int i = 0; i < F_COUNT; i++) {
 		const struct buf *b = &r->out[i];
+		const struct pwfile *f = r->real[i].path ? &r->real[i] : &r->f[i];
 
 		/* The short way reads only the files it edits. */
-		if (r->f[i].path == NULL)
+		if (f->path == NULL)
 			continue;
-		if (b->len == r->f[i].size &&
-		    memcmp(b->p, r->f[i].data, b->len) == 0)
+		if (b->len == f->size && memcmp(b->p, f->data, b->len) == 0)
 			continue;
-		if (txn_stage(t, r->f[i].path, b->p, b->len, files[i].mode, 0,
+		if (txn_stage(t, f->path, b->p, b->len, files[i].mode, 0,
 		    files[i].mode == 0640 ? shadow_gid(r) : 0,
 		    TXN_KEEP | TXN_BACKUP) != 0)
 			return -1;
 		*changed |= 1u << i;
 	}
 	return 0;
+}
+
+/* The accounts of one kind in a state, by name. */
+static struct htab *
+names_of(const struct state *st, bool groups)
+{
+	struct htab *h = htab_new(st->n);
+
+	for (size_t i = 0; i < st->n; i++)
+		if (st->v[i].is_group == groups)
+			htab_put(h, st->v[i].name, st->v[i].name);
+	return h;
+}
+
+static bool
+of_groups(int i)
+{
+	return i == F_GROUP || i == F_GSHADOW;
+}
+
+/* Stages path with text unless it already reads so. */
+static int
+stage_if_new(struct txn *t, const char *path, const struct buf *text,
+    mode_t mode)
+{
+	char *old = NULL;
+	size_t len = 0;
+	bool same = read_file(path, &old, &len) == 0 && len == text->len &&
+	    memcmp(old, text->p, len) == 0;
+
+	free(old);
+	return same ? 0 : txn_stage(t, path, text->p, text->len, mode, 0, 0, 0);
+}
+
+/* The lines of file i that belong to managed accounts, in file order. */
+static void
+managed_lines(const struct run *r, int i, struct buf *out)
+{
+	struct htab *names = names_of(&r->plan.next, of_groups(i));
+	struct pwfile f;
+
+	pwfile_parse(&f, "", r->out[i].p, r->out[i].len);
+	for (size_t k = 0; k < f.n; k++)
+		if (f.lines[k].name != NULL &&
+		    htab_get(names, f.lines[k].name) != NULL) {
+			buf_add(out, f.lines[k].raw, f.lines[k].len);
+			buf_addc(out, '\n');
+		}
+	buf_cstr(out);
+	pwfile_free(&f);
+	htab_free(names);
+}
+
+/*
+ * "files no": the files lose the lines a run with "files yes" wrote
+ * (local lines untouched), and the state directory keeps the accounts'
+ * lines instead, for the next run to plan against.
+ */
+static int
+stage_files_no(struct run *r, struct txn *t, unsigned *changed)
+{
+	int rc = 0;
+
+	for (int i = 0; i < F_COUNT && rc == 0; i++) {
+		struct buf b = { 0 };
+		char *path = lines_path(r, i);
+
+		if (!r->old.files_absent) {
+			struct htab *gone = names_of(&r->old, of_groups(i));
+			struct pwedit drop;
+
+			pwedit_init(&drop);
+			for (size_t k = 0; k < r->f[i].n; k++)
+				if (r->f[i].lines[k].name != NULL &&
+				    htab_get(gone, r->f[i].lines[k].name))
+					pwedit_replace(&drop,
+					    r->f[i].lines[k].name, NULL);
+			pwfile_render(&r->f[i], &drop, &b);
+			if (b.len != r->f[i].size) {
+				rc = txn_stage(t, r->f[i].path, b.p, b.len,
+				    files[i].mode, 0, 0, TXN_KEEP | TXN_BACKUP);
+				*changed |= 1u << i;
+			}
+			pwedit_free(&drop);
+			htab_free(gone);
+			b.len = 0;
+		}
+		managed_lines(r, i, &b);
+		if (rc == 0)
+			rc = stage_if_new(t, path, &b, 0600);
+		buf_free(&b);
+		free(path);
+	}
+	return rc;
+}
+
+/* "files yes" again: the files take the lines back, the copies go. */
+static void
+unstage_kept_lines(struct run *r, struct txn *t)
+{
+	for (int i = 0; i < F_COUNT && r->old.files_absent; i++) {
+		char *path = lines_path(r, i);
+
+		txn_stage_unlink(t, path);
+		free(path);
+	}
 }
 
 static const char *const mirror_names[2] = { SD_MIRROR, SD_MIRROR_SHADOW };
@@ -335,12 +497,17 @@ apply(struct run *r)
 	int held[2] = { -1, -1 }, rc = -1;
 
 	/* The short way leaves the state as it is. */
+	r->plan.next.files_absent = !r->c->files;
 	if (!r->short_way)
 		state_render(&r->plan.next, &state_text);
 	new_state = !r->short_way &&
 	    strcmp(buf_cstr(&state_text), r->old_state_text) != 0;
 	render_files(r);
-	if (r->c->files && stage_files(r, t, &changed) != 0)
+	if (r->c->files) {
+		if (stage_files(r, t, &changed) != 0)
+			goto out;
+		unstage_kept_lines(r, t);
+	} else if (stage_files_no(r, t, &changed) != 0)
 		goto out;
 	if (mirror_wanted(r, new_state || changed) &&
 	    stage_mirror(r, t, held, &new_mirror) != 0)
@@ -392,8 +559,10 @@ run_free(struct run *r)
 	locks_release(r->locks);
 	users_free(&r->users);
 	groups_free(&r->groups);
-	for (int i = 0; i < F_COUNT; i++)
+	for (int i = 0; i < F_COUNT; i++) {
 		pwfile_free(&r->f[i]);
+		pwfile_free(&r->real[i]);
+	}
 	state_free(&r->old);
 	for (int i = 0; i < F_COUNT; i++)
 		buf_free(&r->out[i]);
@@ -527,6 +696,10 @@ plan_short(struct run *r)
 	 * Between two rewrites of the files, watch keeps the mirror ahead
 	 * of them: its mirror-only runs check the rest.
 	 */
+	if (!r->c->files) {
+		log_verbose("a full plan: files no");
+		goto out;
+	}
 	if (!(r->o->mirror_only ? stamp_matches_files(r->c, r->o->root) :
 	    stamp_matches(r->c, r->o->root))) {
 		log_verbose("a full plan: local files changed since the last "
