@@ -139,7 +139,7 @@ scenario() {	# NAME OLD ARGS...: every injected kill, then random ones
 	for n in $(seq "$CRASH_RANDOM"); do
 		restore "$old" "$WORK/r"
 		t=$(awk -v ms="$ms" -v s="$RANDOM" 'BEGIN { srand(s); printf "%.3f", rand() * ms / 1000 }')
-		timeout -s KILL "$t" "$LDAPSYNC" -q -c "$WORK/c.conf" -R "$WORK/r" "$@" 2>/dev/null
+		timeout --foreground -s KILL "$t" "$LDAPSYNC" -q -c "$WORK/c.conf" -R "$WORK/r" "$@" 2>/dev/null
 		check_trial "$WORK/r" "$old" "$new" "$name, killed after ${t}s"
 	done
 	pass "$name: $KILLS kills so far, each followed by the old set or the new one, nothing left behind"

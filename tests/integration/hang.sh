@@ -59,18 +59,19 @@ trial() {	# CONF KIND(full|incremental) EXPECT(ok|fail) DELAY
 }
 
 # Where each kind of run spends its time: spread the stops over it.
-span() {	# KIND: its time in ms, without a stop
+span() {	# KIND: SPAN gets its time in ms, without a stop
 	local args="" t0
 	rm -rf "$ROOT"
 	cp -a "$WORK/synced" "$ROOT"
 	[ "$1" = full ] && args=--full
 	t0=$(now_ms)
 	"$LDAPSYNC" -q -c "$WORK/one.conf" -R "$ROOT" $args || fail "a $1 run"
-	echo $(( $(now_ms) - t0 + 1 ))
+	SPAN=$(( $(now_ms) - t0 + 1 ))
+	[ "$SPAN" -lt 1000 ] || SPAN=999	# the stop comes within the first second
 }
 
 for kind in full incremental; do
-	SPAN=$(span "$kind")
+	span "$kind"
 	MAX=0
 	for _ in $(seq "$HANG_TRIALS"); do trial "$WORK/one.conf" "$kind" any $((RANDOM % SPAN)); done
 	pass "$kind runs with one server stopped at random instants end within ${BOUND} s (slowest $MAX ms)"

@@ -28,7 +28,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Every checkpoint is a TAP line (automake's TAP driver counts them):
+# pass prints "ok", fail "not ok" and ends the test.
 fail() {
+	echo "not ok $((PASSES + 1)) - $*"
 	echo "FAIL: $*" >&2
 	exit 1
 }
