@@ -90,13 +90,13 @@ add_kept_lines(struct run *r)
 		char *path = lines_path(r, i), *text = NULL;
 		struct buf b = { 0 };
 		size_t len = 0;
-		int rc = read_file(path, &text, &len);
 
-		if (rc == -1 && errno != ENOENT)
+		if (read_file(path, &text, &len) == -1 && errno != ENOENT) {
 			log_error("%s: %s", path, strerror(errno));
-		free(path);
-		if (rc == -1 && errno != ENOENT)
+			free(path);
 			return -1;
+		}
+		free(path);
 		buf_add(&b, r->f[i].data, r->f[i].size);
 		if (b.len > 0 && b.p[b.len - 1] != '\n')
 			buf_addc(&b, '\n');
@@ -274,6 +274,32 @@ managed_lines(const struct run *r, int i, struct buf *out)
 	htab_free(names);
 }
 
+/* File i without the lines of the accounts a "files yes" run wrote. */
+static int
+stage_lines_leaving(struct run *r, struct txn *t, int i, unsigned *changed)
+{
+	struct htab *gone = names_of(&r->old, of_groups(i));
+	struct buf b = { 0 };
+	struct pwedit drop;
+	int rc = 0;
+
+	pwedit_init(&drop);
+	for (size_t k = 0; k < r->f[i].n; k++)
+		if (r->f[i].lines[k].name != NULL &&
+		    htab_get(gone, r->f[i].lines[k].name) != NULL)
+			pwedit_replace(&drop, r->f[i].lines[k].name, NULL);
+	pwfile_render(&r->f[i], &drop, &b);
+	if (b.len != r->f[i].size) {
+		rc = txn_stage(t, r->f[i].path, b.p, b.len, files[i].mode, 0, 0,
+		    TXN_KEEP | TXN_BACKUP);
+		*changed |= 1u << i;
+	}
+	buf_free(&b);
+	pwedit_free(&drop);
+	htab_free(gone);
+	return rc;
+}
+
 /*
  * "files no": the files lose the lines a run with "files yes" wrote
  * (local lines untouched), and the state directory keeps the accounts'
@@ -288,26 +314,8 @@ stage_files_no(struct run *r, struct txn *t, unsigned *changed)
 		struct buf b = { 0 };
 		char *path = lines_path(r, i);
 
-		if (!r->old.files_absent) {
-			struct htab *gone = names_of(&r->old, of_groups(i));
-			struct pwedit drop;
-
-			pwedit_init(&drop);
-			for (size_t k = 0; k < r->f[i].n; k++)
-				if (r->f[i].lines[k].name != NULL &&
-				    htab_get(gone, r->f[i].lines[k].name))
-					pwedit_replace(&drop,
-					    r->f[i].lines[k].name, NULL);
-			pwfile_render(&r->f[i], &drop, &b);
-			if (b.len != r->f[i].size) {
-				rc = txn_stage(t, r->f[i].path, b.p, b.len,
-				    files[i].mode, 0, 0, TXN_KEEP | TXN_BACKUP);
-				*changed |= 1u << i;
-			}
-			pwedit_free(&drop);
-			htab_free(gone);
-			b.len = 0;
-		}
+		if (!r->old.files_absent)
+			rc = stage_lines_leaving(r, t, i, changed);
 		managed_lines(r, i, &b);
 		if (rc == 0)
 			rc = stage_if_new(t, path, &b, 0600);
@@ -417,7 +425,7 @@ stage_cache(struct run *r, struct txn *t, bool *changed)
 
 	/*
 	 * No RFC 4533 this run: a cache left from another server would
-	 * mislead the next one; it goes once the run has succeeded.
+	 * mislead the next one; it goes with this run's commit.
 	 */
 	if (r->cache.cookies.n == 0) {
 		if (access(r->cache_path, F_OK) == 0) {
