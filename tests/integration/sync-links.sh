@@ -25,6 +25,20 @@ assert_grep '^alice:' "$ROOT/etc/passwd"
 pass "lock pid files are never opened through a planted link"
 find "$ROOT/etc" -type l -delete
 
+# passwd and passwd- one inode (a backup made by a hard link): the
+# backup's rename onto it does nothing, and its temporary name must go.
+for f in passwd shadow group gshadow; do ln -f "$ROOT/etc/$f" "$ROOT/etc/$f-"; done
+ldap_modify A <<L
+dn: uid=bob,ou=people,$SUFFIX
+changetype: modify
+replace: loginShell
+loginShell: /bin/bash
+L
+sync || fail "sync with backups that are the files themselves"
+assert_grep '^bob:.*:/bin/bash$' "$ROOT/etc/passwd"
+[ -z "$(find "$ROOT" -name '*.ldapsync.*')" ] || fail "left behind: $(find "$ROOT" -name '*.ldapsync.*')"
+pass "a backup that is the file itself leaves no temporary name behind"
+
 # The state directory: a link, another owner, writable by others.
 mkdir "$WORK/elsewhere"
 rm -rf "$ROOT/var/lib/ldapsync"
