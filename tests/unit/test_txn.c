@@ -1,0 +1,237 @@
+/*
+ * The commit as one unit: a journal left by a run that died part way is
+ * carried out to the end by txn_recover(), a foreign one is refused, and
+ * the temporary files of dead processes are swept.
+ */
+#include "fixture.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "txn.h"
+
+static char dir[] = "/tmp/ldapsync-txn.XXXXXX";
+
+static char *
+at(const char *name)
+{
+	return xasprintf("%s/%s", dir, name);
+}
+
+static void
+put(const char *name, const char *text)
+{
+	char *p = at(name);
+	FILE *f = fopen(p, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(p);
+}
+
+static char *
+get(const char *name)
+{
+	char *p = at(name), *text = NULL;
+	size_t len;
+
+	if (read_file(p, &text, &len) == -1)
+		text = NULL;
+	free(p);
+	return text;
+}
+
+static bool
+exists(const char *name)
+{
+	char *p = at(name);
+	bool e = access(p, F_OK) == 0;
+
+	free(p);
+	return e;
+}
+
+static int
+setup(void **st)
+{
+	(void)st;
+	log_init(V_QUIET);
+	assert_non_null(mkdtemp(dir));
+	return 0;
+}
+
+static int
+teardown(void **st)
+{
+	char *cmd = xasprintf("rm -rf %s", dir);
+
+	(void)st;
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	return 0;
+}
+
+/*
+ * A child commits a, b and the removal of c, but b's rename fails (b is a
+ * directory), and it dies there: the journal stays, half carried out.
+ */
+static void
+die_half_way(const char *journal)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct txn *t = txn_new();
+		char *a = at("a"), *b = at("b"), *c = at("c");
+
+		if (txn_stage(t, a, "a2\n", 3, 0644, getuid(), getgid(),
+		    TXN_KEEP | TXN_BACKUP) != 0 ||
+		    txn_stage(t, b, "b2\n", 3, 0600, getuid(), getgid(), 0) != 0)
+			_exit(1);
+		txn_stage_unlink(t, c);
+		_exit(txn_commit(t, journal) == -1 ? 0 : 1);	/* no cleanup */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void
+test_recover(void **st)
+{
+	char *journal = at("commit"), *b = at("b"), *s;
+
+	(void)st;
+	put("a", "a1\n");
+	assert_int_equal(mkdir(b, 0755), 0);
+	put("c", "c1\n");
+	die_half_way(journal);
+	assert_true(exists("commit"));
+	s = get("a");
+	assert_string_equal(s, "a2\n");	/* a was renamed before b failed */
+	free(s);
+	assert_true(exists("c"));
+	assert_int_equal(rmdir(b), 0);
+	assert_int_equal(txn_recover(journal), 1);
+	assert_false(exists("commit"));
+	s = get("a");
+	assert_string_equal(s, "a2\n");
+	free(s);
+	s = get("a-");
+	assert_string_equal(s, "a1\n");
+	free(s);
+	s = get("b");
+	assert_string_equal(s, "b2\n");
+	free(s);
+	assert_false(exists("c"));
+	/* Again: nothing left to do. */
+	assert_int_equal(txn_recover(journal), 0);
+	free(journal);
+	free(b);
+}
+
+/* A journal half carried out: the rest is done, what is done stays. */
+static void
+test_recover_partial(void **st)
+{
+	char *journal = at("commit"), *a = at("a"), *b = at("b");
+	char *ta = xasprintf("%s.ldapsync.1.AAAAAA", a);
+	char *tb = xasprintf("%s.ldapsync.1.BBBBBB", b);
+	struct buf j = { 0 };
+	char *s;
+
+	(void)st;
+	put("a", "a1\n");
+	put("b", "b1\n");
+	put("a.ldapsync.1.AAAAAA", "a3\n");
+	put("b", "b3\n");	/* b's rename already happened */
+	buf_addstr(&j, "ldapsync-commit 1\n");
+	buf_addstr(&j, "R");
+	buf_add(&j, tb, strlen(tb) + 1);
+	buf_add(&j, b, strlen(b) + 1);
+	buf_addstr(&j, "R");
+	buf_add(&j, ta, strlen(ta) + 1);
+	buf_add(&j, a, strlen(a) + 1);
+	buf_addstr(&j, "E");
+	assert_int_equal(write_atomic(journal, j.p, j.len, 0600), 0);
+	assert_int_equal(txn_recover(journal), 1);
+	s = get("a");
+	assert_string_equal(s, "a3\n");
+	free(s);
+	s = get("b");
+	assert_string_equal(s, "b3\n");
+	free(s);
+	assert_false(exists("a.ldapsync.1.AAAAAA"));
+	buf_free(&j);
+	free(journal);
+	free(a);
+	free(b);
+	free(ta);
+	free(tb);
+}
+
+/* Not ours, cut short, or naming files that are not temporaries. */
+static void
+test_foreign_journal(void **st)
+{
+#define J(s) { s, sizeof(s) - 1 }
+	static const struct { const char *p; size_t n; } bad[] = {
+		J(""), J("ldapsync-commit 2\nE"), J("ldapsync-commit 1\n"),
+		J("ldapsync-commit 1\nR/tmp/x\0/etc/passwd\0E"),
+		J("ldapsync-commit 1\nUrelative\0E"),
+		J("ldapsync-commit 1\nX/a\0E"),
+		J("ldapsync-commit 1\nU/a\0E trailing"),
+	};
+	char *journal = at("commit");
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(write_atomic(journal, bad[i].p, bad[i].n,
+		    0600), 0);
+		if (txn_recover(journal) != -1)
+			fail_msg("journal %zu accepted", i);
+		assert_true(exists("commit"));	/* left for a person */
+	}
+	unlink(journal);
+	free(journal);
+}
+
+static void
+test_sweep(void **st)
+{
+	pid_t dead = fork();
+	char *mine, *theirs;
+
+	(void)st;
+	assert_true(dead >= 0);
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	mine = xasprintf("passwd.ldapsync.%ld.ZZZZZZ", (long)getpid());
+	theirs = xasprintf("passwd.ldapsync.%ld.ZZZZZZ", (long)dead);
+	put(mine, "x");
+	put(theirs, "x");
+	put("passwd.ldapsync.notapid", "x");
+	txn_sweep(dir);
+	assert_true(exists(mine));
+	assert_false(exists(theirs));
+	assert_true(exists("passwd.ldapsync.notapid"));
+	free(mine);
+	free(theirs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_recover),
+		cmocka_unit_test(test_recover_partial),
+		cmocka_unit_test(test_foreign_journal),
+		cmocka_unit_test(test_sweep),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
