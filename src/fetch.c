@@ -226,10 +226,6 @@ fetch_synced(struct dir *d, const struct conf *c, struct fetch_ctx *x,
 		return FETCH_UNCHANGED;
 	if (!full)
 		return FETCH_CHANGED;
-	if (!full && map_cache(x, c) != 0) {
-		*why = xasprintf("%s: damaged", x->cache_path);
-		return -1;
-	}
 	return settle(d, c, x, why);
 }
 
