@@ -365,6 +365,22 @@ dir_ld(const struct dir *d)
 	return d->ld;
 }
 
+int
+dir_persist_start(struct dir *d, ldap_sync_t *ls)
+{
+	int rc;
+
+	dog_watch(d);
+	rc = ldap_sync_init_refresh_and_persist(ls);
+	return dog_rest(d) ? LDAP_TIMEOUT : rc;
+}
+
+void
+dir_alive(struct dir *d)
+{
+	dog_pet(d);
+}
+
 /* --- entries ---------------------------------------------------------- */
 
 struct rawattr {

@@ -21,6 +21,14 @@ void		 dir_close(struct dir *);
 const char	*dir_uri(const struct dir *);
 /* The libldap handle, for RFC 4533 persistent searches (watch.c). */
 LDAP		*dir_ld(const struct dir *);
+/*
+ * Starts a refreshAndPersist search (ldap_sync_init) with the watchdog
+ * on: a server silent for op_timeout during the refresh phase fails it
+ * (LDAP_TIMEOUT) rather than holding the caller, whose callbacks call
+ * dir_alive() for each message.  An LDAP result code.
+ */
+int		 dir_persist_start(struct dir *, ldap_sync_t *);
+void		 dir_alive(struct dir *);
 
 /* Nonzero from the callback stops the search and is returned. */
 typedef int	 dir_entry_fn(const struct entry *, void *);

@@ -104,6 +104,7 @@ heard(ldap_sync_t *ls, LDAPMessage *msg, struct berval *uuid,
 
 	(void)msg;
 	(void)uuid;
+	dir_alive(w->d);
 	if (phase != LDAP_SYNC_CAPI_PRESENT)
 		w->changed_at = now_ms();
 	return 0;
@@ -116,6 +117,7 @@ heard_ids(ldap_sync_t *ls, LDAPMessage *msg, BerVarray uuids,
 	struct watcher *w = ls->ls_private;
 
 	(void)msg;
+	dir_alive(w->d);
 	if (phase == LDAP_SYNC_CAPI_DELETES_IDSET && uuids != NULL)
 		w->changed_at = now_ms();
 	return 0;
@@ -186,7 +188,7 @@ watch_start(struct watcher *w)
 		ls->ls_private = w;
 		if (i < cache.cookies.n && cache.cookies.v[i][0] != '\0')
 			ber_str2bv(cache.cookies.v[i], 0, 1, &ls->ls_cookie);
-		if (ldap_sync_init_refresh_and_persist(ls) != LDAP_SUCCESS) {
+		if (dir_persist_start(w->d, ls) != LDAP_SUCCESS) {
 			log_warn("%s: persistent search of %s failed",
 			    dir_uri(w->d), ls->ls_base);
 			goto out;

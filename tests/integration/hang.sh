@@ -90,4 +90,15 @@ kill -CONT "$A_PID"
 [ $((t1 - t0)) -le $((BOUND * 1000)) ] || fail "a stopped first server held the run for $((t1 - t0)) ms"
 pass "a server stopped before the run is left after op_timeout for the next ($((t1 - t0)) ms)"
 
+# watch, too: a stopped first server sends it to the second.
+kill -STOP "$A_PID"
+"$LDAPSYNC" -c "$WORK/two.conf" -R "$ROOT" watch > "$WORK/w.out" 2> "$WORK/w.err" &
+WATCH=$!
+for _ in $(seq $((BOUND * 10))); do grep -q '^watching ' "$WORK/w.out" && break; sleep 0.1; done
+kill -CONT "$A_PID"
+grep -q "^watching $B_URI" "$WORK/w.out" || { kill "$WATCH"; cat "$WORK/w.out" "$WORK/w.err"; fail "watch did not move on to the second server within ${BOUND} s"; }
+kill -TERM "$WATCH"
+wait "$WATCH" || fail "watch exit status on SIGTERM"
+pass "watch with its first server stopped watches the second"
+
 done_testing
