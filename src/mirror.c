@@ -11,6 +11,7 @@
 #include "../nss/mirror-format.h"
 #include <sys/stat.h>
 
+#include "acctline.h"
 #include "htab.h"
 #include "mirror.h"
 
@@ -35,14 +36,8 @@ struct builder {
 	uint32_t	 nusers, ngroups, nshadows;
 };
 
-/* A field of a line: not NUL-terminated. */
-struct field {
-	const char	*p;
-	size_t		 len;
-};
-
 static uint32_t
-append(struct strings *s, struct field f)
+append(struct strings *s, struct acct_field f)
 {
 	uint32_t off = (uint32_t)s->b.len;
 
@@ -52,7 +47,7 @@ append(struct strings *s, struct field f)
 }
 
 static uint32_t
-common(struct strings *s, struct field f)
+common(struct strings *s, struct acct_field f)
 {
 	for (int i = 0; i < s->ncommon; i++) {
 		const char *c = s->b.p + s->common[i];
@@ -65,23 +60,8 @@ common(struct strings *s, struct field f)
 	return s->common[s->ncommon++] = append(s, f);
 }
 
-/* Splits a line into at most n fields; missing ones are empty. */
-static void
-split(const char *p, size_t len, struct field *f, int n)
-{
-	const char *end = p + len, *c;
-
-	for (int i = 0; i < n; i++) {
-		c = p < end ? memchr(p, ':', (size_t)(end - p)) : NULL;
-		if (c == NULL || i == n - 1)
-			c = end;
-		f[i] = (struct field){ p, (size_t)(c - p) };
-		p = c < end ? c + 1 : end;
-	}
-}
-
 static long
-num(struct field f)
+num(struct acct_field f)
 {
 	char tmp[24];
 	long v;
@@ -98,11 +78,11 @@ num(struct field f)
 static void
 add_user(struct builder *b, const char *line, size_t len, bool suspended)
 {
-	struct field f[7];
+	struct acct_field f[7];
 	struct mirror_user u;
 	struct mirror_id id;
 
-	split(line, len, f, 7);
+	acctline_split(line, len, f, 7);
 	u.name = append(&b->s, f[0]);
 	u.passwd = common(&b->s, f[1]);
 	u.gecos = append(&b->s, f[4]);
@@ -119,18 +99,18 @@ add_user(struct builder *b, const char *line, size_t len, bool suspended)
 static void
 add_group(struct builder *b, const char *line, size_t len)
 {
-	struct field f[4], m;
+	struct acct_field f[4], m;
 	struct mirror_group g;
 	struct mirror_id id;
 	const char *p, *end, *comma;
 
-	split(line, len, f, 4);
+	acctline_split(line, len, f, 4);
 	g = (struct mirror_group){ append(&b->s, f[0]), common(&b->s, f[1]),
 	    (uint32_t)num(f[2]), (uint32_t)(b->members.len / 4), 0 };
 	for (p = f[3].p, end = p + f[3].len; p < end; p = comma + 1) {
 		if ((comma = memchr(p, ',', (size_t)(end - p))) == NULL)
 			comma = end;
-		m = (struct field){ p, (size_t)(comma - p) };
+		m = (struct acct_field){ p, (size_t)(comma - p) };
 		if (m.len > 0) {
 			uint32_t off = append(&b->s, m);
 			struct mirror_membership ms = { off, g.gid };
@@ -148,10 +128,10 @@ add_group(struct builder *b, const char *line, size_t len)
 static void
 add_shadow(struct builder *b, const char *line, size_t len)
 {
-	struct field f[9];
+	struct acct_field f[9];
 	struct mirror_shadow sp;
 
-	split(line, len, f, 9);
+	acctline_split(line, len, f, 9);
 	sp = (struct mirror_shadow){ append(&b->s, f[0]), append(&b->s, f[1]),
 	    num(f[2]), num(f[3]), num(f[4]), num(f[5]), num(f[6]), num(f[7]),
 	    0 };
@@ -311,7 +291,7 @@ builder_init(struct builder *b, size_t text)
 	memset(b, 0, sizeof(*b));
 	/* About the size of the lines: buffers that double waste up to half. */
 	buf_reserve(&b->s.b, text + 1);
-	common(&b->s, (struct field){ "", 0 });	/* offset 0 is "" */
+	common(&b->s, (struct acct_field){ "", 0 });	/* offset 0 is "" */
 }
 
 static void
@@ -464,7 +444,7 @@ patch_find(const struct patch *pt, const struct mirror_table *slots,
 
 /* Where a field's string is: where it was if the same, else appended. */
 static uint32_t
-patch_str(struct patch *pt, uint32_t cur, struct field f)
+patch_str(struct patch *pt, uint32_t cur, struct acct_field f)
 {
 	uint32_t off = pt->h.strings.count;
 	const char *s = pt->b.p + pt->h.strings.off + cur;
@@ -498,14 +478,14 @@ line_record(const struct patch *pt, const char *line,
 static bool
 patch_user(struct patch *pt, const char *line)
 {
-	struct field f[7];
+	struct acct_field f[7];
 	struct mirror_user u, was;
 	long i = line_record(pt, line, &pt->h.user_names, &pt->h.users,
 	    sizeof(u));
 
 	if (i < 0)
 		return false;
-	split(line, strlen(line), f, 7);
+	acctline_split(line, strlen(line), f, 7);
 	memcpy(&u, record(pt, &pt->h.users, sizeof(u), (size_t)i), sizeof(u));
 	was = u;
 	/* The id index stays as it is. */
@@ -524,14 +504,14 @@ patch_user(struct patch *pt, const char *line)
 static bool
 patch_shadow(struct patch *pt, const char *line)
 {
-	struct field f[9];
+	struct acct_field f[9];
 	struct mirror_shadow sp, was;
 	long i = line_record(pt, line, &pt->h.shadow_names, &pt->h.shadows,
 	    sizeof(sp));
 
 	if (i < 0)
 		return false;
-	split(line, strlen(line), f, 9);
+	acctline_split(line, strlen(line), f, 9);
 	memcpy(&sp, record(pt, &pt->h.shadows, sizeof(sp), (size_t)i),
 	    sizeof(sp));
 	was = sp;

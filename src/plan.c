@@ -7,6 +7,7 @@
 
 #include <sys/param.h>
 
+#include "acctline.h"
 #include "htab.h"
 #include "log.h"
 #include "plan.h"
@@ -33,86 +34,6 @@ struct planner {
 	struct side		 u, g;
 };
 
-/* --- lines ------------------------------------------------------------ */
-
-/* Fields joined by ':', numbers in decimal, nothing through printf. */
-static void
-add_field(struct buf *b, const char *s)
-{
-	buf_addc(b, ':');
-	buf_addstr(b, s);
-}
-
-static void
-add_num(struct buf *b, long v)
-{
-	buf_addc(b, ':');
-	if (v >= 0)
-		buf_addu(b, (unsigned long)v);
-}
-
-char *
-plan_passwd_line(const struct user *u)
-{
-	struct buf b = { 0 };
-
-	buf_addstr(&b, u->name);
-	add_field(&b, "x");
-	add_num(&b, u->uid);
-	add_num(&b, u->gid);
-	add_field(&b, u->gecos);
-	add_field(&b, u->home);
-	add_field(&b, u->shell);
-	return buf_cstr(&b);
-}
-
-char *
-plan_shadow_line(const struct user *u)
-{
-	struct buf b = { 0 };
-
-	buf_addstr(&b, u->name);
-	add_field(&b, u->passwd);
-	for (int i = 0; i < SP_COUNT; i++)
-		add_num(&b, u->sp[i]);
-	buf_addc(&b, ':');
-	return buf_cstr(&b);
-}
-
-static void
-add_members(struct buf *b, const struct strlist *m)
-{
-	for (size_t i = 0; i < m->n; i++) {
-		if (i > 0)
-			buf_addc(b, ',');
-		buf_addstr(b, m->v[i]);
-	}
-}
-
-char *
-plan_group_line(const char *name, uint32_t gid, const struct strlist *m)
-{
-	struct buf b = { 0 };
-
-	buf_addstr(&b, name);
-	add_field(&b, "x");
-	add_num(&b, gid);
-	buf_addc(&b, ':');
-	add_members(&b, m);
-	return buf_cstr(&b);
-}
-
-char *
-plan_gshadow_line(const char *name, const struct strlist *m)
-{
-	struct buf b = { 0 };
-
-	buf_addstr(&b, name);
-	buf_addstr(&b, ":!::");
-	add_members(&b, m);
-	return buf_cstr(&b);
-}
-
 /* --- changes ---------------------------------------------------------- */
 
 static void
@@ -135,15 +56,18 @@ change(struct planner *p, const char *fmt, ...)
 	free(s);
 }
 
+/* Every field of a line, as strings. */
 static void
 split_fields(const char *s, size_t len, struct strlist *out)
 {
-	struct pwline l = { s, len, NULL };
-	char *f;
+	struct acct_field f[16];
+	size_t n = acctline_split(s, len, f, 16);
 
-	for (int i = 0; (f = pwline_field(&l, i)) != NULL; i++) {
-		strlist_add(out, f);
-		free(f);
+	for (size_t i = 0; i < n && i < 16; i++) {
+		char *v = xstrndup(f[i].p, f[i].len);
+
+		strlist_add(out, v);
+		free(v);
 	}
 }
 
@@ -431,7 +355,7 @@ update_user(struct planner *p, const struct user *d, const struct managed *m,
 static void
 user_lines(struct planner *p, const struct user *d, const struct managed *m)
 {
-	char *pw = plan_passwd_line(d), *sh = plan_shadow_line(d);
+	char *pw = acctline_passwd(d), *sh = acctline_shadow(d);
 	const struct pwline *pl = m ? pwfile_find(p->in->passwd, m->name) : NULL;
 	const struct pwline *sl = m ? pwfile_find(p->in->shadow, m->name) : NULL;
 
@@ -636,8 +560,8 @@ apply_group(struct planner *p, size_t i)
 		filter_members(p, d, &members);
 	else if (m != NULL)
 		current_members(pwfile_find(p->in->group, m->name), &members);
-	gl = plan_group_line(d->name, d->gid, &members);
-	gsl = plan_gshadow_line(d->name, &members);
+	gl = acctline_group(d->name, d->gid, &members);
+	gsl = acctline_gshadow(d->name, &members);
 	if (m != NULL)
 		update_group(p, d, m, &members, gl, gsl);
 	else {

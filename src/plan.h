@@ -50,10 +50,4 @@ void	 plan_free(struct plan *);
 /* "users: 3 added, ...; groups: ..." */
 char	*plan_summary(const struct plan *);
 
-/* The lines ldapsync writes for an account. */
-char	*plan_passwd_line(const struct user *);
-char	*plan_shadow_line(const struct user *);
-char	*plan_group_line(const char *name, uint32_t gid, const struct strlist *);
-char	*plan_gshadow_line(const char *name, const struct strlist *);
-
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "acctline.h"
 #include "pwfile.h"
 
 char pwfile_drop_mark;
@@ -200,16 +201,13 @@ pwline_is(const struct pwline *l, const char *text)
 char *
 pwline_field(const struct pwline *l, int i)
 {
-	const char *p = l->raw, *end = l->raw + l->len, *c;
+	struct acct_field f[16];
 
-	for (; i > 0; i--) {
-		if ((c = memchr(p, ':', (size_t)(end - p))) == NULL)
-			return NULL;
-		p = c + 1;
-	}
-	if ((c = memchr(p, ':', (size_t)(end - p))) == NULL)
-		c = end;
-	return xstrndup(p, (size_t)(c - p));
+	/* Field i whole: never the last one split, which takes the rest. */
+	if (i < 0 || i > 14 || acctline_split(l->raw, l->len, f,
+	    (size_t)i + 2) <= (size_t)i)
+		return NULL;
+	return xstrndup(f[i].p, f[i].len);
 }
 
 void

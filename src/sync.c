@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acctline.h"
 #include "lock.h"
 #include "log.h"
 #include "delta.h"
@@ -660,8 +661,8 @@ patch_mirror(struct run *r)
 	 * rewrites of the files, watch keeps the mirror ahead of them.
 	 */
 	for (size_t i = 0; i < r->changed.n; i++) {
-		char *p = plan_passwd_line(&r->changed.v[i]);
-		char *sp = plan_shadow_line(&r->changed.v[i]);
+		char *p = acctline_passwd(&r->changed.v[i]);
+		char *sp = acctline_shadow(&r->changed.v[i]);
 
 		strlist_add(&pw, p);
 		strlist_add(&sh, sp);

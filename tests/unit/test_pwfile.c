@@ -1,4 +1,5 @@
 #include "fixture.h"
+#include "acctline.h"
 #include "pwfile.h"
 
 #include <unistd.h>
@@ -167,10 +168,35 @@ test_strip(void **state)
 	pwedit_free(&e);
 }
 
+/* One splitter for every reader of the format. */
+static void
+test_acctline(void **state)
+{
+	struct acct_field f[4];
+	struct pwline l = { "a:x:1", 5, "a" };
+	char *v;
+
+	(void)state;
+	assert_int_equal(acctline_split("a:b::d:e", 8, f, 4), 5);
+	assert_int_equal(f[0].len, 1);
+	assert_int_equal(f[2].len, 0);
+	assert_int_equal(f[3].len, 3);	/* the last takes the rest */
+	assert_memory_equal(f[3].p, "d:e", 3);
+	assert_int_equal(acctline_split("a", 1, f, 4), 1);
+	assert_int_equal(f[1].len, 0);
+	assert_int_equal(f[3].len, 0);
+	assert_int_equal(acctline_split("", 0, f, 2), 1);
+	v = pwline_field(&l, 2);
+	assert_string_equal(v, "1");
+	free(v);
+	assert_null(pwline_field(&l, 3));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_acctline),
 		cmocka_unit_test(test_untouched),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_edits),
