@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -62,6 +63,30 @@ fx_entry_free(struct entry *e)
 		free(e->attrs[i].vals);
 	free(e->attrs);
 	free(e);
+}
+
+/* A file under dir with this text (name may hold a subdirectory). */
+static inline void
+fx_put(const char *dir, const char *name, const char *text)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(p);
+}
+
+/* Removes a scratch directory made with mkdtemp and all it holds. */
+static inline int
+fx_rmtree(const char *dir)
+{
+	char *cmd = xasprintf("rm -rf %s", dir);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	return 0;
 }
 
 #endif

@@ -19,18 +19,6 @@ at(const char *name)
 	return xasprintf("%s/%s", dir, name);
 }
 
-static void
-put(const char *name, const char *text)
-{
-	char *p = at(name);
-	FILE *f = fopen(p, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	free(p);
-}
-
 static int
 setup(void **st)
 {
@@ -48,12 +36,8 @@ setup(void **st)
 static int
 teardown(void **st)
 {
-	char *cmd = xasprintf("rm -rf %s", dir);
-
 	(void)st;
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	return 0;
+	return fx_rmtree(dir);
 }
 
 /* What lock_file() answers in another process (which then exits). */
@@ -88,14 +72,14 @@ test_held_and_stale(void **st)
 	char *file = at("etc/passwd"), *lock = at("etc/passwd.lock"), buf[32];
 
 	(void)st;
-	put("etc/passwd", "");
+	fx_put(dir, "etc/passwd", "");
 	assert_int_equal(lock_file(file), 1);
 	assert_false(lock_in_child(file));	/* we hold it */
 	unlock_file(file);
 	assert_true(access(lock, F_OK) != 0);
 	/* A lock whose process is gone is broken, as shadow-utils does. */
 	snprintf(buf, sizeof(buf), "%ld", (long)dead_pid());
-	put("etc/passwd.lock", buf);
+	fx_put(dir, "etc/passwd.lock", buf);
 	assert_int_equal(lock_file(file), 1);
 	unlock_file(file);
 	free(file);
@@ -110,8 +94,8 @@ test_no_link_followed(void **st)
 	size_t len;
 
 	(void)st;
-	put("etc/group", "");
-	put("victim", "precious");
+	fx_put(dir, "etc/group", "");
+	fx_put(dir, "victim", "precious");
 	assert_int_equal(symlink(victim, pidfile), 0);
 	assert_int_equal(lock_file(file), 1);
 	unlock_file(file);
@@ -131,9 +115,9 @@ test_sweep(void **st)
 	char *p;
 
 	(void)st;
-	put(dead, "");
-	put(live, "");
-	put("etc/shadow.backup", "");
+	fx_put(dir, dead, "");
+	fx_put(dir, live, "");
+	fx_put(dir, "etc/shadow.backup", "");
 	locks_sweep(dir);
 	p = at(dead);
 	assert_true(access(p, F_OK) != 0);
@@ -155,8 +139,8 @@ test_locks_take(void **st)
 	struct locks *l;
 
 	(void)st;
-	put("etc/passwd", "");
-	put("etc/gshadow", "");
+	fx_put(dir, "etc/passwd", "");
+	fx_put(dir, "etc/gshadow", "");
 	l = locks_take(dir);
 	assert_non_null(l);
 	locks_release(l);

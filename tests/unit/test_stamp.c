@@ -13,18 +13,6 @@ static char root[] = "/tmp/ldapsync-stamp.XXXXXX";
 static struct conf c;
 static char *conf_path;
 
-static void
-put(const char *name, const char *text)
-{
-	char *p = xasprintf("%s/%s", root, name);
-	FILE *f = fopen(p, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	free(p);
-}
-
 static int
 setup(void **st)
 {
@@ -42,9 +30,9 @@ setup(void **st)
 	mkdir(d, 0755);
 	free(d);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		put(files[i], "x\n");
+		fx_put(root, files[i], "x\n");
 	conf_path = xasprintf("%s/c.conf", root);
-	put("c.conf", "uri ldap://127.0.0.1:1/\nbase dc=x\nstate_dir /state\n");
+	fx_put(root, "c.conf", "uri ldap://127.0.0.1:1/\nbase dc=x\nstate_dir /state\n");
 	log_init(V_QUIET);
 	assert_int_equal(conf_load(conf_path, &c), 0);
 	return 0;
@@ -53,14 +41,10 @@ setup(void **st)
 static int
 teardown(void **st)
 {
-	char *cmd = xasprintf("rm -rf %s", root);
-
 	(void)st;
 	conf_free(&c);
 	free(conf_path);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	return 0;
+	return fx_rmtree(root);
 }
 
 static void
@@ -72,18 +56,18 @@ test_matches(void **st)
 	assert_true(stamp_matches(&c, root));
 	assert_true(stamp_matches_files(&c, root));
 	/* The mirror changes: the files' part still holds. */
-	put("state/mirror", "y\n");
+	fx_put(root, "state/mirror", "y\n");
 	assert_false(stamp_matches(&c, root));
 	assert_true(stamp_matches_files(&c, root));
 	stamp_write(&c, root);
 	assert_true(stamp_matches(&c, root));
 	/* A local file changes (useradd, vipw): nothing holds. */
-	put("etc/passwd", "x\nlocal:x:1000:1000::/home/local:/bin/sh\n");
+	fx_put(root, "etc/passwd", "x\nlocal:x:1000:1000::/home/local:/bin/sh\n");
 	assert_false(stamp_matches(&c, root));
 	assert_false(stamp_matches_files(&c, root));
 	stamp_write(&c, root);
 	/* The configuration changes. */
-	put("c.conf", "uri ldap://127.0.0.1:2/\nbase dc=x\nstate_dir /state\n");
+	fx_put(root, "c.conf", "uri ldap://127.0.0.1:2/\nbase dc=x\nstate_dir /state\n");
 	assert_false(stamp_matches(&c, root));
 	stamp_write(&c, root);
 	assert_true(stamp_matches(&c, root));

@@ -19,18 +19,6 @@ at(const char *name)
 	return xasprintf("%s/%s", dir, name);
 }
 
-static void
-put(const char *name, const char *text)
-{
-	char *p = at(name);
-	FILE *f = fopen(p, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	free(p);
-}
-
 static char *
 get(const char *name)
 {
@@ -65,12 +53,8 @@ setup(void **st)
 static int
 teardown(void **st)
 {
-	char *cmd = xasprintf("rm -rf %s", dir);
-
 	(void)st;
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	return 0;
+	return fx_rmtree(dir);
 }
 
 /*
@@ -105,9 +89,9 @@ test_recover(void **st)
 	char *journal = at("commit"), *b = at("b"), *s;
 
 	(void)st;
-	put("a", "a1\n");
+	fx_put(dir, "a", "a1\n");
 	assert_int_equal(mkdir(b, 0755), 0);
-	put("c", "c1\n");
+	fx_put(dir, "c", "c1\n");
 	die_half_way(journal);
 	assert_true(exists("commit"));
 	s = get("a");
@@ -144,10 +128,10 @@ test_recover_partial(void **st)
 	char *s;
 
 	(void)st;
-	put("a", "a1\n");
-	put("b", "b1\n");
-	put("a.ldapsync.1.AAAAAA", "a3\n");
-	put("b", "b3\n");	/* b's rename already happened */
+	fx_put(dir, "a", "a1\n");
+	fx_put(dir, "b", "b1\n");
+	fx_put(dir, "a.ldapsync.1.AAAAAA", "a3\n");
+	fx_put(dir, "b", "b3\n");	/* b's rename already happened */
 	buf_addstr(&j, "ldapsync-commit 1\n");
 	buf_addstr(&j, "R");
 	buf_add(&j, tb, strlen(tb) + 1);
@@ -212,9 +196,9 @@ test_sweep(void **st)
 	waitpid(dead, NULL, 0);
 	mine = xasprintf("passwd.ldapsync.%ld.ZZZZZZ", (long)getpid());
 	theirs = xasprintf("passwd.ldapsync.%ld.ZZZZZZ", (long)dead);
-	put(mine, "x");
-	put(theirs, "x");
-	put("passwd.ldapsync.notapid", "x");
+	fx_put(dir, mine, "x");
+	fx_put(dir, theirs, "x");
+	fx_put(dir, "passwd.ldapsync.notapid", "x");
 	txn_sweep(dir);
 	assert_true(exists(mine));
 	assert_false(exists(theirs));
