@@ -51,19 +51,15 @@ pool_order(const struct conf *c, const char *root)
 int
 pool_remember(const struct conf *c, const char *root, const char *uri)
 {
-	char *dir, *path, *line;
+	char *path, *line;
 	long last = last_used(c, root);
 	int rc;
 
 	if (last >= 0 && strcmp(c->uris.v[last], uri) == 0)
 		return 0;	/* unchanged: nothing to write */
-	dir = root_path(root, c->state_dir);
 	path = state_file(c, root, SD_SERVER);
 	line = xasprintf("%s\n", uri);
-	rc = mkdir_p(dir);
-	if (rc == 0)
-		rc = write_atomic(path, line, strlen(line), 0644);
-	free(dir);
+	rc = write_atomic(path, line, strlen(line), 0644);
 	free(path);
 	free(line);
 	return rc;

@@ -120,7 +120,7 @@ void
 status_record(const struct conf *c, const char *root,
     const struct run_record *r)
 {
-	char *path = state_file(c, root, SD_LAST_RUN), t[32], *dir;
+	char *path = state_file(c, root, SD_LAST_RUN), t[32];
 	long age;
 	double duration = (double)(r->end.tv_sec - r->start.tv_sec) +
 	    (double)(r->end.tv_nsec - r->start.tv_nsec) / 1e9;
@@ -137,10 +137,9 @@ status_record(const struct conf *c, const char *root,
 	/* The cache is root's: status as anyone reads the cookie here. */
 	if (cookie_held(c, root, &age))
 		buf_printf(&b, "cookie_since=%lld\n", (long long)(time(NULL) - age));
-	dir = root_path(root, c->state_dir);
-	if (mkdir_p(dir) != 0 || write_atomic(path, b.p, b.len, 0644) != 0)
+	/* The run made the state directory (statedir_prepare). */
+	if (write_atomic(path, b.p, b.len, 0644) != 0)
 		log_warn("%s: the record of this run was not written", path);
-	free(dir);
 	if (c->metrics_file != NULL)
 		write_metrics(c, root, r, duration);
 	buf_free(&b);
