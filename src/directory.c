@@ -2,36 +2,24 @@
 
 #include <errno.h>
 #include <ldap.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/time.h>
-#include <time.h>
 
 #include "directory.h"
+#include "watchdog.h"
 
 /*
  * A server that stops answering must not hold a run: while ldapsync
- * waits on the connection, a watchdog thread shuts the socket down once
+ * waits on the connection, the watchdog shuts the socket down once
  * op_timeout passes with no message, and the wait fails as a lost
  * connection.  libldap's own refresh (ldap_sync_init) would otherwise
  * poll a silent server for ever, whatever its timeouts say.
  */
-struct watchdog {
-	pthread_t	 thread;
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	bool		 running, quit;
-	int		 fd;		/* the socket watched; -1: none */
-	struct timespec	 deadline;	/* CLOCK_MONOTONIC */
-	bool		 fired;		/* it shut the connection down */
-};
-
 struct dir {
 	LDAP			*ld;
-	struct watchdog		 dog;
+	struct watchdog		*dog;
 	const struct conf	*c;
 	char			*uri;
 	/* Reused for every entry, so a search allocates little per entry. */
@@ -167,115 +155,36 @@ do_bind(LDAP *ld, const struct conf *c)
 
 /* --- the watchdog ------------------------------------------------------ */
 
-static bool
-passed(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > t->tv_sec ||
-	    (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
-}
-
-static void *
-watch_socket(void *arg)
-{
-	struct watchdog *w = arg;
-
-	pthread_mutex_lock(&w->mu);
-	while (!w->quit) {
-		if (w->fd == -1)
-			pthread_cond_wait(&w->cv, &w->mu);
-		else if (passed(&w->deadline)) {
-			/* Not close(): the descriptor stays libldap's. */
-			shutdown(w->fd, SHUT_RDWR);
-			w->fired = true;
-			w->fd = -1;
-		} else
-			pthread_cond_timedwait(&w->cv, &w->mu, &w->deadline);
-	}
-	pthread_mutex_unlock(&w->mu);
-	return NULL;
-}
-
-static void
-dog_init(struct watchdog *w)
-{
-	pthread_condattr_t a;
-
-	pthread_condattr_init(&a);
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cv, &a);
-	pthread_condattr_destroy(&a);
-	pthread_mutex_init(&w->mu, NULL);
-	w->fd = -1;
-	w->running = pthread_create(&w->thread, NULL, watch_socket, w) == 0;
-}
-
-static void
-dog_destroy(struct watchdog *w)
-{
-	pthread_mutex_lock(&w->mu);
-	w->quit = true;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	if (w->running)
-		pthread_join(w->thread, NULL);
-	pthread_cond_destroy(&w->cv);
-	pthread_mutex_destroy(&w->mu);
-}
-
 /* Something came (or a wait begins): op_timeout from now. */
 static void
 dog_pet(struct dir *d)
 {
-	struct watchdog *w = &d->dog;
-
-	pthread_mutex_lock(&w->mu);
-	clock_gettime(CLOCK_MONOTONIC, &w->deadline);
-	w->deadline.tv_sec += d->c->op_timeout;
-	pthread_mutex_unlock(&w->mu);
+	watchdog_pet(d->dog, d->c->op_timeout);
 }
 
 /* Watches the connection from now on, until dog_rest(). */
 static void
 dog_watch(struct dir *d)
 {
-	struct watchdog *w = &d->dog;
 	int fd = -1;
 
-	if (ldap_get_option(d->ld, LDAP_OPT_DESC, &fd) != LDAP_OPT_SUCCESS ||
-	    fd < 0)
-		return;
-	dog_pet(d);
-	pthread_mutex_lock(&w->mu);
-	w->fd = fd;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
+	if (ldap_get_option(d->ld, LDAP_OPT_DESC, &fd) == LDAP_OPT_SUCCESS &&
+	    fd >= 0)
+		watchdog_arm(d->dog, fd, d->c->op_timeout);
 }
 
 /* Stops watching; whether the watchdog cut the connection. */
 static bool
 dog_rest(struct dir *d)
 {
-	struct watchdog *w = &d->dog;
-	bool fired;
-
-	pthread_mutex_lock(&w->mu);
-	w->fd = -1;
-	fired = w->fired;
-	pthread_mutex_unlock(&w->mu);
-	return fired;
+	return watchdog_disarm(d->dog);
 }
 
-/* Why a wait failed: the watchdog's cut, or what libldap says. */
+/* Why a wait the watchdog cut failed. */
 static char *
-why_failed(struct dir *d, bool fired, const char *what)
+no_answer(const struct dir *d)
 {
-	if (fired)
-		return xasprintf("no answer within op_timeout (%d s)",
-		    d->c->op_timeout);
-	return xstrdup(what);
+	return xasprintf("no answer within op_timeout (%d s)", d->c->op_timeout);
 }
 
 /* --- connecting -------------------------------------------------------- */
@@ -314,10 +223,12 @@ try_server(struct dir *d, const char *uri, char **why)
 	if (!dog_rest(d) && rc == LDAP_SUCCESS)
 		return true;
 fail:
-	if (d->dog.fired)
-		*why = xasprintf("%s failed: no answer within op_timeout (%d s)",
-		    step, c->op_timeout);
-	else
+	if (dog_rest(d)) {
+		char *silent = no_answer(d);
+
+		*why = xasprintf("%s failed: %s", step, silent);
+		free(silent);
+	} else
 		*why = xasprintf("%s failed: %s", step, ld ? diag(ld,
 		    strcmp(step, "bind") != 0) : ldap_err2string(rc));
 	return false;
@@ -330,7 +241,7 @@ dir_open(const struct conf *c, const char *uri, char **why)
 
 	d->c = c;
 	d->uri = xstrdup(uri);
-	dog_init(&d->dog);
+	d->dog = watchdog_new();
 	if (!try_server(d, uri, why)) {
 		dir_close(d);
 		return NULL;
@@ -343,7 +254,7 @@ dir_close(struct dir *d)
 {
 	if (d == NULL)
 		return;
-	dog_destroy(&d->dog);
+	watchdog_free(d->dog);
 	if (d->ld != NULL)
 		ldap_unbind_ext_s(d->ld, NULL, NULL);
 	free(d->uri);
@@ -588,7 +499,7 @@ dir_search(struct dir *d, const char *base, int scope, const char *filter,
 	}
 	if (dog_rest(d) && rc != 0) {
 		free(why);
-		why = why_failed(d, true, NULL);
+		why = no_answer(d);
 	}
 	if (rc != 0 && why == NULL)
 		why = xstrdup(diag(d->ld, false));
@@ -769,8 +680,11 @@ dir_sync(struct dir *d, const char *base, int scope, const char *filter,
 	dog_watch(d);
 	rc = ldap_sync_init_refresh_only(&ls);
 	if (dog_rest(d)) {
-		*why = xasprintf("sync search of \"%s\" failed: no answer "
-		    "within op_timeout (%d s)", base, d->c->op_timeout);
+		char *silent = no_answer(d);
+
+		*why = xasprintf("sync search of \"%s\" failed: %s", base,
+		    silent);
+		free(silent);
 	} else if (rc == LDAP_SUCCESS && x.failed == 0) {
 		free(*cookie);
 		*cookie = xstrndup(ls.ls_cookie.bv_val ? ls.ls_cookie.bv_val : "",
