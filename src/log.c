@@ -26,6 +26,8 @@ void
 log_init(enum verbosity v)
 {
 	level = v;
+	/* Lines in the order they happen, when both streams share a pipe. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 }
 
 /* systemd's JOURNAL_STREAM: "DEV:INODE" of the stream it reads. */

@@ -297,8 +297,6 @@ watch_run(struct conf *c, const char *config_path, const struct sync_opts *o)
 	w.cache_path = state_file(c, o->root, SD_CACHE);
 	/* A watcher binds again and again: the password stays in memory. */
 	c->keep_bindpw = true;
-	/* Its lines must reach a log file or the journal as they happen. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	signals();
 	/* A first run that fails is an error to report, not to retry. */
 	if ((rc = run(&w, false)) != EXIT_OK)
