@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,11 @@ main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	log_init(a.v);
+	/*
+	 * A connection the watchdog or the server shut down, or a reader of
+	 * our output gone: an error to handle (EPIPE), not a death.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	if (strcmp(a.cmd, "sync") != 0 && strcmp(a.cmd, "check-config") != 0 &&
 	    strcmp(a.cmd, "watch") != 0 && strcmp(a.cmd, "status") != 0) {
 		log_error("unknown command: %s", a.cmd);
