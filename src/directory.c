@@ -20,6 +20,7 @@
 struct dir {
 	LDAP			*ld;
 	struct watchdog		*dog;
+	ldap_conncb		 conncb;	/* arms it once TCP is up */
 	const struct conf	*c;
 	char			*uri;
 	/* Reused for every entry, so a search allocates little per entry. */
@@ -180,6 +181,34 @@ dog_rest(struct dir *d)
 	return watchdog_disarm(d->dog);
 }
 
+/*
+ * TCP is up: the TLS handshake of ldaps:// comes next, and libldap may
+ * spin on it for ever against a silent server.  It counts as connecting:
+ * timeout.
+ */
+static int
+on_connect(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr,
+    struct ldap_conncb *ctx)
+{
+	struct dir *d = ctx->lc_arg;
+	ber_socket_t fd;
+
+	(void)ld;
+	(void)srv;
+	(void)addr;
+	if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1 && fd >= 0)
+		watchdog_arm(d->dog, fd, d->c->timeout);
+	return 0;
+}
+
+static void
+on_disconnect(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
+{
+	(void)ld;
+	(void)sb;
+	(void)ctx;
+}
+
 /* Why a wait the watchdog cut failed. */
 static char *
 no_answer(const struct dir *d)
@@ -202,7 +231,10 @@ try_server(struct dir *d, const char *uri, char **why)
 		goto fail;
 	d->ld = ld;
 	step = "set options";
-	if ((rc = set_options(ld, c)) != LDAP_OPT_SUCCESS)
+	d->conncb = (ldap_conncb){ on_connect, on_disconnect, d };
+	if ((rc = set_options(ld, c)) != LDAP_OPT_SUCCESS ||
+	    (rc = ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &d->conncb)) !=
+	    LDAP_OPT_SUCCESS)
 		goto fail;
 	step = "connect";
 	catch_tls_reasons(true);
@@ -223,7 +255,10 @@ try_server(struct dir *d, const char *uri, char **why)
 	if (!dog_rest(d) && rc == LDAP_SUCCESS)
 		return true;
 fail:
-	if (dog_rest(d)) {
+	if (dog_rest(d) && strcmp(step, "connect") == 0)
+		*why = xasprintf("connect failed: no answer within timeout "
+		    "(%d s)", c->timeout);
+	else if (dog_rest(d)) {
 		char *silent = no_answer(d);
 
 		*why = xasprintf("%s failed: %s", step, silent);

@@ -74,6 +74,23 @@ pass "tls_reqcert never accepts any certificate (as documented)"
 run "uri $A_LDAPS_URI $IP_URI" "pool_strategy first" "tls_cacertfile $PKI/ca.crt" "${BIND[@]}"
 assert_eq "$rc" 0 "pool of ldaps servers"
 
+# A silent server during the TLS handshake (ldaps) and StartTLS: bounded
+# by timeout and op_timeout, and the run fails plainly.
+silent() {	# WHAT CONFIG-LINES...
+	local what=$1 t0 took
+	shift
+	t0=$(date +%s)
+	run "$@" "tls_cacertfile $PKI/ca.crt" "timeout 2" "op_timeout 3" "${BIND[@]}"
+	took=$(( $(date +%s) - t0 ))
+	[ "$rc" = 1 ] && [ "$took" -le 8 ] ||
+		{ kill -CONT "$A_PID"; cat "$WORK/err"; fail "$what with the server stopped: exit $rc after $took s"; }
+}
+kill -STOP "$A_PID"
+silent ldaps "uri $A_LDAPS_URI"
+silent StartTLS "uri $STARTTLS_URI" "ssl start_tls"
+kill -CONT "$A_PID"
+pass "a server silent during the TLS handshake or StartTLS is left within timeout + op_timeout"
+
 # SASL EXTERNAL: with the client certificate, and over ldapi as root.
 run "uri $A_LDAPS_URI" "tls_cacertfile $PKI/ca.crt" "sasl_mech EXTERNAL" \
 	"tls_cert $PKI/client.crt" "tls_key $PKI/client.key"
