@@ -4,7 +4,8 @@
 # the old set or, once the next ldapsync command has run, the new one, and
 # no temporary file behind.  The kills are injected by strace just before
 # the Nth rename, link, unlink or fsync, for every N the run reaches, over
-# a first run, an incremental run and a full refresh.
+# a first run, an incremental run, a full refresh and the switch to
+# files no.
 #
 # CI runs it small; the full size (the numbers the note reports):
 #   CRASH_USERS=20000 CRASH_RANDOM=40 make check TESTS=tests/integration/crash.sh
@@ -40,11 +41,16 @@ X
 # complete (or not) what the dead run left.
 sed "s|^uri .*|uri ldap://127.0.0.1:1/|" "$WORK/c.conf" > "$WORK/dead.conf"
 chmod 600 "$WORK/dead.conf"
+CONF="$WORK/c.conf"
+# files no: the switch moves every line out of the files into the state
+# directory's copies, in the same commit.
+{ cat "$WORK/c.conf"; echo "files no"; } > "$WORK/no.conf"
+chmod 600 "$WORK/no.conf"
 
 sync_to() {	# ROOT [ARGS...]
 	local root=$1
 	shift
-	"$LDAPSYNC" -q -c "$WORK/c.conf" -R "$root" "$@" || fail "sync into $root"
+	"$LDAPSYNC" -q -c "$CONF" -R "$root" "$@" || fail "sync into $root"
 }
 
 # What a set is made of, as text: the four databases, the state, and
@@ -55,6 +61,9 @@ describe() {	# ROOT
 		echo "== $f"; cat "$r/etc/$f"
 	done
 	echo "== state"; cat "$r/var/lib/ldapsync/state" 2>/dev/null
+	for f in "$r"/var/lib/ldapsync/lines.*; do
+		[ -e "$f" ] && { echo "== ${f##*/}"; cat "$f"; }
+	done
 	for m in passwd group shadow; do
 		echo "== nss $m"
 		LDAPSYNC_MIRROR_DIR="$r/var/lib/ldapsync" ASAN_OPTIONS=detect_leaks=0 \
@@ -108,7 +117,7 @@ count_calls() {	# OLD ARGS...
 	shift
 	restore "$old" "$WORK/r"
 	strace -f -qq -c -U name,calls -e trace=rename,link,unlink,fsync \
-		-o "$WORK/counts" "$LDAPSYNC" -q -c "$WORK/c.conf" -R "$WORK/r" "$@" \
+		-o "$WORK/counts" "$LDAPSYNC" -q -c "$CONF" -R "$WORK/r" "$@" \
 		|| fail "a clean run under strace"
 }
 
@@ -134,7 +143,7 @@ scenario() {	# NAME OLD ARGS...: every injected kill, then random ones
 			restore "$old" "$WORK/r"
 			rc=0
 			strace -f -qq -o /dev/null -e trace="$sc" -e inject="$sc":signal=KILL:when="$n" \
-				"$LDAPSYNC" -q -c "$WORK/c.conf" -R "$WORK/r" "$@" 2>/dev/null || rc=$?
+				"$LDAPSYNC" -q -c "$CONF" -R "$WORK/r" "$@" 2>/dev/null || rc=$?
 			[ "$rc" = 137 ] || fail "$name: not killed before $sc #$n (exit $rc)"
 			check_trial "$WORK/r" "$old" "$new" "$name, killed before $sc #$n"
 		done
@@ -142,7 +151,7 @@ scenario() {	# NAME OLD ARGS...: every injected kill, then random ones
 	for n in $(seq "$CRASH_RANDOM"); do
 		restore "$old" "$WORK/r"
 		t=$(awk -v ms="$ms" -v s="$RANDOM" 'BEGIN { srand(s); printf "%.3f", rand() * ms / 1000 }')
-		timeout --foreground -s KILL "$t" "$LDAPSYNC" -q -c "$WORK/c.conf" -R "$WORK/r" "$@" 2>/dev/null
+		timeout --foreground -s KILL "$t" "$LDAPSYNC" -q -c "$CONF" -R "$WORK/r" "$@" 2>/dev/null
 		check_trial "$WORK/r" "$old" "$new" "$name, killed after ${t}s"
 	done
 	pass "$name: $KILLS kills so far, each followed by the old set or the new one, nothing left behind"
@@ -168,6 +177,9 @@ sync_to "$SYNCED"
 scenario incremental "$SYNCED"
 scenario full "$SYNCED" --full
 scenario first "$EMPTY"
+CONF="$WORK/no.conf"
+scenario files-no "$SYNCED"
+CONF="$WORK/c.conf"
 
 # After recovery, the next real run reaches the new set.
 restore "$SYNCED" "$WORK/r"
