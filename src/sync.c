@@ -224,22 +224,12 @@ stage_files(struct run *r, struct txn *t, unsigned *changed)
 	return 0;
 }
 
-/* The accounts of one kind in a state, by name. */
-static struct htab *
-names_of(const struct state *st, bool groups)
+/* The state's own index of the accounts that file i holds lines of. */
+static const struct htab *
+names_for(const struct state *st, int i)
 {
-	struct htab *h = htab_new(st->n);
-
-	for (size_t i = 0; i < st->n; i++)
-		if (st->v[i].is_group == groups)
-			htab_put(h, st->v[i].name, st->v[i].name);
-	return h;
-}
-
-static bool
-of_groups(int i)
-{
-	return i == F_GROUP || i == F_GSHADOW;
+	return i == F_GROUP || i == F_GSHADOW ? st->groups_by_name :
+	    st->users_by_name;
 }
 
 /* Stages path with text unless it already reads so. */
@@ -260,7 +250,7 @@ stage_if_new(struct txn *t, const char *path, const struct buf *text,
 static void
 managed_lines(const struct run *r, int i, struct buf *out)
 {
-	struct htab *names = names_of(&r->plan.next, of_groups(i));
+	const struct htab *names = names_for(&r->plan.next, i);
 	struct pwfile f;
 
 	pwfile_parse(&f, "", r->out[i].p, r->out[i].len);
@@ -272,14 +262,13 @@ managed_lines(const struct run *r, int i, struct buf *out)
 		}
 	buf_cstr(out);
 	pwfile_free(&f);
-	htab_free(names);
 }
 
 /* File i without the lines of the accounts a "files yes" run wrote. */
 static int
 stage_lines_leaving(struct run *r, struct txn *t, int i, unsigned *changed)
 {
-	struct htab *gone = names_of(&r->old, of_groups(i));
+	const struct htab *gone = names_for(&r->old, i);
 	struct buf b = { 0 };
 	struct pwedit drop;
 	int rc = 0;
@@ -297,7 +286,6 @@ stage_lines_leaving(struct run *r, struct txn *t, int i, unsigned *changed)
 	}
 	buf_free(&b);
 	pwedit_free(&drop);
-	htab_free(gone);
 	return rc;
 }
 
@@ -311,6 +299,7 @@ stage_files_no(struct run *r, struct txn *t, unsigned *changed)
 {
 	int rc = 0;
 
+	state_index(&r->plan.next);	/* for managed_lines() */
 	for (int i = 0; i < F_COUNT && rc == 0; i++) {
 		struct buf b = { 0 };
 		char *path = lines_path(r, i);
