@@ -282,7 +282,12 @@ txn_commit(struct txn *t, const char *journal)
 	if (journal != NULL && journal_write(t, journal) != 0)
 		return -1;
 	rc = carry_out_all(t->v, t->n);
-	for (size_t i = 0; i < t->n && rc == 0; i++)
+	/*
+	 * Renamed, or, with a journal, left for txn_recover(): a half-done
+	 * commit must keep every temporary file the journal names, or its
+	 * recovery would take the missing ones for done.
+	 */
+	for (size_t i = 0; i < t->n && (rc == 0 || journal != NULL); i++)
 		FREE(t->v[i].tmp);
 	if (rc == 0 && journal != NULL)
 		rc = journal_remove(journal);
