@@ -53,39 +53,6 @@ sync_to() {	# ROOT [ARGS...]
 	"$LDAPSYNC" -q -c "$CONF" -R "$root" "$@" || fail "sync into $root"
 }
 
-# What a set is made of, as text: the four databases, the state, and
-# what the NSS module serves from both mirrors (or that it serves none).
-describe() {	# ROOT
-	local r=$1 f m
-	for f in passwd shadow group gshadow; do
-		echo "== $f"; cat "$r/etc/$f"
-	done
-	echo "== state"; cat "$r/var/lib/ldapsync/state" 2>/dev/null
-	for f in "$r"/var/lib/ldapsync/lines.*; do
-		[ -e "$f" ] && { echo "== ${f##*/}"; cat "$f"; }
-	done
-	for m in passwd group shadow; do
-		echo "== nss $m"
-		LDAPSYNC_MIRROR_DIR="$r/var/lib/ldapsync" ASAN_OPTIONS=detect_leaks=0 \
-			"$NSSDUMP" "$NSS_MODULE" "$m"
-		echo "exit $?"
-	done
-}
-
-# What must hold of any set: every managed user has its shadow line,
-# every member of a group is an account, no name or id twice.
-structure() {	# ROOT
-	local r=$1
-	awk -F: 'FNR == NR { pw[$1] = 1; next } !($1 in pw) { print "shadow without passwd: " $1 }' \
-		"$r/etc/passwd" "$r/etc/shadow"
-	awk -F: 'FNR == NR { sh[$1] = 1; next } /^[^#]/ && !($1 in sh) { print "passwd without shadow: " $1 }' \
-		"$r/etc/shadow" "$r/etc/passwd"
-	awk -F: 'FNR == NR { pw[$1] = 1; next } { n = split($4, m, ","); for (i = 1; i <= n; i++) if (!(m[i] in pw)) print "group " $1 " names " m[i] }' \
-		"$r/etc/passwd" "$r/etc/group"
-	cut -d: -f1 "$r/etc/passwd" | sort | uniq -d | sed 's/^/twice: /'
-	cut -d: -f3 "$r/etc/passwd" | sort | uniq -d | sed 's/^/uid twice: /'
-}
-
 leftovers() {	# ROOT: what no run may leave behind
 	find "$1" \( -name '*.ldapsync.*' -o -name commit -o -regex '.*/etc/\(passwd\|group\|shadow\|gshadow\)\.[0-9]+' \) -print
 }
