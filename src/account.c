@@ -74,6 +74,7 @@ users_free(struct users *l)
 		user_free(&l->v[i]);
 	free(l->v);
 	strlist_free(&l->seen);
+	strlist_free(&l->unresolved);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -84,5 +85,6 @@ groups_free(struct groups *l)
 		group_free(&l->v[i]);
 	free(l->v);
 	strlist_free(&l->seen);
+	strlist_free(&l->unresolved);
 	memset(l, 0, sizeof(*l));
 }

@@ -33,12 +33,15 @@ struct users {
 	size_t		 n;
 	/* Entries fetched but refused: names and uuids still in the directory. */
 	struct strlist	 seen;
+	/* What refused or dropped entries leave unresolved (state.h). */
+	struct strlist	 unresolved;
 };
 
 struct groups {
 	struct group	*v;
 	size_t		 n;
 	struct strlist	 seen;
+	struct strlist	 unresolved;
 };
 
 void	user_free(struct user *);

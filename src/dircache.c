@@ -593,6 +593,60 @@ pending_changes(struct dircache *c, struct dircache_change *out)
 	return n;
 }
 
+/* A record's entry, decoded into the scratch space. */
+static const struct entry *
+decode(struct dircache *c, const char *raw, size_t len)
+{
+	struct cf_reader r = { raw, raw + len, false };
+
+	if (!cf_entry(&r, &c->dec, &c->scratch)) {
+		c->damaged = true;
+		return NULL;
+	}
+	return &c->scratch;
+}
+
+/* The image's record, then the log's records over it in order. */
+static bool
+look_up(const struct dircache *c, const char *uuid, struct cf_record *found)
+{
+	struct cf_reader r = { c->log + c->log_body, c->log + c->log_len,
+	    c->log == NULL };
+	struct cf_image img = { c->image, c->body, c->records_end,
+	    c->image_count };
+	struct cf_record x;
+	bool there = cf_image_find(&img, uuid, found);
+
+	while (cf_next(&r, true, &x)) {
+		if (strcmp(x.uuid, uuid) != 0)
+			continue;
+		if (x.op == CF_PUT) {
+			*found = x;
+			there = true;
+		} else if (there && found->search == x.search)
+			there = false;
+	}
+	return there;
+}
+
+const struct entry *
+dircache_get(struct dircache *c, const char *uuid, uint32_t *search)
+{
+	struct cf_record x;
+	struct cached *rec;
+
+	if (c->indexed) {
+		if ((rec = find(c, uuid)) == NULL || rec->gone)
+			return NULL;
+		*search = rec->search;
+		return rec->e ? rec->e : decode(c, rec->raw, rec->rawlen);
+	}
+	if (!look_up(c, uuid, &x))
+		return NULL;
+	*search = x.search;
+	return decode(c, x.raw, x.rawlen);
+}
+
 size_t
 dircache_changes(struct dircache *c, struct dircache_change **out)
 {

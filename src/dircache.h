@@ -91,6 +91,13 @@ struct dircache_change {
 	const char		*was_dn;
 };
 
+/*
+ * The entry with this uuid as the cache's files hold it, and its search,
+ * or NULL when there is none (or it is damaged: then damaged is set);
+ * valid until the next call.  For a few lookups: no index is built.
+ */
+const struct entry *dircache_get(struct dircache *, const char *uuid,
+	    uint32_t *search);
 /* This run's changes, each entry once; free() the array. */
 size_t	 dircache_changes(struct dircache *, struct dircache_change **);
 /* Adds or replaces the entry with this uuid. */

@@ -10,6 +10,7 @@
 
 #include "htab.h"
 #include "log.h"
+#include "state.h"
 #include "map.h"
 
 struct mapper {
@@ -424,16 +425,30 @@ map_user_fields(struct ctx *x, struct user *u)
 	    map_shadow(x, u);
 }
 
+/*
+ * An entry refused or dropped: its name and uuid are still the
+ * directory's (seen), and they and its id are what it leaves unresolved
+ * (state.h), owned by its uuid or else its DN.
+ */
 static void
-see(struct strlist *seen, const struct user *u, const struct group *g)
+see(struct strlist *seen, struct strlist *unresolved, const char *name,
+    const char *uuid, const char *dn, const uint32_t *id)
 {
-	const char *name = u ? u->name : g->name;
-	const char *uuid = u ? u->uuid : g->uuid;
+	const char *owner = uuid ? uuid : dn;
+	char key[16];
 
-	if (name != NULL)
+	if (name != NULL) {
 		strlist_add(seen, name);
-	if (uuid != NULL)
+		state_unresolved_add(unresolved, owner, name);
+	}
+	if (uuid != NULL) {
 		strlist_add(seen, uuid);
+		state_unresolved_add(unresolved, owner, uuid);
+	}
+	if (id != NULL) {
+		snprintf(key, sizeof(key), "#%u", *id);
+		state_unresolved_add(unresolved, owner, key);
+	}
 }
 
 void
@@ -448,7 +463,7 @@ map_user(struct mapper *m, const struct entry *e, struct users *out)
 		return;
 	if (!m->quiet)
 		log_warn("%s: skipped: %s", e->dn, x.why);
-	see(&out->seen, u, NULL);
+	see(&out->seen, &out->unresolved, u->name, u->uuid, u->dn, NULL);
 	user_free(u);
 	out->n--;
 }
@@ -486,7 +501,7 @@ map_group(struct mapper *m, const struct entry *e, struct groups *out)
 		return;
 	}
 	log_warn("%s: skipped: %s", e->dn, x.why);
-	see(&out->seen, NULL, g);
+	see(&out->seen, &out->unresolved, g->name, g->uuid, g->dn, NULL);
 	group_free(g);
 	out->n--;
 }
@@ -558,7 +573,8 @@ map_dedupe_users(struct users *l)
 		    l->v[i].dn);
 	for (size_t i = 0; i < l->n; i++) {
 		if (drop[i]) {
-			see(&l->seen, &l->v[i], NULL);
+			see(&l->seen, &l->unresolved, l->v[i].name,
+			    l->v[i].uuid, l->v[i].dn, &l->v[i].uid);
 			user_free(&l->v[i]);
 		} else
 			l->v[keep++] = l->v[i];
@@ -584,7 +600,8 @@ map_dedupe_groups(struct groups *l)
 		    l->v[i].dn);
 	for (size_t i = 0; i < l->n; i++) {
 		if (drop[i]) {
-			see(&l->seen, NULL, &l->v[i]);
+			see(&l->seen, &l->unresolved, l->v[i].name,
+			    l->v[i].uuid, l->v[i].dn, &l->v[i].gid);
 			group_free(&l->v[i]);
 		} else
 			l->v[keep++] = l->v[i];
@@ -610,6 +627,16 @@ dn_key(const char *dn)
 	for (char *p = key; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	return key;
+}
+
+char *
+map_dn_key(const char *dn)
+{
+	char *key = dn_key(dn), *out;
+
+	out = xasprintf("dn:%s", key ? key : dn);
+	free(key);
+	return out;
 }
 
 struct dnindex {
@@ -651,6 +678,16 @@ dn_lookup(struct dnindex *ix, const char *dn)
 	return u ? u->name : NULL;
 }
 
+/* A member DN no user carries: a user who comes to carry it joins. */
+static void
+dangling_dn(struct groups *gl, const struct group *g, const char *dn)
+{
+	char *key = map_dn_key(dn);
+
+	state_unresolved_add(&gl->unresolved, g->uuid ? g->uuid : g->dn, key);
+	free(key);
+}
+
 void
 map_members(struct groups *gl, const struct users *ul)
 {
@@ -664,10 +701,12 @@ map_members(struct groups *gl, const struct users *ul)
 
 			if (name != NULL)
 				strlist_add(&g->members, name);
-			else
+			else {
 				log_verbose("group %s: member %s is not a "
 				    "synced user, dropped", g->name,
 				    g->member_dns.v[j]);
+				dangling_dn(gl, g, g->member_dns.v[j]);
+			}
 		}
 		strlist_free(&g->member_dns);
 	}

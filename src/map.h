@@ -31,8 +31,13 @@ void	 map_group(struct mapper *, const struct entry *, struct groups *);
  */
 void	 map_dedupe_users(struct users *);
 void	 map_dedupe_groups(struct groups *);
-/* Turns member DNs into the names of the users that carry them. */
+/*
+ * Turns member DNs into the names of the users that carry them; a DN
+ * that none carries is left unresolved (state.h), keyed by map_dn_key().
+ */
 void	 map_members(struct groups *, const struct users *);
+/* "dn:" and the DN as DNs compare (normalized, case folded); to free. */
+char	*map_dn_key(const char *dn);
 
 /* A user or group name the databases can hold safely. */
 bool	 map_valid_name(const struct conf *, const char *, size_t,

@@ -351,16 +351,16 @@ shadow_line(struct builder *b, const char *line, size_t len, void *v)
 }
 
 void
-mirror_build(const struct state *st, const struct buf *passwd,
+mirror_build(const struct managed *v, size_t n, const struct buf *passwd,
     const struct buf *group, const struct buf *shadow, struct buf *main,
     struct buf *shadow_out)
 {
-	struct htab *users = htab_new(st->n), *groups = htab_new(st->n / 8 + 1);
+	struct htab *users = htab_new(n), *groups = htab_new(n / 8 + 1);
 	struct builder b;
 
-	for (size_t i = 0; i < st->n; i++)
-		htab_put(st->v[i].is_group ? groups : users, st->v[i].name,
-		    &st->v[i]);
+	for (size_t i = 0; i < n; i++)
+		htab_put(v[i].is_group ? groups : users, v[i].name,
+		    (void *)&v[i]);
 	/* File order, so that enumeration follows the files. */
 	builder_init(&b, passwd->len + group->len);
 	each_managed(passwd, users, user_line, &b);

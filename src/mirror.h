@@ -12,9 +12,10 @@
 
 /*
  * Builds both files from the new content of passwd, group and shadow and
- * the accounts of the new state.
+ * the accounts of the new state (v, n).
  */
-void	 mirror_build(const struct state *, const struct buf *passwd,
+void	 mirror_build(const struct managed *v, size_t n,
+	    const struct buf *passwd,
 	    const struct buf *group, const struct buf *shadow,
 	    struct buf *main, struct buf *shadow_out);
 

@@ -485,9 +485,12 @@ filter_members(struct planner *p, const struct group *d, struct strlist *out)
 			continue;
 		if (htab_get(p->accounts, name) != NULL)
 			strlist_add(out, name);
-		else
+		else {
 			log_verbose("group %s: member %s is not an account "
 			    "here, dropped", d->name, name);
+			state_unresolved_add(&p->out->next.unresolved,
+			    d->uuid ? d->uuid : d->dn, name);
+		}
 	}
 	htab_free(had);
 }
@@ -655,6 +658,38 @@ see_all(struct planner *p, const struct strlist *l)
 		htab_put(p->seen, l->v[i], l->v[i]);
 }
 
+/* What the next change set must know (state.h): what mapping left. */
+static void
+unresolved_map(struct planner *p)
+{
+	const struct groups *g = p->in->groups;
+	struct strlist *out = &p->out->next.unresolved;
+
+	for (size_t i = 0; i < p->in->users->unresolved.n; i++)
+		strlist_add(out, p->in->users->unresolved.v[i]);
+	for (size_t i = 0; i < g->unresolved.n; i++)
+		strlist_add(out, g->unresolved.v[i]);
+}
+
+static void
+unresolved_skips(struct planner *p, const struct side *s)
+{
+	struct strlist *out = &p->out->next.unresolved;
+	char id[16];
+
+	for (size_t i = 0; i < s->n; i++) {
+		const char *owner = d_uuid(p, s, i) ? d_uuid(p, s, i) :
+		    d_dn(p, s, i);
+
+		if (!s->skip[i])
+			continue;
+		state_unresolved_add(out, owner, d_name(p, s, i));
+		state_unresolved_add(out, owner, owner);
+		snprintf(id, sizeof(id), "#%u", d_id(p, s, i));
+		state_unresolved_add(out, owner, id);
+	}
+}
+
 /* Member names in the managed groups' lines as they were. */
 static size_t
 members_managed(const struct planner *p)
@@ -735,26 +770,31 @@ plan_make(const struct plan_input *in, struct plan *out)
 	side_init(&p, &p.u, false);
 	side_init(&p, &p.g, true);
 
+	unresolved_map(&p);
 	plan_side(&p, &p.u, in->passwd);
+	unresolved_skips(&p, &p.u);
 	for (size_t i = 0; i < p.u.n; i++)
 		if (!p.u.skip[i])
 			apply_user(&p, i);
 	finish_removed_users(&p);
 
 	plan_side(&p, &p.g, in->group);
+	unresolved_skips(&p, &p.g);
 	for (size_t i = 0; i < p.g.n; i++)
 		if (!p.g.skip[i])
 			apply_group(&p, i);
 	finish_removed_groups(&p);
 
+	state_unresolved_sort(&out->next.unresolved);
+	out->before = in->totals ? *in->totals : (struct plan_totals){
+	    state_count(in->old, false, false),
+	    state_count(in->old, true, false), members_managed(&p) };
 	out->guard_users = guard_trips(in->c, out->users[N_SUSPENDED] +
-	    out->users[N_DELETED] + out->users_skipped,
-	    state_count(in->old, false, false));
+	    out->users[N_DELETED] + out->users_skipped, out->before.users);
 	out->guard_groups = guard_trips(in->c, out->groups[N_DELETED] +
-	    out->groups_skipped, state_count(in->old, true, false));
-	out->members_before = members_managed(&p);
+	    out->groups_skipped, out->before.groups);
 	out->guard_members = guard_trips(in->c, out->members_dropped,
-	    out->members_before);
+	    out->before.members);
 	side_free(&p.u);
 	side_free(&p.g);
 	htab_free(p.seen);

@@ -13,12 +13,23 @@
 #include "pwfile.h"
 #include "state.h"
 
+/* What the guard weighs removals against: what was managed before. */
+struct plan_totals {
+	size_t	 users, groups, members;
+};
+
 struct plan_input {
 	const struct conf	*c;
 	const struct users	*users;		/* mapped and deduplicated */
 	const struct groups	*groups;
 	const struct state	*old;
 	const struct pwfile	*passwd, *shadow, *group, *gshadow;
+	/*
+	 * A change set (changeset.h) plans part of the accounts, against
+	 * these totals; NULL: old holds every account, and the files every
+	 * line, so the plan counts them itself.
+	 */
+	const struct plan_totals *totals;
 };
 
 enum { N_ADDED, N_UPDATED, N_SUSPENDED, N_DELETED, N_COUNT };
@@ -34,7 +45,7 @@ struct plan {
 	 * names leaving managed groups, against how many there were.
 	 */
 	unsigned	 users_skipped, groups_skipped, members_dropped;
-	size_t		 members_before;
+	struct plan_totals before;
 	bool		 guard_users, guard_groups, guard_members;
 };
 

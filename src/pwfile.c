@@ -382,3 +382,39 @@ pwfile_render(const struct pwfile *f, const struct pwedit *e, struct buf *out)
 	else
 		render_full(f, e, out);
 }
+
+/* Field 2 of the line at p (its id), if it is a number. */
+static bool
+line_id(const char *p, const char *nl, uint32_t *id)
+{
+	const char *a = memchr(p, ':', (size_t)(nl - p)), *b, *c;
+
+	if (a == NULL || (b = memchr(a + 1, ':', (size_t)(nl - a - 1))) == NULL)
+		return false;
+	if ((c = memchr(b + 1, ':', (size_t)(nl - b - 1))) == NULL)
+		c = nl;
+	return parse_id(b + 1, (size_t)(c - b - 1), id);
+}
+
+char *
+pwfile_id_holder(const struct pwfile *f, const struct htab *ids,
+    const struct htab *except)
+{
+	const char *p = f->data, *end = f->data + f->size, *nl;
+	uint32_t id;
+
+	for (; p < end; p = nl + 1) {
+		char *name;
+
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (!line_id(p, nl, &id) || htab_get_id(ids, id) == NULL)
+			continue;
+		name = xstrndup(p, (size_t)((const char *)memchr(p, ':',
+		    (size_t)(nl - p)) - p));
+		if (htab_get(except, name) == NULL)
+			return name;
+		free(name);
+	}
+	return NULL;
+}

@@ -46,6 +46,13 @@ void	 pwfile_parse(struct pwfile *, const char *name, const char *data,
 	    size_t len);
 void	 pwfile_free(struct pwfile *);
 const struct pwline *pwfile_find(const struct pwfile *, const char *name);
+/*
+ * The name of the first line, sparse file or not, whose field 2 (uid or
+ * gid) is in ids (an id table), unless the name is in except; NULL if
+ * none.  To free.
+ */
+char	*pwfile_id_holder(const struct pwfile *, const struct htab *ids,
+	    const struct htab *except);
 /* Whether the line exists and reads text. */
 bool	 pwline_is(const struct pwline *, const char *text);
 /* Field i (0-based) of a line, as a fresh string; NULL if it is missing. */

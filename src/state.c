@@ -90,6 +90,18 @@ parse_line(char *line, struct managed *m)
 	return true;
 }
 
+/* "x OWNER KEY": what the last plan left unresolved (state.h). */
+static bool
+unresolved_line(const char *line, struct strlist *out)
+{
+	if (strlen(line) != 2 + 16 + 1 + 16 || line[0] != 'x' ||
+	    line[1] != ' ' || strspn(line + 2, "0123456789abcdef") != 16 ||
+	    line[18] != ' ' || strspn(line + 19, "0123456789abcdef") != 16)
+		return false;
+	strlist_add(out, line + 2);
+	return true;
+}
+
 int
 state_parse(struct state *s, const char *name, const char *text)
 {
@@ -112,6 +124,8 @@ state_parse(struct state *s, const char *name, const char *text)
 			s->files_absent = true;
 			continue;
 		}
+		if (unresolved_line(line, &s->unresolved))
+			continue;
 		if (!parse_line(line, &m)) {
 			log_error("%s:%d: malformed record", name, lineno);
 			goto out;
@@ -236,28 +250,116 @@ out:
 	return rc;
 }
 
+static void
+render_record(struct buf *b, const struct managed *m)
+{
+	buf_addstr(b, m->is_group ? "g " : "u ");
+	buf_addstr(b, m->name);
+	buf_addc(b, ' ');
+	buf_addu(b, m->id);
+	/* A group's flag only when kept: older states stay as they were. */
+	if (!m->is_group)
+		buf_addstr(b, m->suspended ? " 1" : m->kept ? " 2" : " 0");
+	else if (m->kept)
+		buf_addstr(b, " 2");
+	buf_addc(b, ' ');
+	buf_addstr(b, m->uuid ? m->uuid : "-");
+	buf_addc(b, '\n');
+}
+
+static void
+render_unresolved(struct buf *b, const struct strlist *keys)
+{
+	for (size_t i = 0; i < keys->n; i++) {
+		buf_addstr(b, "x ");
+		buf_addstr(b, keys->v[i]);
+		buf_addc(b, '\n');
+	}
+}
+
 void
 state_render(const struct state *s, struct buf *b)
 {
 	buf_addstr(b, MAGIC "\n");
 	if (s->files_absent)
 		buf_addstr(b, FILES_NO "\n");
-	for (size_t i = 0; i < s->n; i++) {
-		const struct managed *m = &s->v[i];
+	for (size_t i = 0; i < s->n; i++)
+		render_record(b, &s->v[i]);
+	render_unresolved(b, &s->unresolved);
+}
 
-		buf_addstr(b, m->is_group ? "g " : "u ");
-		buf_addstr(b, m->name);
-		buf_addc(b, ' ');
-		buf_addu(b, m->id);
-		/* A group's flag only when kept: older states stay as they were. */
-		if (!m->is_group)
-			buf_addstr(b, m->suspended ? " 1" : m->kept ? " 2" : " 0");
-		else if (m->kept)
-			buf_addstr(b, " 2");
-		buf_addc(b, ' ');
-		buf_addstr(b, m->uuid ? m->uuid : "-");
-		buf_addc(b, '\n');
+/* --- unresolved keys -------------------------------------------------- */
+
+/* FNV-1a, 64 bits, in hex: any string fits a line, and no two lines. */
+static void
+key_hash(const char *key, char out[17])
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (const char *p = key; *p; p++) {
+		h ^= (unsigned char)*p;
+		h *= 1099511628211ull;
 	}
+	for (int i = 15; i >= 0; i--, h >>= 4)
+		out[i] = "0123456789abcdef"[h & 15];
+	out[16] = '\0';
+}
+
+void
+state_unresolved_add(struct strlist *l, const char *owner, const char *key)
+{
+	char pair[34];
+
+	key_hash(owner, pair);
+	pair[16] = ' ';
+	key_hash(key, pair + 17);
+	strlist_add(l, pair);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+state_unresolved_sort(struct strlist *l)
+{
+	size_t keep = 0;
+
+	if (l->n == 0)
+		return;
+	qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+	for (size_t i = 0; i < l->n; i++) {
+		if (keep > 0 && strcmp(l->v[keep - 1], l->v[i]) == 0)
+			free(l->v[i]);
+		else
+			l->v[keep++] = l->v[i];
+	}
+	l->n = keep;
+	l->v[keep] = NULL;
+}
+
+bool
+state_unresolved_owner(const char *pair, const struct htab *owners)
+{
+	char h[17];
+
+	memcpy(h, pair, 16);
+	h[16] = '\0';
+	return htab_get(owners, h) != NULL;
+}
+
+bool
+state_unresolved_key(const char *pair, const struct htab *keys)
+{
+	return htab_get(keys, pair + 17) != NULL;
+}
+
+void
+state_unresolved_hash(const char *s, char out[17])
+{
+	key_hash(s, out);
 }
 
 void
@@ -268,6 +370,7 @@ state_free(struct state *s)
 		free(s->v[i].uuid);
 	}
 	free(s->v);
+	strlist_free(&s->unresolved);
 	htab_free(s->users_by_name);
 	htab_free(s->users_by_uuid);
 	htab_free(s->groups_by_name);
@@ -285,4 +388,185 @@ state_count(const struct state *s, bool groups, bool suspended_only)
 		    (!suspended_only || s->v[i].suspended))
 			n++;
 	return n;
+}
+
+/* --- a view for a change set ------------------------------------------ */
+
+/* Where plan_make puts a record: 0 users refreshed, 1 users left, 2, 3. */
+static int
+block_of(const struct managed *m)
+{
+	return (m->is_group ? 2 : 0) + (m->suspended || m->kept);
+}
+
+/* Refreshed accounts come by name; the others stay in the order they had. */
+static bool
+in_order(const struct managed *a, const struct managed *b)
+{
+	int x = block_of(a), y = block_of(b);
+
+	return x < y || (x == y && (x & 1 || strcmp(a->name, b->name) < 0));
+}
+
+static int
+view_parse(struct state_view *w, const char *path)
+{
+	char *line = w->text + sizeof(MAGIC), *nl;
+	int lineno = 1;
+
+	w->laid_out = true;
+	for (; *line; line = nl) {
+		struct managed m;
+
+		lineno++;
+		if ((nl = strchr(line, '\n')) == NULL) {
+			log_error("%s:%d: truncated", path, lineno);
+			return -1;
+		}
+		*nl++ = '\0';
+		if (lineno == 2 && strcmp(line, FILES_NO) == 0)
+			w->files_absent = true;
+		else if (unresolved_line(line, &w->unresolved))
+			continue;
+		else if (parse_line(line, &m)) {
+			if (w->n % 1024 == 0)
+				w->v = xreallocarray(w->v, w->n + 1024,
+				    sizeof(*w->v));
+			if (w->n > 0 && !in_order(&w->v[w->n - 1], &m))
+				w->laid_out = false;
+			w->v[w->n++] = m;
+		} else {
+			log_error("%s:%d: malformed record", path, lineno);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+state_view_parse(struct state_view *w, const char *name, const char *text)
+{
+	memset(w, 0, sizeof(*w));
+	w->text = xstrdup(text);
+	if (strncmp(w->text, MAGIC "\n", sizeof(MAGIC)) != 0) {
+		log_error("%s:1: not an ldapsync state file", name);
+		return -1;
+	}
+	return view_parse(w, name);
+}
+
+int
+state_view_load(struct state_view *w, const char *path)
+{
+	char *text;
+	size_t len;
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	if (read_file(path, &text, &len) == -1) {
+		log_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = state_view_parse(w, path, text);
+	free(text);
+	return rc;
+}
+
+void
+state_view_free(struct state_view *w)
+{
+	free(w->text);
+	free(w->v);
+	strlist_free(&w->unresolved);
+	memset(w, 0, sizeof(*w));
+}
+
+/* The view's record of that kind and name, as an index; n if none. */
+static size_t
+view_index(const struct state_view *w, const struct managed *m)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->v[i].is_group == m->is_group &&
+		    strcmp(w->v[i].name, m->name) == 0)
+			return i;
+	return w->n;
+}
+
+/* part's records, each with the place plan_make gives it. */
+struct placed {
+	const struct managed	*m;
+	size_t			 pos;	/* the view's index, for the others */
+};
+
+static int
+cmp_placed(const void *a, const void *b)
+{
+	const struct placed *x = a, *y = b;
+	int bx = block_of(x->m), by = block_of(y->m);
+
+	if (bx != by)
+		return bx - by;
+	if (bx & 1)
+		return x->pos < y->pos ? -1 : x->pos > y->pos;
+	return strcmp(x->m->name, y->m->name);
+}
+
+static bool
+placed_first(const struct placed *p, const struct managed *m, size_t pos)
+{
+	int bp = block_of(p->m), bm = block_of(m);
+
+	if (bp != bm)
+		return bp < bm;
+	return bp & 1 ? p->pos < pos : strcmp(p->m->name, m->name) < 0;
+}
+
+/* The view's pairs but those of the owners gone, with part's, sorted. */
+static void
+splice_unresolved(const struct state_view *w, const struct htab *owners,
+    const struct state *part, struct buf *out)
+{
+	struct strlist l = { 0 };
+
+	for (size_t i = 0; i < w->unresolved.n; i++)
+		if (!state_unresolved_owner(w->unresolved.v[i], owners))
+			strlist_add(&l, w->unresolved.v[i]);
+	for (size_t i = 0; i < part->unresolved.n; i++)
+		strlist_add(&l, part->unresolved.v[i]);
+	state_unresolved_sort(&l);
+	render_unresolved(out, &l);
+	strlist_free(&l);
+}
+
+void
+state_splice(const struct state_view *w, const struct state *gone,
+    const struct htab *owners, const struct state *part, struct buf *out)
+{
+	struct htab *drop[2] = { htab_new(gone->n), htab_new(gone->n) };
+	struct placed *pl = xcalloc(part->n + 1, sizeof(*pl));
+	size_t k = 0;
+
+	for (size_t i = 0; i < gone->n; i++)
+		htab_put(drop[gone->v[i].is_group], gone->v[i].name,
+		    &gone->v[i]);
+	for (size_t i = 0; i < part->n; i++)
+		pl[i] = (struct placed){ &part->v[i],
+		    block_of(&part->v[i]) & 1 ? view_index(w, &part->v[i]) : 0 };
+	qsort(pl, part->n, sizeof(*pl), cmp_placed);
+	buf_addstr(out, MAGIC "\n");
+	if (part->files_absent)
+		buf_addstr(out, FILES_NO "\n");
+	for (size_t i = 0; i < w->n; i++) {
+		if (htab_get(drop[w->v[i].is_group], w->v[i].name) != NULL)
+			continue;
+		for (; k < part->n && placed_first(&pl[k], &w->v[i], i); k++)
+			render_record(out, pl[k].m);
+		render_record(out, &w->v[i]);
+	}
+	for (; k < part->n; k++)
+		render_record(out, pl[k].m);
+	splice_unresolved(w, owners, part, out);
+	free(pl);
+	htab_free(drop[0]);
+	htab_free(drop[1]);
 }

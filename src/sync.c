@@ -12,8 +12,8 @@
 
 #include "acctline.h"
 #include "lock.h"
+#include "changeset.h"
 #include "log.h"
-#include "delta.h"
 #include "dircache.h"
 #include "fetch.h"
 #include "mirror.h"
@@ -60,11 +60,9 @@ struct run {
 	char			*server;	/* the URI the data came from */
 	struct dircache		 cache;		/* for incremental sync */
 	char			*cache_path;
-	/* The short way (delta.h): the changed users, the patched mirror. */
-	bool			 short_way;
-	struct users		 changed;
-	struct state		 managed;
-	struct buf		 mirror[2];
+	/* Planned as a change set (changeset.h), not as everything. */
+	bool			 changeset;
+	struct changeset	 cs;
 };
 
 /* --- local databases -------------------------------------------------- */
@@ -162,10 +160,8 @@ check_guard(const struct run *r)
 	    "skip %u of %zu users, delete or skip %u of %zu groups and drop "
 	    "%u of %zu memberships; nothing changed (use --force to apply)",
 	    p->users[N_SUSPENDED] + p->users[N_DELETED] + p->users_skipped,
-	    state_count(&r->old, false, false),
-	    p->groups[N_DELETED] + p->groups_skipped,
-	    state_count(&r->old, true, false), p->members_dropped,
-	    p->members_before);
+	    p->before.users, p->groups[N_DELETED] + p->groups_skipped,
+	    p->before.groups, p->members_dropped, p->before.members);
 	return -1;
 }
 
@@ -210,9 +206,6 @@ stage_files(struct run *r, struct txn *t, unsigned *changed)
 		const struct buf *b = &r->out[i];
 		const struct pwfile *f = r->real[i].path ? &r->real[i] : &r->f[i];
 
-		/* The short way reads only the files it edits. */
-		if (f->path == NULL)
-			continue;
 		if (b->len == f->size && memcmp(b->p, f->data, b->len) == 0)
 			continue;
 		if (txn_stage(t, f->path, b->p, b->len, files[i].mode, 0,
@@ -352,28 +345,26 @@ mirror_wanted(struct run *r, bool inputs_changed)
 
 /*
  * The mirror for the NSS module, from the lines the files now get (or
- * would get, with "files no").  held[] receive the mirrors being
- * replaced, to be marked RECYCLED once the new ones are in place.
+ * would get, with "files no") and the accounts of the new state (its
+ * text: a change set's plan holds only the accounts it planned).
+ * held[] receive the mirrors being replaced, to be marked RECYCLED once
+ * the new ones are in place.
  */
 static int
-stage_mirror(struct run *r, struct txn *t, int held[2], bool *changed)
+stage_mirror(struct run *r, struct txn *t, struct buf *state_text,
+    int held[2], bool *changed)
 {
 	static const mode_t modes[2] = { 0644, 0600 };
 	struct buf b[2] = { { 0 }, { 0 } };
+	struct state_view next;
 	char *path;
-	int rc = 0;
+	int rc = state_view_parse(&next, r->state_path, buf_cstr(state_text));
 
-	if (r->short_way) {
-		b[0] = r->mirror[0];
-		b[1] = r->mirror[1];
-		memset(r->mirror, 0, sizeof(r->mirror));
-	} else
-		mirror_build(&r->plan.next, &r->out[F_PASSWD], &r->out[F_GROUP],
-		    &r->out[F_SHADOW], &b[0], &b[1]);
+	if (rc == 0)
+		mirror_build(next.v, next.n, &r->out[F_PASSWD],
+		    &r->out[F_GROUP], &r->out[F_SHADOW], &b[0], &b[1]);
+	state_view_free(&next);
 	for (int i = 0; i < 2 && rc == 0; i++) {
-		/* The short way leaves a mirror with no changed line alone. */
-		if (r->short_way && b[i].len == 0)
-			continue;
 		path = state_file(r->c, r->o->root, mirror_names[i]);
 		/*
 		 * No fsync: a mirror lost in a power failure fails its
@@ -390,6 +381,16 @@ stage_mirror(struct run *r, struct txn *t, int held[2], bool *changed)
 	buf_free(&b[0]);
 	buf_free(&b[1]);
 	return rc;
+}
+
+/* The next state: all planned, or the old one with a change set's. */
+static void
+render_state(const struct run *r, struct buf *out)
+{
+	if (r->changeset)
+		changeset_state(&r->cs, &r->plan, out);
+	else
+		state_render(&r->plan.next, out);
 }
 
 /* Stages a state already rendered. */
@@ -494,12 +495,9 @@ apply(struct run *r)
 	char *journal = state_file(r->c, r->o->root, SD_COMMIT);
 	int held[2] = { -1, -1 }, rc = -1;
 
-	/* The short way leaves the state as it is. */
 	r->plan.next.files_absent = !r->c->files;
-	if (!r->short_way)
-		state_render(&r->plan.next, &state_text);
-	new_state = !r->short_way &&
-	    strcmp(buf_cstr(&state_text), r->old_state_text) != 0;
+	render_state(r, &state_text);
+	new_state = strcmp(buf_cstr(&state_text), r->old_state_text) != 0;
 	render_files(r);
 	if (r->c->files) {
 		if (stage_files(r, t, &changed) != 0)
@@ -508,7 +506,7 @@ apply(struct run *r)
 	} else if (stage_files_no(r, t, &changed) != 0)
 		goto out;
 	if (mirror_wanted(r, new_state || changed) &&
-	    stage_mirror(r, t, held, &new_mirror) != 0)
+	    stage_mirror(r, t, &state_text, held, &new_mirror) != 0)
 		goto out;
 	if (stage_cache(r, t, &new_cache) != 0)
 		goto out;
@@ -536,17 +534,21 @@ static int
 apply_mirror(struct run *r)
 {
 	struct txn *t = txn_new();
+	struct buf state_text = { 0 };
 	int held[2] = { -1, -1 }, rc = -1;
 	bool changed = false;
 
 	render_files(r);
+	render_state(r, &state_text);
 	/*
 	 * No journal: watch's runs hold no lock, and a mirror ahead of the
 	 * files is rebuilt by the next full run once the stamp disagrees.
 	 */
-	if (stage_mirror(r, t, held, &changed) == 0 && txn_commit(t, NULL) == 0)
+	if (stage_mirror(r, t, &state_text, held, &changed) == 0 &&
+	    txn_commit(t, NULL) == 0)
 		rc = 0;
 	mirror_release(held, rc == 0);
+	buf_free(&state_text);
 	txn_free(t);
 	return rc;
 }
@@ -571,10 +573,8 @@ run_free(struct run *r)
 	free(r->server);
 	free(r->cache_path);
 	dircache_free(&r->cache);
-	users_free(&r->changed);
-	state_free(&r->managed);
-	buf_free(&r->mirror[0]);
-	buf_free(&r->mirror[1]);
+	if (r->changeset)
+		changeset_free(&r->cs);
 }
 
 /*
@@ -636,101 +636,36 @@ take_locks(struct run *r)
 	return (r->locks = locks_take(r->o->root)) != NULL;
 }
 
-/* The mirror with the changed users' new lines. */
-static int
-patch_mirror(struct run *r)
-{
-	struct strlist pw = { 0 }, sh = { 0 };
-	char *path = state_file(r->c, r->o->root, mirror_names[0]);
-	char *spath = state_file(r->c, r->o->root, mirror_names[1]);
-	int rc;
-
-	/*
-	 * Every changed user's lines, whatever the files hold: between two
-	 * rewrites of the files, watch keeps the mirror ahead of them.
-	 */
-	for (size_t i = 0; i < r->changed.n; i++) {
-		char *p = acctline_passwd(&r->changed.v[i]);
-		char *sp = acctline_shadow(&r->changed.v[i]);
-
-		strlist_add(&pw, p);
-		strlist_add(&sh, sp);
-		free(p);
-		free(sp);
-	}
-	rc = mirror_patch(path, spath, &pw, &sh, &r->mirror[0], &r->mirror[1]);
-	if (rc != 0)
-		log_verbose("a full plan: the mirror cannot be patched");
-	strlist_free(&pw);
-	strlist_free(&sh);
-	free(path);
-	free(spath);
-	return rc;
-}
-
-static void
-managed_names(const struct state *s, struct strlist *out)
-{
-	for (size_t i = 0; i < s->n; i++)
-		strlist_add(out, s->v[i].name);
-}
-
 /*
- * The short way (delta.h), under the locks: only passwd and shadow are
- * read.  false when the run needs the full plan, with nothing left of
- * this one but the locks.
+ * An incremental run plans its change set alone (changeset.h) when it
+ * can: false, with nothing left of the attempt, when the whole directory
+ * must be planned.
  */
 static bool
-plan_short(struct run *r)
+plan_changes(struct run *r)
 {
-	struct plan_input in = { r->c, &r->changed, NULL, &r->managed,
-	    &r->f[F_PASSWD], &r->f[F_SHADOW], NULL, NULL };
-	char *pw = root_path(r->o->root, files[F_PASSWD].path);
-	char *sh = root_path(r->o->root, files[F_SHADOW].path);
-	struct strlist names = { 0 };
-	bool ok = false;
+	struct changeset_in in = { r->c, r->o->root, &r->cache, r->state_path,
+	    { NULL } };
+	char *paths[F_COUNT];
+	size_t len;
 
-	/*
-	 * Between two rewrites of the files, watch keeps the mirror ahead
-	 * of them: its mirror-only runs check the rest.
-	 */
-	if (!r->c->files) {
-		log_verbose("a full plan: files no");
-		goto out;
-	}
+	/* watch's mirror runs leave the files behind the mirror. */
 	if (!(r->o->mirror_only ? stamp_matches_files(r->c, r->o->root) :
 	    stamp_matches(r->c, r->o->root))) {
-		log_verbose("a full plan: local files changed since the last "
-		    "run");
-		goto out;
+		log_verbose("the whole directory is planned: local files "
+		    "changed since the last run");
+		return false;
 	}
-	if (!delta_users(r->c, r->o->root, &r->cache, r->state_path,
-	    &r->changed, &r->managed))
-		goto out;
-	managed_names(&r->managed, &names);
-	if (pwfile_load_some(&r->f[F_PASSWD], pw, &names) != 0 ||
-	    pwfile_load_some(&r->f[F_SHADOW], sh, &names) != 0)
-		goto out;
-	r->planned = true;
-	if (plan_updates(&in, &r->plan) != 0)
-		log_verbose("a full plan: an account has no line in passwd or "
-		    "shadow");
-	else
-		ok = patch_mirror(r) == 0;
-out:
-	if (!ok) {
-		for (int i = 0; i < F_COUNT; i++)
-			pwfile_free(&r->f[i]);
-		if (r->planned)
-			plan_free(&r->plan);
-		r->planned = false;
-		users_free(&r->changed);
-		state_free(&r->managed);
-	}
-	strlist_free(&names);
-	free(pw);
-	free(sh);
-	return r->short_way = ok;
+	for (int i = 0; i < F_COUNT; i++)
+		in.paths[i] = paths[i] = root_path(r->o->root, files[i].path);
+	if ((r->changeset = changeset_load(&r->cs, &in, r->f)))
+		changeset_plan(&r->cs, r->c, r->f, &r->plan);
+	for (int i = 0; i < F_COUNT; i++)
+		free(paths[i]);
+	if (r->changeset && read_file(r->state_path, &r->old_state_text,
+	    &len) == -1)
+		r->old_state_text = xstrdup("");
+	return r->planned = r->changeset;
 }
 
 /* Everything the directory holds against everything here. */
@@ -739,7 +674,7 @@ plan_all(struct run *r)
 {
 	struct plan_input in = { r->c, &r->users, &r->groups, &r->old,
 	    &r->f[F_PASSWD], &r->f[F_SHADOW], &r->f[F_GROUP],
-	    &r->f[F_GSHADOW] };
+	    &r->f[F_GSHADOW], NULL };
 
 	if (load_local(r) != 0)
 		return -1;
@@ -762,8 +697,9 @@ after_fetch(struct run *r, int fetched, bool *done, int *rc)
 		return 0;
 	if (!take_locks(r))
 		return -1;
-	if (fetched == FETCH_CHANGED && plan_short(r)) {
-		log_verbose("only %zu changed user(s) planned", r->changed.n);
+	if (fetched == FETCH_CHANGED && plan_changes(r)) {
+		log_verbose("planned as a change set: %zu user(s), %zu "
+		    "group(s)", r->cs.users.n, r->cs.groups.n);
 		return 0;
 	}
 	return map_all(r);
@@ -830,7 +766,7 @@ sync_run(struct conf *c, const struct sync_opts *o)
 	fetched = fetch(c, &fo, &r.users, &r.groups, &r.cache, &r.server);
 	if (fetched < 0 || after_fetch(&r, fetched, &done, &rc) != 0 || done)
 		goto out;
-	if (!r.short_way && (!take_locks(&r) || plan_all(&r) != 0))
+	if (!r.changeset && (!take_locks(&r) || plan_all(&r) != 0))
 		goto out;
 	show_changes(&r);
 	if (check_guard(&r) != 0) {

@@ -91,7 +91,7 @@ build(const char *pw, const char *gr, const char *sh, const char *st,
 
 	state_init(&ss);
 	assert_int_equal(state_parse(&ss, "state", st), 0);
-	mirror_build(&ss, &p, &g, &s, main, shadow_out);
+	mirror_build(ss.v, ss.n, &p, &g, &s, main, shadow_out);
 	state_free(&ss);
 }
 
