@@ -45,7 +45,7 @@ main(int argc, char **argv)
 		if (gr.lines[i].name != NULL)
 			state_add(&st, &(struct managed){ .name =
 			    (char *)gr.lines[i].name, .is_group = true });
-	mirror_build(&st, &bp, &bg, &bs, &m, &s);
+	mirror_build(st.v, st.n, &bp, &bg, &bs, &m, &s);
 	p1 = xasprintf("%s/mirror", argv[4]);
 	p2 = xasprintf("%s/mirror.shadow", argv[4]);
 	if (write_atomic(p1, m.p, m.len, 0644) != 0 ||

@@ -544,20 +544,6 @@ claimed_twice(struct htab *names, struct htab *ids, const char *name,
 	return false;
 }
 
-static int
-by_user_name(const void *a, const void *b)
-{
-	return strcmp(((const struct user *)a)->name,
-	    ((const struct user *)b)->name);
-}
-
-static int
-by_group_name(const void *a, const void *b)
-{
-	return strcmp(((const struct group *)a)->name,
-	    ((const struct group *)b)->name);
-}
-
 void
 map_dedupe_users(struct users *l)
 {
@@ -580,7 +566,6 @@ map_dedupe_users(struct users *l)
 			l->v[keep++] = l->v[i];
 	}
 	l->n = keep;
-	qsort(l->v, l->n, sizeof(*l->v), by_user_name);
 	free(drop);
 	htab_free(names);
 	htab_free(ids);
@@ -607,7 +592,6 @@ map_dedupe_groups(struct groups *l)
 			l->v[keep++] = l->v[i];
 	}
 	l->n = keep;
-	qsort(l->v, l->n, sizeof(*l->v), by_group_name);
 	free(drop);
 	htab_free(names);
 	htab_free(ids);

@@ -23,12 +23,7 @@ void		 mapper_quiet(struct mapper *, bool);
 /* Map one entry and append it, or warn and record it as seen-but-refused. */
 void	 map_user(struct mapper *, const struct entry *, struct users *);
 void	 map_group(struct mapper *, const struct entry *, struct groups *);
-/*
- * Two entries claiming one name or one id: both go, each with a warning.
- * The rest are left in name order, whatever order the entries came in,
- * so that the lines a run appends and the state read the same whether
- * the entries came from the server or from the directory cache.
- */
+/* Two entries claiming one name or one id: both go, each with a warning. */
 void	 map_dedupe_users(struct users *);
 void	 map_dedupe_groups(struct groups *);
 /*

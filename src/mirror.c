@@ -14,6 +14,7 @@
 #include "acctline.h"
 #include "htab.h"
 #include "mirror.h"
+#include "pwfile.h"
 
 /*
  * The string area.  Strings are stored where they fall, so that a user's
@@ -34,6 +35,8 @@ struct builder {
 	struct buf	 shadows;
 	struct strings	 s;
 	uint32_t	 nusers, ngroups, nshadows;
+	uint32_t	 stale;		/* bytes no record refers to */
+	bool		 edited;	/* memberships already in order */
 };
 
 static uint32_t
@@ -238,7 +241,7 @@ layout_main(struct builder *b, struct buf *out)
 	if (b->ngroups > 0)
 		qsort(b->group_ids.p, b->ngroups, sizeof(struct mirror_id),
 		    cmp_id);
-	if (nms > 0)
+	if (nms > 0 && !b->edited)
 		qsort_r(b->memberships.p, nms, sizeof(struct mirror_membership),
 		    cmp_membership, b->s.b.p);
 	buf_reserve(out, sizeof(h) + b->users.len + b->user_ids.len +
@@ -264,6 +267,7 @@ layout_main(struct builder *b, struct buf *out)
 	place(out, &h.memberships, b->memberships.p, b->memberships.len,
 	    sizeof(struct mirror_membership));
 	place(out, &h.strings, b->s.b.p, b->s.b.len, 1);
+	h.stale = b->stale;
 	header(out, &h, MIRROR_PASSWD_GROUP);
 	buf_free(&slots);
 }
@@ -281,6 +285,7 @@ layout_shadow(struct builder *b, struct buf *out)
 	    b->nshadows, b->s.b.p);
 	place(out, &h.shadow_names, slots.p, slots.len, sizeof(uint32_t));
 	place(out, &h.strings, b->s.b.p, b->s.b.len, 1);
+	h.stale = b->stale;
 	header(out, &h, MIRROR_SHADOW);
 	buf_free(&slots);
 }
@@ -376,191 +381,322 @@ mirror_build(const struct managed *v, size_t n, const struct buf *passwd,
 	htab_free(groups);
 }
 
-/* --- patching --------------------------------------------------------- */
+/* --- editing ---------------------------------------------------------- */
 
-struct patch {
-	struct buf		 b;	/* the file, being edited */
+/* A mirror file read back, checked enough to copy its records from. */
+struct old {
+	const char		*p;
+	size_t			 len;
 	struct mirror_header	 h;
-	bool			 changed;	/* a record reads otherwise */
 };
 
 static bool
-patch_load(struct patch *pt, const char *path, enum mirror_kind kind)
+table_ok(const struct old *o, const struct mirror_table *t, size_t size)
 {
-	const struct mirror_header *h = &pt->h;
-	size_t len;
+	return (size_t)t->off + (size_t)t->count * size <= o->len;
+}
 
-	memset(pt, 0, sizeof(*pt));
-	if (read_file(path, &pt->b.p, &len) == -1)
+static bool
+old_load(struct old *o, const char *path, enum mirror_kind kind)
+{
+	const struct mirror_header *h = &o->h;
+
+	memset(o, 0, sizeof(*o));
+	/* Mapped: most of it is copied once, into the new file. */
+	if ((o->p = map_file(path, &o->len)) == NULL || o->len < sizeof(o->h))
 		return false;
-	pt->b.len = len;
-	pt->b.cap = len + 1;
-	if (len < sizeof(pt->h))
-		return false;
-	memcpy(&pt->h, pt->b.p, sizeof(pt->h));
-	/* Strings come last, so that new ones go at the end. */
+	memcpy(&o->h, o->p, sizeof(o->h));
 	return memcmp(h->magic, MIRROR_MAGIC, sizeof(h->magic)) == 0 &&
 	    h->version == MIRROR_VERSION && h->header_size == sizeof(*h) &&
-	    h->file_size == len && h->status == MIRROR_ALIVE &&
-	    h->kind == (uint32_t)kind && h->strings.count > 0 &&
-	    (size_t)h->strings.off + h->strings.count == len &&
-	    pt->b.p[len - 1] == '\0';
+	    h->file_size == o->len && h->kind == (uint32_t)kind &&
+	    h->strings.count > 0 && table_ok(o, &h->strings, 1) &&
+	    o->p[h->strings.off + h->strings.count - 1] == '\0' &&
+	    table_ok(o, &h->users, sizeof(struct mirror_user)) &&
+	    table_ok(o, &h->groups, sizeof(struct mirror_group)) &&
+	    table_ok(o, &h->members, sizeof(uint32_t)) &&
+	    table_ok(o, &h->memberships, sizeof(struct mirror_membership)) &&
+	    table_ok(o, &h->shadows, sizeof(struct mirror_shadow));
 }
 
-/* Record i of a table, or NULL past its end. */
-static char *
-record(const struct patch *pt, const struct mirror_table *t, size_t size,
+static const char *
+old_str(const struct old *o, uint32_t off)
+{
+	return off < o->h.strings.count ? o->p + o->h.strings.off + off : "";
+}
+
+static const void *
+old_rec(const struct old *o, const struct mirror_table *t, size_t size,
     size_t i)
 {
-	if (i >= t->count || (size_t)t->off + (i + 1) * size > pt->b.len)
-		return NULL;
-	return pt->b.p + t->off + i * size;
+	return o->p + t->off + i * size;
 }
 
-/* The record named name through a table of name slots; -1 if none. */
-static long
-patch_find(const struct patch *pt, const struct mirror_table *slots,
-    const struct mirror_table *recs, size_t size, const char *name)
+/*
+ * Starts with the old strings, so that the records kept keep theirs, and
+ * room for the old records and a few more.
+ */
+static void
+builder_from(struct builder *b, const struct old *o)
 {
-	uint32_t cap = slots->count, h, idx, off;
-	const char *rec, *slot;
+	const struct mirror_header *h = &o->h;
 
-	if (cap == 0 || (cap & (cap - 1)) != 0)
-		return -1;
-	h = mirror_hash(name) & (cap - 1);
-	for (uint32_t probe = 0; probe < cap; probe++, h = (h + 1) & (cap - 1)) {
-		if ((slot = record(pt, slots, sizeof(idx), h)) == NULL)
-			return -1;
-		memcpy(&idx, slot, sizeof(idx));
-		if (idx == MIRROR_NONE || (rec = record(pt, recs, size, idx)) == NULL)
-			return -1;
-		memcpy(&off, rec, sizeof(off));	/* the name comes first */
-		if (off < pt->h.strings.count &&
-		    strcmp(pt->b.p + pt->h.strings.off + off, name) == 0)
-			return idx;
-	}
-	return -1;
+	memset(b, 0, sizeof(*b));
+	buf_reserve(&b->s.b, h->strings.count + 65536);
+	buf_add(&b->s.b, o->p + h->strings.off, h->strings.count);
+	buf_reserve(&b->users, (h->users.count + 64) * sizeof(struct mirror_user));
+	buf_reserve(&b->user_ids, (h->users.count + 64) * sizeof(struct mirror_id));
+	buf_reserve(&b->groups, (h->groups.count + 64) *
+	    sizeof(struct mirror_group));
+	buf_reserve(&b->group_ids, (h->groups.count + 64) *
+	    sizeof(struct mirror_id));
+	buf_reserve(&b->members, (h->members.count + 256) * sizeof(uint32_t));
+	buf_reserve(&b->shadows, (h->shadows.count + 64) *
+	    sizeof(struct mirror_shadow));
+	b->stale = o->h.stale;
+	b->edited = true;
 }
 
-/* Where a field's string is: where it was if the same, else appended. */
-static uint32_t
-patch_str(struct patch *pt, uint32_t cur, struct acct_field f)
+static void
+keep_user(struct builder *b, const struct mirror_user *u)
 {
-	uint32_t off = pt->h.strings.count;
-	const char *s = pt->b.p + pt->h.strings.off + cur;
+	struct mirror_id id = { u->uid, b->nusers++ };
 
-	/* The string area ends with a NUL: s is a string. */
-	if (cur < off && strncmp(s, f.p, f.len) == 0 && s[f.len] == '\0')
-		return cur;
-	buf_add(&pt->b, f.p, f.len);
-	buf_addc(&pt->b, '\0');
-	pt->h.strings.count += (uint32_t)f.len + 1;
-	pt->h.stale += (uint32_t)f.len + 1;
-	return off;
+	buf_add(&b->users, u, sizeof(*u));
+	buf_add(&b->user_ids, &id, sizeof(id));
 }
 
-/* The record of a line's name (at most 32 bytes, as managed), or -1. */
-static long
-line_record(const struct patch *pt, const char *line,
-    const struct mirror_table *slots, const struct mirror_table *recs,
-    size_t size)
+static bool
+suspended(const struct state *next, const char *line)
 {
 	const char *colon = strchr(line, ':');
 	char name[33];
+	const struct managed *m;
 
-	if (colon == NULL || colon - line > 32)
-		return -1;
+	if (colon == NULL || colon - line >= (long)sizeof(name))
+		return false;
 	memcpy(name, line, (size_t)(colon - line));
 	name[colon - line] = '\0';
-	return patch_find(pt, slots, recs, size, name);
+	m = htab_get(next->users_by_name, name);
+	return m != NULL && m->suspended;
 }
 
-static bool
-patch_user(struct patch *pt, const char *line)
+static void
+edit_users(struct builder *b, const struct old *o, const struct mirror_edit *e)
 {
-	struct acct_field f[7];
-	struct mirror_user u, was;
-	long i = line_record(pt, line, &pt->h.user_names, &pt->h.users,
-	    sizeof(u));
+	const char *text;
 
-	if (i < 0)
-		return false;
-	acctline_split(line, strlen(line), f, 7);
-	memcpy(&u, record(pt, &pt->h.users, sizeof(u), (size_t)i), sizeof(u));
-	was = u;
-	/* The id index stays as it is. */
-	if (u.uid != (uint32_t)num(f[2]))
-		return false;
-	u.passwd = patch_str(pt, u.passwd, f[1]);
-	u.gecos = patch_str(pt, u.gecos, f[4]);
-	u.dir = patch_str(pt, u.dir, f[5]);
-	u.shell = patch_str(pt, u.shell, f[6]);
-	u.gid = (uint32_t)num(f[3]);
-	memcpy(record(pt, &pt->h.users, sizeof(u), (size_t)i), &u, sizeof(u));
-	pt->changed |= memcmp(&was, &u, sizeof(u)) != 0;
-	return true;
+	for (uint32_t i = 0; i < o->h.users.count; i++) {
+		struct mirror_user u;
+
+		memcpy(&u, old_rec(o, &o->h.users, sizeof(u), i), sizeof(u));
+		text = htab_get(e->passwd->replace, old_str(o, u.name));
+		if (text == NULL)
+			keep_user(b, &u);
+		else if (text != PWFILE_DROP)
+			add_user(b, text, strlen(text), suspended(e->next, text));
+	}
+	for (size_t i = 0; i < e->passwd->append.n; i++) {
+		text = e->passwd->append.v[i];
+		add_user(b, text, strlen(text), suspended(e->next, text));
+	}
 }
 
+/* Whether a member name is stripped: a few names, compared in turn. */
 static bool
-patch_shadow(struct patch *pt, const char *line)
+stripped(const struct strlist *names, const char *name)
 {
-	struct acct_field f[9];
-	struct mirror_shadow sp, was;
-	long i = line_record(pt, line, &pt->h.shadow_names, &pt->h.shadows,
-	    sizeof(sp));
+	for (size_t i = 0; i < names->n; i++)
+		if (strcmp(names->v[i], name) == 0)
+			return true;
+	return false;
+}
 
-	if (i < 0)
-		return false;
-	acctline_split(line, strlen(line), f, 9);
-	memcpy(&sp, record(pt, &pt->h.shadows, sizeof(sp), (size_t)i),
-	    sizeof(sp));
-	was = sp;
-	sp.passwd = patch_str(pt, sp.passwd, f[1]);
-	sp.lastchg = num(f[2]);
-	sp.min = num(f[3]);
-	sp.max = num(f[4]);
-	sp.warn = num(f[5]);
-	sp.inact = num(f[6]);
-	sp.expire = num(f[7]);
-	memcpy(record(pt, &pt->h.shadows, sizeof(sp), (size_t)i), &sp,
-	    sizeof(sp));
-	pt->changed |= memcmp(&was, &sp, sizeof(sp)) != 0;
-	return true;
+/* A group kept, but for the member names stripped; true if any was. */
+static bool
+keep_group(struct builder *b, const struct old *o, struct mirror_group g,
+    const struct strlist *strip)
+{
+	const struct mirror_table *t = &o->h.members;
+	struct mirror_id id = { g.gid, b->ngroups++ };
+	uint32_t first = g.first_member, n = g.nmembers, off;
+
+	g.first_member = (uint32_t)(b->members.len / 4);
+	g.nmembers = 0;
+	for (uint32_t i = first; i < first + n && i < t->count; i++) {
+		memcpy(&off, old_rec(o, t, sizeof(off), i), sizeof(off));
+		if (strip->n > 0 && stripped(strip, old_str(o, off)))
+			continue;
+		buf_add(&b->members, &off, sizeof(off));
+		g.nmembers++;
+	}
+	buf_add(&b->groups, &g, sizeof(g));
+	buf_add(&b->group_ids, &id, sizeof(id));
+	return g.nmembers != n;
+}
+
+/* The memberships of a group kept with members stripped, anew. */
+static void
+redo_memberships(struct builder *b)
+{
+	const struct mirror_group *g = (const void *)(b->groups.p +
+	    b->groups.len - sizeof(*g));
+	const uint32_t *m = (const void *)b->members.p;
+
+	for (uint32_t i = 0; i < g->nmembers; i++) {
+		struct mirror_membership ms = { m[g->first_member + i], g->gid };
+
+		buf_add(&b->memberships, &ms, sizeof(ms));
+	}
+}
+
+/* Groups as edited: touched receives the gids whose memberships change. */
+static void
+edit_groups(struct builder *b, const struct old *o, const struct mirror_edit *e,
+    struct htab *touched)
+{
+	const char *text;
+
+	for (uint32_t i = 0; i < o->h.groups.count; i++) {
+		struct mirror_group g;
+
+		memcpy(&g, old_rec(o, &o->h.groups, sizeof(g), i), sizeof(g));
+		text = htab_get(e->group->replace, old_str(o, g.name));
+		if (text != NULL)
+			htab_put_id(touched, g.gid, (void *)1);
+		if (text == NULL && keep_group(b, o, g, &e->group->strip_names)) {
+			htab_put_id(touched, g.gid, (void *)1);
+			redo_memberships(b);
+		} else if (text != NULL && text != PWFILE_DROP)
+			add_group(b, text, strlen(text));
+	}
+	for (size_t i = 0; i < e->group->append.n; i++) {
+		text = e->group->append.v[i];
+		add_group(b, text, strlen(text));
+	}
+}
+
+/*
+ * The memberships: the old ones of groups untouched, in their order,
+ * merged with the new ones (b->memberships), sorted, as layout wants.
+ */
+static void
+merge_memberships(struct builder *b, const struct old *o,
+    struct htab *touched)
+{
+	struct mirror_membership *v = (void *)b->memberships.p, x;
+	size_t n = b->memberships.len / sizeof(x), k = 0;
+	struct buf out = { 0 };
+
+	for (size_t i = 0; i < n; i++)
+		htab_put_id(touched, v[i].gid, (void *)1);
+	if (n > 0)
+		qsort_r(v, n, sizeof(x), cmp_membership, b->s.b.p);
+	buf_reserve(&out, (o->h.memberships.count + n) * sizeof(x));
+	for (uint32_t i = 0; i < o->h.memberships.count; i++) {
+		memcpy(&x, old_rec(o, &o->h.memberships, sizeof(x), i),
+		    sizeof(x));
+		if (htab_get_id(touched, x.gid) != NULL)
+			continue;
+		for (; k < n && cmp_membership(&v[k], &x, b->s.b.p) < 0; k++)
+			buf_add(&out, &v[k], sizeof(x));
+		buf_add(&out, &x, sizeof(x));
+	}
+	buf_add(&out, v + k, (n - k) * sizeof(x));
+	buf_free(&b->memberships);
+	b->memberships = out;
+}
+
+static void
+edit_shadows(struct builder *b, const struct old *o, const struct pwedit *e)
+{
+	const char *text;
+
+	for (uint32_t i = 0; i < o->h.shadows.count; i++) {
+		struct mirror_shadow sp;
+
+		memcpy(&sp, old_rec(o, &o->h.shadows, sizeof(sp), i),
+		    sizeof(sp));
+		text = htab_get(e->replace, old_str(o, sp.name));
+		if (text == NULL) {
+			buf_add(&b->shadows, &sp, sizeof(sp));
+			b->nshadows++;
+		} else if (text != PWFILE_DROP)
+			add_shadow(b, text, strlen(text));
+	}
+	for (size_t i = 0; i < e->append.n; i++)
+		add_shadow(b, e->append.v[i], strlen(e->append.v[i]));
+}
+
+/* Half stale: time for a mirror built anew. */
+static bool
+too_stale(const struct builder *b, const struct old *o)
+{
+	return b->stale + (b->s.b.len - o->h.strings.count) > b->s.b.len / 2;
 }
 
 static int
-patch_file(const char *path, enum mirror_kind kind,
-    const struct strlist *lines, struct buf *out)
+edit_main(const char *path, const struct mirror_edit *e, struct buf *out)
 {
-	struct patch pt;
-	bool ok = patch_load(&pt, path, kind);
+	struct htab *touched = htab_new(64);
+	struct builder b;
+	struct old o;
 	int rc = -1;
 
-	for (size_t i = 0; i < lines->n && ok; i++)
-		ok = kind == MIRROR_SHADOW ? patch_shadow(&pt, lines->v[i]) :
-		    patch_user(&pt, lines->v[i]);
-	/* Half stale: time for a mirror built anew. */
-	if (ok && pt.h.stale <= pt.h.strings.count / 2) {
-		rc = 0;
-		/* Every record as it was: out stays empty, the file as it is. */
-		if (pt.changed) {
-			header(&pt.b, &pt.h, kind);
-			*out = pt.b;
-			return 0;
+	if (old_load(&o, path, MIRROR_PASSWD_GROUP)) {
+		builder_from(&b, &o);
+		edit_users(&b, &o, e);
+		edit_groups(&b, &o, e, touched);
+		merge_memberships(&b, &o, touched);
+		if (!too_stale(&b, &o)) {
+			b.stale += (uint32_t)(b.s.b.len - o.h.strings.count);
+			layout_main(&b, out);
+			rc = 0;
 		}
+		builder_free(&b);
 	}
-	buf_free(&pt.b);
+	if (o.p != NULL)
+		unmap_file(o.p, o.len);
+	htab_free(touched);
 	return rc;
 }
 
-int
-mirror_patch(const char *path, const char *shadow_path,
-    const struct strlist *passwd, const struct strlist *shadow,
-    struct buf *main, struct buf *shadow_out)
+static int
+edit_shadow(const char *path, const struct mirror_edit *e, struct buf *out)
 {
-	if (patch_file(path, MIRROR_PASSWD_GROUP, passwd, main) != 0)
+	struct builder b;
+	struct old o;
+	int rc = -1;
+
+	if (old_load(&o, path, MIRROR_SHADOW)) {
+		builder_from(&b, &o);
+		edit_shadows(&b, &o, e->shadow);
+		if (!too_stale(&b, &o)) {
+			b.stale += (uint32_t)(b.s.b.len - o.h.strings.count);
+			layout_shadow(&b, out);
+			rc = 0;
+		}
+		builder_free(&b);
+	}
+	if (o.p != NULL)
+		unmap_file(o.p, o.len);
+	return rc;
+}
+
+static bool
+edits(const struct pwedit *e)
+{
+	return htab_count(e->replace) > 0 || e->append.n > 0 ||
+	    htab_count(e->strip) > 0;
+}
+
+int
+mirror_edit(const char *path, const char *shadow_path,
+    const struct mirror_edit *e, struct buf *main, struct buf *shadow_out)
+{
+	if ((edits(e->passwd) || edits(e->group)) &&
+	    edit_main(path, e, main) != 0)
 		return -1;
-	if (patch_file(shadow_path, MIRROR_SHADOW, shadow, shadow_out) != 0) {
+	if (edits(e->shadow) && edit_shadow(shadow_path, e, shadow_out) != 0) {
 		buf_free(main);
 		return -1;
 	}

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "pwfile.h"
 #include "state.h"
 #include "util.h"
 
@@ -19,17 +20,24 @@ void	 mirror_build(const struct managed *v, size_t n,
 	    const struct buf *group, const struct buf *shadow,
 	    struct buf *main, struct buf *shadow_out);
 
+/* What a change set's plan does to the files, for the mirror to follow. */
+struct mirror_edit {
+	const struct pwedit	*passwd, *shadow, *group;
+	const struct state	*next;	/* its accounts, indexed: suspension */
+};
+
 /*
- * The mirror at path (and shadow_path) with the lines of some users
- * replaced, for a run that changes nothing else: the same names, ids and
- * suspension.  New strings are appended and the old ones left stale.
- * -1 when it cannot be patched (missing, another version, a user not in
- * it, half stale already): then it is built anew.  A file whose records
- * already read so is left out (its buffer stays empty).
+ * The mirror at path (and shadow_path) with the records of the lines a
+ * change set replaces or drops edited, those it appends added and the
+ * member names it strips left out, as mirror_build() would make it from
+ * the edited files; the kept records' strings stay where they are and
+ * new ones are appended.  A file the change set does not touch is left
+ * out (its buffer stays empty).  -1 when one cannot be edited (missing,
+ * another version, half stale): then both are built anew.
  */
-int	 mirror_patch(const char *path, const char *shadow_path,
-	    const struct strlist *passwd, const struct strlist *shadow,
-	    struct buf *main, struct buf *shadow_out);
+int	 mirror_edit(const char *path, const char *shadow_path,
+	    const struct mirror_edit *, struct buf *main,
+	    struct buf *shadow_out);
 
 /*
  * Opens the mirror about to be replaced, so that once the new one is in

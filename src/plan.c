@@ -737,25 +737,6 @@ plan_init(struct plan *out)
 	out->gshadow.strip_fields[1] = 3;
 }
 
-int
-plan_updates(const struct plan_input *in, struct plan *out)
-{
-	struct planner p = { .in = in, .out = out };
-
-	plan_init(out);
-	for (size_t i = 0; i < in->users->n; i++) {
-		const struct user *d = &in->users->v[i];
-		const struct managed *m = d->uuid ?
-		    htab_get(in->old->users_by_uuid, d->uuid) : NULL;
-
-		if (m == NULL || pwfile_find(in->passwd, m->name) == NULL ||
-		    pwfile_find(in->shadow, m->name) == NULL)
-			return -1;
-		user_lines(&p, d, m);
-	}
-	return 0;
-}
-
 void
 plan_make(const struct plan_input *in, struct plan *out)
 {
@@ -785,6 +766,7 @@ plan_make(const struct plan_input *in, struct plan *out)
 			apply_group(&p, i);
 	finish_removed_groups(&p);
 
+	state_order(&out->next);
 	state_unresolved_sort(&out->next.unresolved);
 	out->before = in->totals ? *in->totals : (struct plan_totals){
 	    state_count(in->old, false, false),

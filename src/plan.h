@@ -50,13 +50,6 @@ struct plan {
 };
 
 void	 plan_make(const struct plan_input *, struct plan *);
-/*
- * The short way, for users that continue accounts of in->old under the
- * same name and id, whatever else is unchanged: only their lines are
- * planned, and next stays empty (the state does not change).  -1 when
- * an account's line is missing.
- */
-int	 plan_updates(const struct plan_input *, struct plan *);
 void	 plan_free(struct plan *);
 /* "users: 3 added, ...; groups: ..." */
 char	*plan_summary(const struct plan *);

@@ -226,6 +226,7 @@ pwedit_free(struct pwedit *e)
 	htab_free(e->strip);
 	strlist_free(&e->append);
 	strlist_free(&e->owned);
+	strlist_free(&e->strip_names);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -253,7 +254,19 @@ pwedit_strip(struct pwedit *e, const char *name)
 {
 	char *key = own(e, name);
 
-	htab_put(e->strip, key, key);
+	if (htab_put(e->strip, key, key) == NULL)
+		strlist_add(&e->strip_names, name);
+}
+
+/* Whether a line may list a stripped name: most lines are passed over. */
+static bool
+mentions_stripped(const struct pwline *l, const struct pwedit *e)
+{
+	for (size_t i = 0; i < e->strip_names.n; i++)
+		if (memmem(l->raw, l->len, e->strip_names.v[i],
+		    strlen(e->strip_names.v[i])) != NULL)
+			return true;
+	return false;
 }
 
 /* Copies a member list, leaving out the names being stripped. */
@@ -294,7 +307,7 @@ render_local(const struct pwline *l, const struct pwedit *e, struct buf *out)
 	int i = 0;
 
 	if (htab_count(e->strip) == 0 || l->name == NULL ||
-	    e->strip_fields[0] < 0) {
+	    e->strip_fields[0] < 0 || !mentions_stripped(l, e)) {
 		buf_add(out, l->raw, l->len);
 		return;
 	}

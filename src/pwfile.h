@@ -68,6 +68,7 @@ struct pwedit {
 	struct htab	*replace;	/* old name -> new text or PWFILE_DROP */
 	struct strlist	 append;
 	struct htab	*strip;		/* name -> itself */
+	struct strlist	 strip_names;	/* the same, as a list */
 	int		 strip_fields[2];	/* -1: none */
 	struct strlist	 owned;		/* the strings the tables point to */
 };

@@ -15,10 +15,7 @@
 
 /* Whether the stamp on disk is that of the files as they are now. */
 bool	 stamp_matches(const struct conf *, const char *root);
-/*
- * The same but for the mirror, which the short way (delta.h) patches and
- * watch keeps ahead of the files.
- */
+/* The same but for the mirror, which watch keeps ahead of the files. */
 bool	 stamp_matches_files(const struct conf *, const char *root);
 /* Records the stamp of the files as they are now (after a run). */
 void	 stamp_write(const struct conf *, const char *root);

@@ -160,96 +160,6 @@ state_load(struct state *s, const char *path)
 	return rc;
 }
 
-/*
- * Which lines may end with one of the wanted uuids: a bit per value of
- * the uuid's 7th and 8th characters, the fast-moving end of a time-based
- * uuid's first field, so that most lines are passed over at a glance.
- */
-static unsigned
-uuid_bucket(const char *u)
-{
-	return ((unsigned char)u[6] * 31u + (unsigned char)u[7]) & 255;
-}
-
-/*
- * A few records out of many, without parsing the rest: a user line ends
- * with its uuid.
- */
-/* Whether a line of the file ends with a wanted uuid. */
-static bool
-wanted_line(const char *line, size_t len, const uint64_t *bits,
-    const struct htab *want)
-{
-	const char *sp = memrchr(line, ' ', len);
-	char uuid[64];
-	size_t n;
-
-	if (len == 0 || line[0] != 'u' || sp == NULL)
-		return false;
-	n = len - (size_t)(sp + 1 - line);
-	if (n <= 7 || n >= sizeof(uuid) ||
-	    !(bits[uuid_bucket(sp + 1) / 64] & 1ull << (uuid_bucket(sp + 1) % 64)))
-		return false;
-	memcpy(uuid, sp + 1, n);
-	uuid[n] = '\0';
-	return htab_get(want, uuid) != NULL;
-}
-
-int
-state_load_users(struct state *s, const char *path,
-    const struct strlist *uuids)
-{
-	struct htab *want = htab_new(uuids->n);
-	uint64_t bits[4] = { 0 };
-	const char *text, *line, *end, *nl;
-	struct managed m;
-	size_t len = 0;
-	int lineno = 1, rc = -1;
-
-	state_init(s);
-	for (size_t i = 0; i < uuids->n; i++) {
-		htab_put(want, uuids->v[i], uuids->v[i]);
-		if (strlen(uuids->v[i]) > 7)
-			bits[uuid_bucket(uuids->v[i]) / 64] |=
-			    1ull << (uuid_bucket(uuids->v[i]) % 64);
-	}
-	/* Mapped: most of it is only glanced at. */
-	if ((text = map_file(path, &len)) == NULL) {
-		log_error("%s: %s", path, errno ? strerror(errno) : "empty");
-		htab_free(want);
-		return -1;
-	}
-	end = text + len;
-	if (len < sizeof(MAGIC) || memcmp(text, MAGIC "\n", sizeof(MAGIC)) != 0) {
-		log_error("%s:1: not an ldapsync state file", path);
-		goto out;
-	}
-	for (line = text + sizeof(MAGIC); line < end; line = nl + 1) {
-		char *copy;
-		bool ok;
-
-		lineno++;
-		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
-			break;
-		if (!wanted_line(line, (size_t)(nl - line), bits, want))
-			continue;
-		copy = xstrndup(line, (size_t)(nl - line));
-		if ((ok = parse_line(copy, &m)))
-			state_add(s, &m);
-		free(copy);
-		if (!ok) {
-			log_error("%s:%d: malformed record", path, lineno);
-			goto out;
-		}
-	}
-	state_index(s);
-	rc = 0;
-out:
-	unmap_file(text, len);
-	htab_free(want);
-	return rc;
-}
-
 static void
 render_record(struct buf *b, const struct managed *m)
 {
@@ -443,11 +353,12 @@ view_parse(struct state_view *w, const char *path)
 	return 0;
 }
 
-int
-state_view_parse(struct state_view *w, const char *name, const char *text)
+/* Takes text, which it cuts into lines. */
+static int
+view_take(struct state_view *w, const char *name, char *text)
 {
 	memset(w, 0, sizeof(*w));
-	w->text = xstrdup(text);
+	w->text = text;
 	if (strncmp(w->text, MAGIC "\n", sizeof(MAGIC)) != 0) {
 		log_error("%s:1: not an ldapsync state file", name);
 		return -1;
@@ -456,20 +367,23 @@ state_view_parse(struct state_view *w, const char *name, const char *text)
 }
 
 int
+state_view_parse(struct state_view *w, const char *name, const char *text)
+{
+	return view_take(w, name, xstrdup(text));
+}
+
+int
 state_view_load(struct state_view *w, const char *path)
 {
 	char *text;
 	size_t len;
-	int rc;
 
 	memset(w, 0, sizeof(*w));
 	if (read_file(path, &text, &len) == -1) {
 		log_error("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	rc = state_view_parse(w, path, text);
-	free(text);
-	return rc;
+	return view_take(w, path, text);
 }
 
 void
@@ -569,4 +483,36 @@ state_splice(const struct state_view *w, const struct state *gone,
 	free(pl);
 	htab_free(drop[0]);
 	htab_free(drop[1]);
+}
+
+/* Records in their place, by where plan_make put them (state_order()). */
+struct ranked {
+	struct managed	 m;
+	size_t		 i;
+};
+
+static int
+cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	int bx = block_of(&x->m), by = block_of(&y->m), c;
+
+	if (bx != by)
+		return bx - by;
+	if (!(bx & 1) && (c = strcmp(x->m.name, y->m.name)) != 0)
+		return c;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+void
+state_order(struct state *s)
+{
+	struct ranked *r = xcalloc(s->n + 1, sizeof(*r));
+
+	for (size_t i = 0; i < s->n; i++)
+		r[i] = (struct ranked){ s->v[i], i };
+	qsort(r, s->n, sizeof(*r), cmp_ranked);
+	for (size_t i = 0; i < s->n; i++)
+		s->v[i] = r[i].m;
+	free(r);
 }

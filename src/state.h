@@ -48,15 +48,20 @@ void	 state_init(struct state *);
 /* A missing file is an empty state.  0, or -1 after a message. */
 int	 state_load(struct state *, const char *path);
 int	 state_parse(struct state *, const char *name, const char *text);
-/* Only the users with these uuids: 0, or -1. */
-int	 state_load_users(struct state *, const char *path,
-	    const struct strlist *uuids);
 void	 state_add(struct state *, const struct managed *);
 void	 state_render(const struct state *, struct buf *);
 void	 state_free(struct state *);
 /* Indexes the entries by name and uuid once all are added. */
 void	 state_index(struct state *);
 size_t	 state_count(const struct state *, bool groups, bool suspended_only);
+
+/*
+ * Per kind, the accounts refreshed from the directory by name, then the
+ * others in the order they were added: the layout a state is written
+ * in, whatever order the directory's entries came in (from the server,
+ * or from the directory cache), and which state_splice() keeps.
+ */
+void	 state_order(struct state *);
 
 /* Unresolved pairs: added as they come, sorted and made unique once. */
 void	 state_unresolved_add(struct strlist *, const char *owner,

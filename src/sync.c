@@ -350,21 +350,56 @@ mirror_wanted(struct run *r, bool inputs_changed)
  * held[] receive the mirrors being replaced, to be marked RECYCLED once
  * the new ones are in place.
  */
+/* A change set's edits, applied to the mirror as to the files. */
 static int
-stage_mirror(struct run *r, struct txn *t, struct buf *state_text,
-    int held[2], bool *changed)
+edit_mirror(struct run *r, struct buf b[2])
 {
-	static const mode_t modes[2] = { 0644, 0600 };
-	struct buf b[2] = { { 0 }, { 0 } };
+	struct mirror_edit e = { &r->plan.passwd, &r->plan.shadow,
+	    &r->plan.group, &r->plan.next };
+	char *path = state_file(r->c, r->o->root, mirror_names[0]);
+	char *spath = state_file(r->c, r->o->root, mirror_names[1]);
+	int rc;
+
+	state_index(&r->plan.next);
+	rc = mirror_edit(path, spath, &e, &b[0], &b[1]);
+	free(path);
+	free(spath);
+	return rc;
+}
+
+static int
+build_mirror(struct run *r, struct buf *state_text, struct buf b[2])
+{
 	struct state_view next;
-	char *path;
 	int rc = state_view_parse(&next, r->state_path, buf_cstr(state_text));
 
 	if (rc == 0)
 		mirror_build(next.v, next.n, &r->out[F_PASSWD],
 		    &r->out[F_GROUP], &r->out[F_SHADOW], &b[0], &b[1]);
 	state_view_free(&next);
+	return rc;
+}
+
+static int
+stage_mirror(struct run *r, struct txn *t, struct buf *state_text,
+    int held[2], bool *changed)
+{
+	static const mode_t modes[2] = { 0644, 0600 };
+	struct buf b[2] = { { 0 }, { 0 } };
+	/*
+	 * Only a mirror the stamp vouches for is edited: watch's mirror
+	 * runs leave one ahead of the files.  An edited mirror leaves out
+	 * the file it does not change.
+	 */
+	bool edited = r->changeset && !r->o->mirror_only &&
+	    stamp_matches(r->c, r->o->root) &&
+	    edit_mirror(r, b) == 0;
+	char *path;
+	int rc = edited ? 0 : build_mirror(r, state_text, b);
+
 	for (int i = 0; i < 2 && rc == 0; i++) {
+		if (edited && b[i].len == 0)
+			continue;
 		path = state_file(r->c, r->o->root, mirror_names[i]);
 		/*
 		 * No fsync: a mirror lost in a power failure fails its
@@ -683,18 +718,13 @@ plan_all(struct run *r)
 	return 0;
 }
 
-/* What the directory's news needs: the short way, or everything mapped. */
+/*
+ * The plan of what the directory sent: a change set alone when it can
+ * be, else everything (from the cache after an incremental refresh).
+ */
 static int
-after_fetch(struct run *r, int fetched, bool *done, int *rc)
+plan_run(struct run *r, int fetched)
 {
-	*done = false;
-	if (fetched == FETCH_UNCHANGED && stamp_matches(r->c, r->o->root)) {
-		*rc = nothing_changed(r);
-		*done = true;
-		return 0;
-	}
-	if (fetched == 0)
-		return 0;
 	if (!take_locks(r))
 		return -1;
 	if (fetched == FETCH_CHANGED && plan_changes(r)) {
@@ -702,7 +732,9 @@ after_fetch(struct run *r, int fetched, bool *done, int *rc)
 		    "group(s)", r->cs.users.n, r->cs.groups.n);
 		return 0;
 	}
-	return map_all(r);
+	if (fetched != 0 && map_all(r) != 0)
+		return -1;
+	return plan_all(r);
 }
 
 /*
@@ -750,7 +782,6 @@ sync_run(struct conf *c, const struct sync_opts *o)
 	struct timespec start;
 	struct fetch_opts fo;
 	int rc = EXIT_RUNTIME, fetched;
-	bool done;
 	char *summary;
 
 	clock_gettime(CLOCK_REALTIME, &start);
@@ -764,9 +795,13 @@ sync_run(struct conf *c, const struct sync_opts *o)
 		goto out;
 	fo = (struct fetch_opts){ o->root, r.cache_path, o->full };
 	fetched = fetch(c, &fo, &r.users, &r.groups, &r.cache, &r.server);
-	if (fetched < 0 || after_fetch(&r, fetched, &done, &rc) != 0 || done)
+	if (fetched < 0)
 		goto out;
-	if (!r.changeset && (!take_locks(&r) || plan_all(&r) != 0))
+	if (fetched == FETCH_UNCHANGED && stamp_matches(c, o->root)) {
+		rc = nothing_changed(&r);
+		goto out;
+	}
+	if (plan_run(&r, fetched) != 0)
 		goto out;
 	show_changes(&r);
 	if (check_guard(&r) != 0) {

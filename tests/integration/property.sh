@@ -204,9 +204,17 @@ changes() { grep '^[-+~!] ' "$1" | sort; }
 # Each line with its section's name, sorted: the same lines, in any order.
 as_set() { awk '/^== / { s = $0; next } { print s "\t" $0 }' | sort; }
 
+# The sets, and what the mirror's indexes answer for each account.
+describe_all() {	# ROOT
+	describe "$1"
+	echo "== nss lookups"
+	LDAPSYNC_MIRROR_DIR="$1/var/lib/ldapsync" ASAN_OPTIONS=detect_leaks=0 \
+		"$NSSDUMP" "$NSS_MODULE" lookups
+}
+
 same() {	# ROOT-A ROOT-B what [as_set]
-	describe "$1" | ${4:-cat} > "$WORK/a.desc"
-	describe "$2" | ${4:-cat} > "$WORK/b.desc"
+	describe_all "$1" | ${4:-cat} > "$WORK/a.desc"
+	describe_all "$2" | ${4:-cat} > "$WORK/b.desc"
 	if ! cmp -s "$WORK/a.desc" "$WORK/b.desc"; then
 		diff "$WORK/a.desc" "$WORK/b.desc" | head -20 >&2
 		printf '%s\n' "${HISTORY[@]}" | tail -8 >&2

@@ -168,8 +168,8 @@ as_full() {	# WHAT
 as_full "after each kind of change"
 pass "incremental runs end where a full refresh does"
 
-# The short way: changes to synced users' attributes edit their lines and
-# patch the mirror; the image of the cache and the state stay untouched.
+# Change sets: the changed entries alone are mapped and planned; the
+# image of the cache stays, and so does the state when no account moves.
 C="$ROOT/var/lib/ldapsync"
 before=$(stat -c '%i %Y' "$C/directory" "$C/state")
 hash=$(openssl passwd -6 -salt abcdefgh secret)
@@ -197,41 +197,65 @@ gecos: David
 L
 sync
 assert_eq "$(received)" "incremental 3" "three modifications"
-assert_grep '^only 3 changed user\(s\) planned$' "$WORK/out"
+assert_grep '^planned as a change set: 3 user\(s\), 0 group\(s\)$' "$WORK/out"
 assert_grep '^u10:x:[0-9]*:[0-9]*:Ten:/home/u10:/bin/bash$' "$ROOT/etc/passwd"
 assert_grep '^u11:x:[0-9]*:10002:' "$ROOT/etc/passwd"
 grep -qF "u11:$hash:" "$ROOT/etc/shadow" || { cat "$WORK/err"; grep "^u11:" "$ROOT/etc/shadow"; fail "u11 new password"; }
 assert_eq "$(stat -c '%i %Y' "$C/directory" "$C/state")" "$before" "the image and the state"
 [ -s "$C/directory.log" ] || fail "no log of the changes"
-nss_with "$C" getent passwd dave | grep -q ':David:' || fail "the mirror was not patched"
-as_full "after the short way"
-pass "attribute changes of synced users take the short way, as a full plan would"
+nss_with "$C" getent passwd dave | grep -q ':David:' || fail "the mirror was not edited"
+as_full "after three modifications"
+pass "attribute changes are planned as a change set, as a full plan would"
 
-# Anything else needs the full plan, and gets it.
-short_way_refused() {	# WHY-PATTERN WHAT
+# Every kind of change, each planned alone, each ending where a full
+# refresh does.
+as_changeset() {	# WHAT [history]
 	sync
-	assert_no_grep '^only [0-9]* changed' "$WORK/out" "$2 took the short way"
-	assert_grep "^a full plan: $1" "$WORK/out" "$2: no reason given for the full plan"
-	[ -n "${3:-}" ] || as_full "$2"
+	assert_grep '^planned as a change set' "$WORK/out" "$1 was not planned as a change set"
+	[ -n "${2:-}" ] || as_full "$1"
 }
 printf 'dn: uid=u12,ou=people,%s\nchangetype: modify\nreplace: uidNumber\nuidNumber: 30012\n' "$SUFFIX" | ldap_modify A
-short_way_refused "a name or uid changed" "a new uid"
+as_changeset "a new uid"
+printf 'dn: cn=staff,ou=groups,%s\nchangetype: modify\nadd: memberUid\nmemberUid: u14\n' "$SUFFIX" | ldap_modify A
+as_changeset "a membership"
+assert_grep '^~ group staff members \+u14$' "$WORK/out"
+printf 'dn: uid=u15,ou=people,%s\nchangetype: delete\n' "$SUFFIX" | ldap_modify A
+as_changeset "a deletion"
+printf 'dn: uid=u14,ou=people,%s\nchangetype: modrdn\nnewrdn: uid=fourteen\ndeleteoldrdn: 1\n' "$SUFFIX" | ldap_modify A
+as_changeset "a rename"
+assert_grep '^~ user fourteen renamed from u14$' "$WORK/out"
+assert_grep '^~ group staff members -u14$' "$WORK/out"
+gen_users 1 add | sed 's/u1\b/n1/g; s/20001/20901/' | ldap_modify A
+as_changeset "an addition"
+printf 'dn: uid=n1,ou=people,%s\nchangetype: delete\n' "$SUFFIX" | ldap_modify A
+as_changeset "the addition deleted"
+pass "a new uid, a membership, a deletion, a rename and an addition are change sets"
+
+# What a change set cannot plan alone is planned whole, -v says why.
+planned_whole() {	# WHY-PATTERN WHAT [history]
+	sync
+	assert_no_grep '^planned as a change set' "$WORK/out" "$2 was planned as a change set"
+	assert_grep "^the whole directory is planned: $1" "$WORK/out" "$2: no reason given: $(grep "^the whole\|^planned" "$WORK/out")"
+	[ -n "${3:-}" ] || as_full "$2"
+}
 printf 'dn: uid=u13,ou=people,%s\nchangetype: modify\nreplace: homeDirectory\nhomeDirectory: relative\n' "$SUFFIX" | ldap_modify A
 # Refused, u13 keeps its account as it was: a fresh root would not have it.
-short_way_refused "an entry is refused" "an entry turned invalid" history
+planned_whole "a changed entry is refused" "an entry turned invalid" history
 printf 'dn: uid=u13,ou=people,%s\nchangetype: modify\nreplace: homeDirectory\nhomeDirectory: /home/u13\n' "$SUFFIX" | ldap_modify A
-short_way_refused "not an account synced last run" "a kept account's entry"
-printf 'dn: cn=staff,ou=groups,%s\nchangetype: modify\nadd: memberUid\nmemberUid: u14\n' "$SUFFIX" | ldap_modify A
-short_way_refused "a group changed" "a group change"
-printf 'dn: uid=u15,ou=people,%s\nchangetype: delete\n' "$SUFFIX" | ldap_modify A
-short_way_refused "an entry was added or deleted" "a deletion"
+as_changeset "a kept account's entry mended"
+printf 'dn: uid=u16,ou=people,%s\nchangetype: modify\nreplace: uidNumber\nuidNumber: 20017\n' "$SUFFIX" | ldap_modify A
+planned_whole "a changed entry takes the name or id of u17" "u17's uid taken" history
 printf 'dn: uid=u16,ou=people,%s\nchangetype: modify\nreplace: gecos\ngecos: x\n' "$SUFFIX" | ldap_modify A
+planned_whole "a changed entry takes the name or id of u17" "an entry of a collision" history
+printf 'dn: uid=u16,ou=people,%s\nchangetype: modify\nreplace: uidNumber\nuidNumber: 20016\n' "$SUFFIX" | ldap_modify A
+planned_whole "it touches what the last run left unresolved" "the collision mended"
+printf 'dn: uid=u18,ou=people,%s\nchangetype: modify\nreplace: gecos\ngecos: x\n' "$SUFFIX" | ldap_modify A
 echo "zed:x:999:999::/:/bin/sh" >> "$ROOT/etc/passwd"
-short_way_refused "local files changed" "a local edit" history
+planned_whole "local files changed" "a local edit" history
 sed -i '/^zed:/d' "$ROOT/etc/passwd"
 sync
 as_full "after the local edit is undone"
-pass "a new uid, an invalid entry, a kept account, a group, a deletion or a local edit mean a full plan"
+pass "a refused entry, a taken id, what a collision left and a local edit are planned whole"
 
 # A damaged cache costs a full refresh, never a wrong result.
 printf 'dn: uid=u17,ou=people,%s\nchangetype: modify\nreplace: gecos\ngecos: y\n' "$SUFFIX" | ldap_modify A

@@ -292,75 +292,147 @@ test_shadow(void **st)
 	assert_int_equal(m_getspnam("root", &sp, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
 }
 
-/* A run that changes a few users' lines patches the mirror in place. */
+/* What the module answers for every name and id the tests use. */
 static void
-test_patched(void **st)
+answers(struct buf *out)
 {
-	struct strlist pw = { 0 }, sh = { 0 }, bad = { 0 };
-	struct buf m = { 0 }, s = { 0 };
-	char *path = path_of("mirror"), *spath = path_of("mirror.shadow");
+	static const char *const names[] = { "root", "local", "alice", "bob",
+	    "carol", "dave", "staff", "ops", "empty", "devs", NULL };
+	static const unsigned ids[] = { 0, 1000, 10001, 10002, 10003, 10004,
+	    10005, 0 };
 	char buf[1024];
 	struct passwd p;
+	struct group g;
 	struct spwd sp;
-	int err = 0, rounds = 0;
+	int err = 0;
+
+	for (int i = 0; names[i]; i++) {
+		long start = 0, size = 4;
+		gid_t *gids = xcalloc(4, sizeof(*gids));
+
+		if (m_getpwnam(names[i], &p, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS)
+			buf_printf(out, "pw %s %u %u %s %s %s\n", p.pw_name, p.pw_uid,
+			    p.pw_gid, p.pw_gecos, p.pw_dir, p.pw_shell);
+		if (m_getgrnam(names[i], &g, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS)
+			for (char **m = g.gr_mem; *m; m++)
+				buf_printf(out, "gr %s %u %s\n", g.gr_name, g.gr_gid, *m);
+		if (m_getspnam(names[i], &sp, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS)
+			buf_printf(out, "sp %s %s %ld\n", sp.sp_namp, sp.sp_pwdp,
+			    sp.sp_expire);
+		m_initgroups(names[i], 0, &start, &size, &gids, 0, &err);
+		for (long k = 0; k < start; k++)
+			buf_printf(out, "in %s %u\n", names[i], (unsigned)gids[k]);
+		free(gids);
+	}
+	for (int i = 0; ids[i] || i == 0; i++) {
+		if (m_getpwuid(ids[i], &p, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS)
+			buf_printf(out, "uid %u %s\n", ids[i], p.pw_name);
+		if (m_getgrgid(ids[i], &g, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS)
+			buf_printf(out, "gid %u %s\n", ids[i], g.gr_name);
+	}
+}
+
+/* The edits of a change set: alice changed, carol deleted, dave added. */
+static void
+edits(struct pwedit e[3], struct state *next)
+{
+	for (int i = 0; i < 3; i++)
+		pwedit_init(&e[i]);
+	e[2].strip_fields[0] = 3;
+	pwedit_replace(&e[0], "alice", "alice:x:10001:10002:Alice L.:/home/al:/bin/sh");
+	pwedit_replace(&e[0], "carol", NULL);
+	pwedit_append(&e[0], "dave:x:10004:10001:Dave:/home/dave:/bin/sh");
+	pwedit_replace(&e[1], "alice", "alice:$6$new$hash:19500:1:90:14:30:20000:");
+	pwedit_replace(&e[1], "carol", NULL);
+	pwedit_append(&e[1], "dave:!:19000::::::");
+	pwedit_strip(&e[2], "carol");
+	pwedit_replace(&e[2], "empty", "empty:x:10003:dave");
+	pwedit_append(&e[2], "devs:x:10005:dave,alice");
+	state_init(next);
+	assert_int_equal(state_parse(next, "next", "ldapsync-state 1\n"
+	    "u alice 10001 0 a\n" "u bob 10002 1 b\n" "u dave 10004 0 d\n"
+	    "g staff 10001 s\n" "g ops 10002 o\n" "g empty 10003 e\n"
+	    "g devs 10005 v\n"), 0);
+}
+
+static void
+render(const char *text, const struct pwedit *e, struct buf *out)
+{
+	struct pwfile f;
+
+	pwfile_parse(&f, "t", text, strlen(text));
+	pwfile_render(&f, e, out);
+	buf_cstr(out);
+	pwfile_free(&f);
+}
+
+/*
+ * A change set's edits applied to the mirror answer as a mirror built
+ * from the edited files does; edited again and again, it grows stale and
+ * asks to be built anew.
+ */
+static void
+test_edited(void **st)
+{
+	char *path = path_of("mirror"), *spath = path_of("mirror.shadow");
+	struct buf m = { 0 }, s = { 0 }, pw = { 0 }, gr = { 0 }, sh = { 0 };
+	struct buf edited = { 0 }, built = { 0 };
+	struct pwedit e[3];
+	struct state next;
+	struct mirror_edit me = { &e[0], &e[1], &e[2], &next };
+	int rounds = 0;
 
 	(void)st;
 	install_sample();
-	strlist_add(&pw, "alice:x:10001:10002:Alice Liddell:/home/al:/bin/sh");
-	strlist_add(&sh, "alice:$6$new$hash:19500:1:90:14:30:20000:");
-	assert_int_equal(mirror_patch(path, spath, &pw, &sh, &m, &s), 0);
+	edits(e, &next);
+	assert_int_equal(mirror_edit(path, spath, &me, &m, &s), 0);
 	install("mirror", m.p, m.len);
 	install("mirror.shadow", s.p, s.len);
+	answers(&edited);
+	render(passwd, &e[0], &pw);
+	render(shadow, &e[1], &sh);
+	render(group, &e[2], &gr);
 	buf_free(&m);
 	buf_free(&s);
-	assert_int_equal(m_getpwnam("alice", &p, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
-	assert_string_equal(p.pw_gecos, "Alice Liddell");
-	assert_string_equal(p.pw_dir, "/home/al");
-	assert_string_equal(p.pw_shell, "/bin/sh");
-	assert_int_equal(p.pw_gid, 10002);
-	assert_int_equal(m_getpwuid(10001, &p, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
-	assert_string_equal(p.pw_name, "alice");
-	assert_int_equal(m_getpwnam("bob", &p, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
-	assert_string_equal(p.pw_gecos, "Bob");
-	assert_int_equal(m_getspnam("alice", &sp, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
-	assert_string_equal(sp.sp_pwdp, "$6$new$hash");
-	assert_int_equal(sp.sp_lstchg, 19500);
-	assert_int_equal(sp.sp_max, 90);
-	assert_int_equal(sp.sp_inact, 30);
-	assert_int_equal(sp.sp_expire, 20000);
-	assert_int_equal(m_getspnam("bob", &sp, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
-	assert_string_equal(sp.sp_pwdp, "!*");
-
-	/* Not a user of the mirror, or another uid: built anew instead. */
-	strlist_add(&bad, "dave:x:10004:10001::/home/dave:/bin/sh");
-	assert_int_equal(mirror_patch(path, spath, &bad, &sh, &m, &s), -1);
-	strlist_free(&bad);
-	strlist_add(&bad, "alice:x:20001:10001::/home/alice:/bin/sh");
-	assert_int_equal(mirror_patch(path, spath, &bad, &sh, &m, &s), -1);
-	strlist_free(&bad);
-	/* What the mirror already says leaves both files as they are. */
-	assert_int_equal(mirror_patch(path, spath, &pw, &sh, &m, &s), 0);
-	assert_int_equal(m.len, 0);
-	assert_int_equal(s.len, 0);
-	/* Patched again and again, it grows stale, then asks to be rebuilt. */
+	mirror_build(next.v, next.n, &pw, &gr, &sh, &m, &s);
+	install("mirror", m.p, m.len);
+	install("mirror.shadow", s.p, s.len);
+	answers(&built);
+	assert_string_equal(buf_cstr(&edited), buf_cstr(&built));
+	assert_non_null(strstr(built.p, "pw alice 10001 10002 Alice L."));
+	assert_non_null(strstr(built.p, "in dave 10005"));
+	assert_null(strstr(built.p, "carol"));
+	buf_free(&m);
+	buf_free(&s);
+	for (int i = 0; i < 3; i++) {
+		pwedit_free(&e[i]);
+		pwedit_init(&e[i]);
+	}
+	/*
+	 * One line edited again and again, nothing for shadow (left out):
+	 * the mirror grows stale, then asks to be built anew.
+	 */
+	install_sample();
 	for (;;) {
-		strlist_free(&bad);
-		strlist_add(&bad, rounds % 2 ?
-		    "alice:x:10001:10002:Alice Liddell:/home/al:/bin/sh" :
-		    "alice:x:10001:10002:Alice L.:/home/al:/bin/sh");
-		if (mirror_patch(path, spath, &bad, &sh, &m, &s) != 0)
+		pwedit_replace(&e[0], "alice", rounds % 2 ?
+		    "alice:x:10001:10001:A:/home/alice:/bin/bash" :
+		    "alice:x:10001:10001:B:/home/alice:/bin/bash");
+		if (mirror_edit(path, spath, &me, &m, &s) != 0)
 			break;
 		assert_int_equal(s.len, 0);
 		install("mirror", m.p, m.len);
 		buf_free(&m);
 		assert_true(++rounds < 1000);
 	}
-	strlist_free(&bad);
 	assert_true(rounds > 1);
-	assert_int_equal(m_getpwnam("alice", &p, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
-	assert_string_equal(p.pw_gecos, rounds % 2 ? "Alice L." : "Alice Liddell");
-	strlist_free(&pw);
-	strlist_free(&sh);
+	for (int i = 0; i < 3; i++)
+		pwedit_free(&e[i]);
+	state_free(&next);
+	buf_free(&pw);
+	buf_free(&gr);
+	buf_free(&sh);
+	buf_free(&edited);
+	buf_free(&built);
 	free(path);
 	free(spath);
 	install_sample();
@@ -602,7 +674,7 @@ main(void)
 		cmocka_unit_test(test_erange),
 		cmocka_unit_test(test_group),
 		cmocka_unit_test(test_shadow),
-		cmocka_unit_test(test_patched),
+		cmocka_unit_test(test_edited),
 		cmocka_unit_test(test_enumeration),
 		cmocka_unit_test(test_initgroups),
 		cmocka_unit_test(test_corrupt),

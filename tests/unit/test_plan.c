@@ -96,7 +96,7 @@ static void
 make(struct world *w)
 {
 	struct plan_input in = { &w->c, &w->users, &w->groups, &w->old,
-	    &w->passwd, &w->shadow, &w->group, &w->gshadow };
+	    &w->passwd, &w->shadow, &w->group, &w->gshadow, NULL };
 
 	plan_make(&in, &w->plan);
 	state_index(&w->plan.next);
