@@ -94,8 +94,10 @@ note_move(struct keys *k, const struct dircache_change *ch)
 	}
 }
 
-/* Each changed entry mapped once, quietly: a refusal sends the run to
- * the whole directory, whose mapping says why. */
+/*
+ * Each changed entry mapped once, quietly: a refusal sends the run to
+ * the whole directory, whose mapping says why.
+ */
 static bool
 map_changes(struct changeset *cs, const struct changeset_in *in,
     struct keys *k)
@@ -300,9 +302,17 @@ not_excluded(const struct conf *c, const struct changeset *cs)
 static bool
 lists_any(const struct pwline *l, const struct strlist *names)
 {
-	char *list = pwline_field(l, 3), *save = NULL;
+	char *list, *save = NULL;
 	bool found = false;
 
+	/* A glance first: most lines hold none of the names at all. */
+	for (size_t i = 0; i < names->n && !found; i++)
+		found = memmem(l->raw, l->len, names->v[i],
+		    strlen(names->v[i])) != NULL;
+	if (!found)
+		return false;
+	found = false;
+	list = pwline_field(l, 3);
 	for (char *t = list ? strtok_r(list, ",", &save) : NULL; t && !found;
 	    t = strtok_r(NULL, ",", &save))
 		found = strlist_has(names, t);
@@ -407,8 +417,6 @@ touched_groups(struct changeset *cs, const struct changeset_in *in,
 	if (ok)
 		ok = waiting_groups(cs, in, k, m);
 	mapper_free(m);
-	/* In name order again, as the whole directory's would be. */
-	map_dedupe_groups(&cs->groups);
 	return ok && mapped_cleanly(cs);
 }
 
@@ -540,6 +548,9 @@ load(struct changeset *cs, const struct changeset_in *in, struct keys *k,
 	if (!touched_groups(cs, in, k, &f[CS_GROUP]) || !resolved(cs, k) ||
 	    !load_files(cs, in, f) || !no_local_clash(cs, k, f))
 		return false;
+	/* What a lookup found unreadable, the whole run's mapping reports. */
+	if (in->cache->damaged)
+		return no("the directory cache is damaged", "");
 	count_totals(cs, &f[CS_GROUP]);
 	state_index(&cs->old);
 	cs->planned = k->uuid_list;
