@@ -79,13 +79,11 @@ last_run(struct dircache *c)
 {
 	struct strlist cookies = { 0 };
 	struct buf image = { 0 }, log = { 0 };
-	char *p = path_of("directory");
+	char *p = path_of("etc");
 	struct entry *e[4] = { user("alice", "10001", "ua"), user("bob", "10002", "ub"),
 	    user("carol", "10003", "uc"), group("staff", "10001", "alice", "bob") };
 	static const char *const uuids[] = { "ua", "ub", "uc", "us" };
 
-	assert_int_equal(mkdir_p(dir), 0);
-	p = path_of("etc");
 	assert_int_equal(mkdir_p(p), 0);
 	free(p);
 	p = path_of("directory");
@@ -283,6 +281,7 @@ test_unresolved(void **st)
 	assert_false(plan(&c, &out));
 	state_free(&s);
 	dircache_free(&c);
+	buf_free(&out);
 	free(p);
 }
 
