@@ -254,16 +254,15 @@ cf_prefix(const char *u)
 	return x;
 }
 
+/* By prefix; a lookup reads every record of its prefix, in any order. */
 static int
-cmp_slot(const void *a, const void *b, void *image)
+cmp_slot(const void *a, const void *b)
 {
 	const struct cf_slot *x = a, *y = b;
 
 	if (x->pre != y->pre)
 		return x->pre < y->pre ? -1 : 1;
-	/* The record: a search, then the uuid as a counted string. */
-	return strcmp((const char *)image + x->off + 8,
-	    (const char *)image + y->off + 8);
+	return x->off < y->off ? -1 : x->off > y->off;
 }
 
 void
@@ -272,10 +271,24 @@ cf_finish_image(struct buf *b, struct cf_slot *idx, size_t n)
 	uint64_t at = b->len;
 
 	if (n > 0)
-		qsort_r(idx, n, sizeof(*idx), cmp_slot, b->p);
+		qsort(idx, n, sizeof(*idx), cmp_slot);
 	buf_add(b, idx, n * sizeof(*idx));
 	buf_add(b, &at, sizeof(at));
 	cf_set_length(b);
+}
+
+int
+cf_finish_file(int fd, uint64_t at, struct cf_slot *idx, size_t n)
+{
+	uint64_t len = at + n * sizeof(*idx) + sizeof(at);
+
+	if (n > 0)
+		qsort(idx, n, sizeof(*idx), cmp_slot);
+	if (pwrite_all(fd, idx, n * sizeof(*idx), at) != 0 ||
+	    pwrite_all(fd, &at, sizeof(at), len - sizeof(at)) != 0 ||
+	    pwrite_all(fd, &len, sizeof(len), LENGTH_AT) != 0)
+		return -1;
+	return 0;
 }
 
 /* A record of the image at an offset, if it is this uuid's. */

@@ -50,6 +50,8 @@ void	 cf_put_op(struct buf *, uint32_t op, uint32_t search,
 void	 cf_set_length(struct buf *);
 /* Sorts and appends the index of an image's records, then its length. */
 void	 cf_finish_image(struct buf *, struct cf_slot *, size_t);
+/* The same for an image written to fd up to at; 0, or -1 with errno. */
+int	 cf_finish_file(int fd, uint64_t at, struct cf_slot *, size_t);
 /* The first eight bytes of a uuid (where most differ), for the index. */
 uint64_t cf_prefix(const char *uuid);
 

@@ -1,11 +1,14 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cachefile.h"
 #include "dircache.h"
 #include "htab.h"
+#include "log.h"
 
 static void
 unmap(const char **p, size_t len)
@@ -23,6 +26,36 @@ dircache_init(struct dircache *c)
 	c->fingerprint = xstrdup("");
 	/* An empty cache has nothing to index. */
 	c->indexed = true;
+	c->spill = -1;
+}
+
+void
+dircache_spill(struct dircache *c, int fd)
+{
+	c->spill = fd;
+}
+
+int
+dircache_spilled(const struct dircache *c)
+{
+	if (c->spill_failed)
+		return -1;
+	return c->refilled && c->spill >= 0;
+}
+
+/* What a refill has gathered, written out: memory stays small. */
+static void
+spill_fill(struct dircache *c)
+{
+	if (c->spill_failed || pwrite_all(c->spill, c->fill.p, c->fill.len,
+	    c->spilled) != 0) {
+		if (!c->spill_failed)
+			log_error("the directory cache's new image: %s",
+			    strerror(errno));
+		c->spill_failed = true;
+	}
+	c->spilled += c->fill.len;
+	c->fill.len = 0;
 }
 
 void
@@ -431,13 +464,15 @@ new_generation(void)
 	return (uint64_t)arc4random() << 32 | arc4random();
 }
 
+/* base: where b begins in the file (a refill's spilled bytes). */
 static void
-note_record(struct dircache *c, const struct buf *b, const char *uuid)
+note_record(struct dircache *c, const struct buf *b, uint64_t base,
+    const char *uuid)
 {
 	if (c->nidx % 1024 == 0)
 		c->idx = xreallocarray(c->idx, c->nidx + 1024, sizeof(*c->idx));
 	c->idx[c->nidx++] = (struct cf_slot){ cf_prefix(uuid),
-	    (uint32_t)b->len, 0 };
+	    (uint32_t)(base + b->len), 0 };
 }
 
 /* The index of the records written, and the image is complete. */
@@ -454,9 +489,12 @@ dircache_refill(struct dircache *c, const char *fingerprint,
     const struct strlist *cookies)
 {
 	uint32_t zero = 0;
+	int spill = c->spill;
 
 	dircache_free(c);
 	dircache_init(c);
+	c->spill = spill;
+	c->refilled = true;
 	free(c->fingerprint);
 	c->fingerprint = xstrdup(fingerprint);
 	c->generation = new_generation();
@@ -472,9 +510,11 @@ void
 dircache_append(struct dircache *c, const char *uuid, uint32_t search,
     const struct entry *e)
 {
-	note_record(c, &c->fill, uuid);
+	note_record(c, &c->fill, c->spilled, uuid);
 	cf_put_record(&c->fill, search, uuid, NULL, 0, e);
 	c->nfill++;
+	if (c->spill >= 0 && c->fill.len >= 1u << 20)
+		spill_fill(c);
 }
 
 /* Every live record, in a new image. */
@@ -493,7 +533,7 @@ render_image(struct dircache *c, struct buf *b)
 
 		if (rec->gone)
 			continue;
-		note_record(c, b, rec->uuid);
+		note_record(c, b, 0, rec->uuid);
 		cf_put_record(b, rec->search, rec->uuid, rec->raw, rec->rawlen,
 		    rec->e);
 	}
@@ -668,6 +708,26 @@ dircache_changes(struct dircache *c, struct dircache_change **out)
 	return n;
 }
 
+/* The spill file made a complete image: count, index, length. */
+static void
+finish_spilled(struct dircache *c)
+{
+	uint32_t n = (uint32_t)c->nfill;
+
+	spill_fill(c);
+	if (!c->spill_failed &&
+	    (pwrite_all(c->spill, &n, sizeof(n), c->count_at) != 0 ||
+	    cf_finish_file(c->spill, c->spilled, c->idx, c->nidx) != 0 ||
+	    ftruncate(c->spill, (off_t)(c->spilled + c->nidx *
+	    sizeof(*c->idx) + sizeof(uint64_t))) != 0)) {
+		log_error("the directory cache's new image: %s",
+		    strerror(errno));
+		c->spill_failed = true;
+	}
+	FREE(c->idx);
+	c->nidx = 0;
+}
+
 bool
 dircache_render(struct dircache *c, struct buf *image, struct buf *log)
 {
@@ -675,7 +735,13 @@ dircache_render(struct dircache *c, struct buf *image, struct buf *log)
 
 	if (!c->dirty)
 		return false;
-	if (c->fill.len > 0) {
+	if (c->refilled && c->spill >= 0) {
+		finish_spilled(c);
+		cf_put_log_header(log, c->generation, &c->cookies);
+		cf_set_length(log);
+		return true;
+	}
+	if (c->refilled) {
 		/* A refill is its own image: hand it over, no copy. */
 		memcpy(c->fill.p + c->count_at, &n, sizeof(n));
 		*image = c->fill;

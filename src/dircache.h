@@ -62,6 +62,11 @@ struct dircache {
 	/* A refill in progress: the new image, written as entries come. */
 	struct buf	 fill;
 	size_t		 nfill, count_at;
+	bool		 refilled;
+	/* Where a refill's image goes as it grows (dircache_spill()). */
+	int		 spill;
+	uint64_t	 spilled;	/* bytes written there */
+	bool		 spill_failed;
 	struct cf_slot	*idx;		/* the index of an image being written */
 	size_t		 nidx;
 	/* Where dircache_entry() decodes an entry of the files. */
@@ -109,6 +114,16 @@ void	 dircache_mark(struct dircache *, const char *uuid, uint32_t search);
 /* Drops the entries of a search that were not seen this run: how many. */
 size_t	 dircache_drop_unseen(struct dircache *, uint32_t search);
 void	 dircache_set_cookie(struct dircache *, size_t search, const char *);
+
+/*
+ * A refill then writes its image to fd as it grows rather than keeping
+ * it in memory (at 100,000 users the image is most of a run's memory);
+ * dircache_render() completes the file and leaves its image empty.  The
+ * caller owns fd.
+ */
+void	 dircache_spill(struct dircache *, int fd);
+/* 1: the image is complete in the spill file; 0: not spilled; -1: failed. */
+int	 dircache_spilled(const struct dircache *);
 
 /* A refill: empties the cache, writes the header, then each entry. */
 void	 dircache_refill(struct dircache *, const char *fingerprint,

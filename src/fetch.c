@@ -17,6 +17,7 @@ struct fetch_ctx {
 	struct users		*users;
 	struct groups		*groups;
 	const char		*cache_path;	/* NULL: no incremental sync */
+	int			 cache_spill;
 	bool			 full;
 	struct dircache		*cache;
 };
@@ -186,7 +187,7 @@ int
 fetch_from_cache(const struct conf *c, const char *root,
     struct dircache *cache, struct users *users, struct groups *groups)
 {
-	struct fetch_ctx x = { mapper_new(c, root), users, groups, NULL,
+	struct fetch_ctx x = { mapper_new(c, root), users, groups, NULL, -1,
 	    false, cache };
 	int rc = map_cache(&x, c);
 
@@ -218,6 +219,7 @@ fetch_synced(struct dir *d, const struct conf *c, struct fetch_ctx *x,
 		log_warn("%s: damaged; doing a full refresh", x->cache_path);
 		dircache_free(cache);
 		dircache_init(cache);
+		dircache_spill(cache, x->cache_spill);
 		x->full = true;
 		return fetch_synced(d, c, x, why);
 	}
@@ -236,6 +238,7 @@ fetch_from(struct dir *d, const struct conf *c, struct fetch_ctx *x,
 	/* A cache of a fresh server, or of none: start from what is on disk. */
 	dircache_free(x->cache);
 	dircache_init(x->cache);
+	dircache_spill(x->cache, x->cache_spill);
 	if (x->cache_path == NULL || c->membership_filter != NULL ||
 	    !dir_has_sync(d))
 		return fetch_paged(d, c, x, why);
@@ -287,7 +290,7 @@ fetch(struct conf *c, const struct fetch_opts *o, struct users *users,
     struct groups *groups, struct dircache *cache, char **used)
 {
 	struct fetch_ctx x = { mapper_new(c, o->root), users, groups,
-	    o->cache_path, o->full, cache };
+	    o->cache_path, o->cache_spill, o->full, cache };
 	const char *root = o->root;
 	size_t *order = pool_order(c, root);
 	struct strlist failed = { 0 };

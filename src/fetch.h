@@ -13,6 +13,7 @@
 struct fetch_opts {
 	const char	*root;		/* whose etc/shells and state apply */
 	const char	*cache_path;	/* directory cache; NULL: none */
+	int		 cache_spill;	/* a refill's image goes here; -1: none */
 	bool		 full;		/* refresh everything (--full) */
 };
 

@@ -784,13 +784,19 @@ plan_make(const struct plan_input *in, struct plan *out)
 }
 
 void
-plan_free(struct plan *pl)
+plan_drop_edits(struct plan *pl)
 {
-	state_free(&pl->next);
 	pwedit_free(&pl->passwd);
 	pwedit_free(&pl->shadow);
 	pwedit_free(&pl->group);
 	pwedit_free(&pl->gshadow);
+}
+
+void
+plan_free(struct plan *pl)
+{
+	state_free(&pl->next);
+	plan_drop_edits(pl);
 	strlist_free(&pl->changes);
 }
 

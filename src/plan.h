@@ -51,6 +51,8 @@ struct plan {
 
 void	 plan_make(const struct plan_input *, struct plan *);
 void	 plan_free(struct plan *);
+/* The edits go once the files are rendered: a whole directory's are big. */
+void	 plan_drop_edits(struct plan *);
 /* "users: 3 added, ...; groups: ..." */
 char	*plan_summary(const struct plan *);
 

@@ -60,6 +60,9 @@ struct run {
 	char			*server;	/* the URI the data came from */
 	struct dircache		 cache;		/* for incremental sync */
 	char			*cache_path;
+	/* Where a full refresh writes the cache's image as it comes. */
+	int			 cache_fd;
+	char			*cache_tmp;
 	/* Planned as a change set (changeset.h), not as everything. */
 	bool			 changeset;
 	struct changeset	 cs;
@@ -462,7 +465,12 @@ stage_cache(struct run *r, struct txn *t, bool *changed)
 	}
 	/* Lost in a crash, either only means a full refresh: no fsync. */
 	if (dircache_render(&r->cache, &image, &log)) {
-		if (image.len > 0)
+		if (dircache_spilled(&r->cache) < 0)
+			rc = -1;
+		else if (dircache_spilled(&r->cache) > 0) {
+			txn_stage_temp(t, r->cache_path, r->cache_tmp);
+			r->cache_tmp = NULL;
+		} else if (image.len > 0)
 			rc = txn_stage(t, r->cache_path, image.p, image.len,
 			    0600, 0, 0, TXN_NOSYNC);
 		if (rc == 0)
@@ -516,6 +524,25 @@ invalidate_caches(unsigned changed)
 }
 
 /*
+ * Once the files are staged, what the plan read goes before the mirror
+ * is built: at 100,000 users it is most of the run's memory.  A change
+ * set's edits stay: the mirror follows them.
+ */
+static void
+release_inputs(struct run *r)
+{
+	users_free(&r->users);
+	groups_free(&r->groups);
+	for (int i = 0; i < F_COUNT; i++) {
+		pwfile_free(&r->f[i]);
+		pwfile_free(&r->real[i]);
+	}
+	state_free(&r->old);
+	if (!r->changeset)
+		plan_drop_edits(&r->plan);
+}
+
+/*
  * Everything the run changes, as one unit (txn.h): the files, the mirror,
  * the directory cache and the state, so that a crash leaves them all old
  * or, once the next command completes the journal, all new.
@@ -540,10 +567,14 @@ apply(struct run *r)
 		unstage_kept_lines(r, t);
 	} else if (stage_files_no(r, t, &changed) != 0)
 		goto out;
+	release_inputs(r);
+	if (stage_cache(r, t, &new_cache) != 0)
+		goto out;
+	/* Staged: a full refresh's image need not wait for the mirror. */
+	dircache_free(&r->cache);
+	dircache_init(&r->cache);
 	if (mirror_wanted(r, new_state || changed) &&
 	    stage_mirror(r, t, &state_text, held, &new_mirror) != 0)
-		goto out;
-	if (stage_cache(r, t, &new_cache) != 0)
 		goto out;
 	if (new_state && stage_state(r, t, &state_text) != 0)
 		goto out;
@@ -610,6 +641,11 @@ run_free(struct run *r)
 	dircache_free(&r->cache);
 	if (r->changeset)
 		changeset_free(&r->cs);
+	if (r->cache_fd != -1)
+		close(r->cache_fd);
+	if (r->cache_tmp != NULL)
+		unlink(r->cache_tmp);
+	free(r->cache_tmp);
 }
 
 /*
@@ -778,7 +814,7 @@ out:
 int
 sync_run(struct conf *c, const struct sync_opts *o)
 {
-	struct run r = { .c = c, .o = o };
+	struct run r = { .c = c, .o = o, .cache_fd = -1 };
 	struct timespec start;
 	struct fetch_opts fo;
 	int rc = EXIT_RUNTIME, fetched;
@@ -793,7 +829,10 @@ sync_run(struct conf *c, const struct sync_opts *o)
 	r.state_path = state_file(c, o->root, SD_STATE);
 	if (recover(&r) != 0)
 		goto out;
-	fo = (struct fetch_opts){ o->root, r.cache_path, o->full };
+	/* A run that writes takes a full refresh's cache image as it comes. */
+	if (!o->dry_run && !o->mirror_only)
+		r.cache_fd = txn_temp(r.cache_path, &r.cache_tmp);
+	fo = (struct fetch_opts){ o->root, r.cache_path, r.cache_fd, o->full };
 	fetched = fetch(c, &fo, &r.users, &r.groups, &r.cache, &r.server);
 	if (fetched < 0)
 		goto out;

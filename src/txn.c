@@ -106,6 +106,18 @@ add(struct txn *t, const char *path, char *tmp)
 	t->v[t->n++] = (struct staged){ xstrdup(path), tmp };
 }
 
+int
+txn_temp(const char *path, char **tmp)
+{
+	return temp_open(path, tmp);
+}
+
+void
+txn_stage_temp(struct txn *t, const char *path, char *tmp)
+{
+	add(t, path, tmp);
+}
+
 /*
  * The backup is the old file itself, linked under the backup's name: the
  * new one comes by rename, so the old inode is never written again.

@@ -326,3 +326,22 @@ unmap_file(const char *p, size_t len)
 	if (p != NULL)
 		munmap((void *)p, len);
 }
+
+int
+pwrite_all(int fd, const void *p, size_t len, uint64_t off)
+{
+	const char *c = p;
+
+	while (len > 0) {
+		ssize_t w = pwrite(fd, c, len, (off_t)off);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1)
+			return -1;
+		c += w;
+		len -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}

@@ -50,6 +50,9 @@ bool	 parse_long(const char *, long *);
 /* mkdir -p with mode 0755.  0, or -1 after a message. */
 int	 mkdir_p(const char *);
 
+/* All of p at offset off of fd, whatever it takes: 0, or -1 with errno. */
+int	 pwrite_all(int fd, const void *p, size_t len, uint64_t off);
+
 /* Read a whole file; returns 0, or -1 with errno set. */
 int	 read_file(const char *, char **, size_t *);
 /*
