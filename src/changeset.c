@@ -589,20 +589,61 @@ changeset_plan(struct changeset *cs, const struct conf *c,
 	plan_make(&in, out);
 }
 
-void
+static bool
+same_record(const struct managed *a, const struct managed *b)
+{
+	return a->is_group == b->is_group && a->id == b->id &&
+	    a->suspended == b->suspended && a->kept == b->kept &&
+	    strcmp(a->name, b->name) == 0 && (a->uuid == NULL ?
+	    b->uuid == NULL : b->uuid != NULL && strcmp(a->uuid, b->uuid) == 0);
+}
+
+/* Whether the plan's records and pairs are those they replace. */
+static bool
+state_same(const struct changeset *cs, const struct plan *p,
+    const struct htab *owners)
+{
+	const struct strlist *had = &cs->view.unresolved;
+	const struct strlist *has = &p->next.unresolved;
+	size_t k = 0;
+
+	if (p->next.n != cs->old.n)
+		return false;
+	for (size_t i = 0; i < p->next.n; i++) {
+		const struct htab *t = p->next.v[i].is_group ?
+		    cs->old.groups_by_name : cs->old.users_by_name;
+		const struct managed *m = htab_get(t, p->next.v[i].name);
+
+		if (m == NULL || !same_record(m, &p->next.v[i]))
+			return false;
+	}
+	/* Both sorted: the planned owners' pairs, then the plan's. */
+	for (size_t i = 0; i < had->n; i++) {
+		if (!state_unresolved_owner(had->v[i], owners))
+			continue;
+		if (k == has->n || strcmp(had->v[i], has->v[k++]) != 0)
+			return false;
+	}
+	return k == has->n;
+}
+
+bool
 changeset_state(const struct changeset *cs, const struct plan *p,
     struct buf *out)
 {
 	struct htab *owners = htab_new(cs->planned.n);
 	char (*h)[17] = xcalloc(cs->planned.n + 1, sizeof(*h));
+	bool changed;
 
 	for (size_t i = 0; i < cs->planned.n; i++) {
 		state_unresolved_hash(cs->planned.v[i], h[i]);
 		htab_put(owners, h[i], h[i]);
 	}
-	state_splice(&cs->view, &cs->old, owners, &p->next, out);
+	if ((changed = !state_same(cs, p, owners)))
+		state_splice(&cs->view, &cs->old, owners, &p->next, out);
 	htab_free(owners);
 	free(h);
+	return changed;
 }
 
 void

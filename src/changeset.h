@@ -54,8 +54,11 @@ bool	 changeset_load(struct changeset *, const struct changeset_in *,
 /* The plan of the change set, against the whole directory's totals. */
 void	 changeset_plan(struct changeset *, const struct conf *,
 	    const struct pwfile f[CS_FILES], struct plan *);
-/* The next state: the old one with the plan's records spliced in. */
-void	 changeset_state(const struct changeset *, const struct plan *,
+/*
+ * The next state: the old one with the plan's records spliced in; false,
+ * out left empty, when it would read as the old one (view).
+ */
+bool	 changeset_state(const struct changeset *, const struct plan *,
 	    struct buf *out);
 void	 changeset_free(struct changeset *);
 

@@ -66,15 +66,31 @@ flag_ok(char kind, const char *f)
 	    kind == 'g' && f[0] == '2';
 }
 
+/* Up to max space-separated fields, cut in place: how many. */
+static int
+split_fields(char *line, char **f, int max)
+{
+	int n = 0;
+
+	while (*line != '\0' && n < max) {
+		while (*line == ' ')
+			line++;
+		if (*line == '\0')
+			break;
+		f[n++] = line;
+		while (*line != '\0' && *line != ' ')
+			line++;
+		if (*line == ' ')
+			*line++ = '\0';
+	}
+	return n;
+}
+
 static bool
 parse_line(char *line, struct managed *m)
 {
-	char *f[5], *save = NULL;
-	int n = 0;
-
-	for (char *t = strtok_r(line, " ", &save); t && n < 5;
-	    t = strtok_r(NULL, " ", &save))
-		f[n++] = t;
+	char *f[5];
+	int n = split_fields(line, f, 5);
 	memset(m, 0, sizeof(*m));
 	if (n < 4 || strlen(f[0]) != 1 || !parse_id(f[2], strlen(f[2]), &m->id))
 		return false;

@@ -370,16 +370,24 @@ edit_mirror(struct run *r, struct buf b[2])
 	return rc;
 }
 
+/* state_text empty: a change set's state, unchanged, is its view. */
 static int
 build_mirror(struct run *r, struct buf *state_text, struct buf b[2])
 {
+	bool same = r->changeset && state_text->len == 0;
 	struct state_view next;
-	int rc = state_view_parse(&next, r->state_path, buf_cstr(state_text));
+	int rc = 0;
 
+	if (same)
+		next = r->cs.view;
+	else
+		rc = state_view_parse(&next, r->state_path,
+		    buf_cstr(state_text));
 	if (rc == 0)
 		mirror_build(next.v, next.n, &r->out[F_PASSWD],
 		    &r->out[F_GROUP], &r->out[F_SHADOW], &b[0], &b[1]);
-	state_view_free(&next);
+	if (!same)
+		state_view_free(&next);
 	return rc;
 }
 
@@ -421,14 +429,17 @@ stage_mirror(struct run *r, struct txn *t, struct buf *state_text,
 	return rc;
 }
 
-/* The next state: all planned, or the old one with a change set's. */
-static void
+/*
+ * The next state: all planned, or the old one with a change set's;
+ * false when it reads as the old one (a change set's then stays empty).
+ */
+static bool
 render_state(const struct run *r, struct buf *out)
 {
 	if (r->changeset)
-		changeset_state(&r->cs, &r->plan, out);
-	else
-		state_render(&r->plan.next, out);
+		return changeset_state(&r->cs, &r->plan, out);
+	state_render(&r->plan.next, out);
+	return strcmp(buf_cstr(out), r->old_state_text) != 0;
 }
 
 /* Stages a state already rendered. */
@@ -558,8 +569,7 @@ apply(struct run *r)
 	int held[2] = { -1, -1 }, rc = -1;
 
 	r->plan.next.files_absent = !r->c->files;
-	render_state(r, &state_text);
-	new_state = strcmp(buf_cstr(&state_text), r->old_state_text) != 0;
+	new_state = render_state(r, &state_text);
 	render_files(r);
 	if (r->c->files) {
 		if (stage_files(r, t, &changed) != 0)
@@ -718,7 +728,6 @@ plan_changes(struct run *r)
 	struct changeset_in in = { r->c, r->o->root, &r->cache, r->state_path,
 	    { NULL } };
 	char *paths[F_COUNT];
-	size_t len;
 
 	/* watch's mirror runs leave the files behind the mirror. */
 	if (!(r->o->mirror_only ? stamp_matches_files(r->c, r->o->root) :
@@ -733,9 +742,6 @@ plan_changes(struct run *r)
 		changeset_plan(&r->cs, r->c, r->f, &r->plan);
 	for (int i = 0; i < F_COUNT; i++)
 		free(paths[i]);
-	if (r->changeset && read_file(r->state_path, &r->old_state_text,
-	    &len) == -1)
-		r->old_state_text = xstrdup("");
 	return r->planned = r->changeset;
 }
 
