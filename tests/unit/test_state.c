@@ -66,12 +66,78 @@ test_corrupt(void **state)
 	}
 }
 
+/*
+ * The order plan_make writes (refreshed accounts by name, the others as
+ * they came), the unresolved pairs, and a splice that puts records where
+ * a whole plan would.
+ */
+static void
+test_order_and_splice(void **state)
+{
+	struct state s, gone, part;
+	struct state_view w;
+	struct htab *owners = htab_new(4);
+	struct buf b = { 0 };
+	char hz[17], ha[17];
+
+	(void)state;
+	state_init(&s);
+	state_add(&s, &(struct managed){ .name = "zed", .id = 3, .uuid = "z" });
+	state_add(&s, &(struct managed){ .name = "old", .id = 9, .uuid = "o",
+	    .suspended = true });
+	state_add(&s, &(struct managed){ .name = "amy", .id = 1, .uuid = "a" });
+	state_add(&s, &(struct managed){ .name = "gone", .id = 8, .uuid = "g",
+	    .kept = true });
+	state_unresolved_add(&s.unresolved, "z", "ghost");
+	state_unresolved_add(&s.unresolved, "a", "#1");
+	state_unresolved_add(&s.unresolved, "z", "ghost");
+	state_unresolved_sort(&s.unresolved);
+	assert_int_equal(s.unresolved.n, 2);
+	state_order(&s);
+	state_render(&s, &b);
+	assert_int_equal(state_view_parse(&w, "t", buf_cstr(&b)), 0);
+	assert_true(w.laid_out);
+	assert_string_equal(w.v[0].name, "amy");
+	assert_string_equal(w.v[1].name, "zed");
+	assert_string_equal(w.v[2].name, "old");
+	assert_string_equal(w.v[3].name, "gone");
+	assert_int_equal(w.unresolved.n, 2);
+	/* zed suspended now, bob new, amy's pair resolved. */
+	state_init(&gone);
+	state_add(&gone, &(struct managed){ .name = "zed", .id = 3, .uuid = "z" });
+	state_add(&gone, &(struct managed){ .name = "amy", .id = 1, .uuid = "a" });
+	state_init(&part);
+	state_add(&part, &(struct managed){ .name = "zed", .id = 3, .uuid = "z",
+	    .suspended = true });
+	state_add(&part, &(struct managed){ .name = "bob", .id = 2, .uuid = "b" });
+	state_add(&part, &(struct managed){ .name = "amy", .id = 1, .uuid = "a" });
+	state_unresolved_add(&part.unresolved, "z", "ghost");
+	state_unresolved_sort(&part.unresolved);
+	state_unresolved_hash("z", hz);
+	htab_put(owners, hz, hz);
+	state_unresolved_hash("a", ha);
+	htab_put(owners, ha, ha);
+	b.len = 0;
+	state_splice(&w, &gone, owners, &part, &b);
+	assert_non_null(strstr(buf_cstr(&b), "ldapsync-state 1\n"
+	    "u amy 1 0 a\nu bob 2 0 b\nu zed 3 1 z\nu old 9 1 o\n"
+	    "u gone 8 2 g\nx "));
+	assert_null(strstr(strstr(b.p, "\nx ") + 1, "\nx "));	/* one pair */
+	state_view_free(&w);
+	state_free(&s);
+	state_free(&gone);
+	state_free(&part);
+	buf_free(&b);
+	htab_free(owners);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_order_and_splice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
