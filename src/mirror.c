@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -693,14 +694,29 @@ int
 mirror_edit(const char *path, const char *shadow_path,
     const struct mirror_edit *e, struct buf *main, struct buf *shadow_out)
 {
-	if ((edits(e->passwd) || edits(e->group)) &&
+	if ((e->both || edits(e->passwd) || edits(e->group)) &&
 	    edit_main(path, e, main) != 0)
 		return -1;
-	if (edits(e->shadow) && edit_shadow(shadow_path, e, shadow_out) != 0) {
+	if ((e->both || edits(e->shadow)) &&
+	    edit_shadow(shadow_path, e, shadow_out) != 0) {
 		buf_free(main);
 		return -1;
 	}
 	return 0;
+}
+
+void
+mirror_keep(const char *path, const char *keep)
+{
+	char *tmp = xasprintf("%s.new", keep);
+
+	/* Only a help: a link that fails is no link, never a wrong one. */
+	if ((unlink(tmp) == -1 && errno != ENOENT) || link(path, tmp) == -1 ||
+	    rename(tmp, keep) == -1) {
+		unlink(tmp);
+		unlink(keep);
+	}
+	free(tmp);
 }
 
 int

@@ -24,6 +24,7 @@ void	 mirror_build(const struct managed *v, size_t n,
 struct mirror_edit {
 	const struct pwedit	*passwd, *shadow, *group;
 	const struct state	*next;	/* its accounts, indexed: suspension */
+	bool			 both;	/* write both files, edited or not */
 };
 
 /*
@@ -38,6 +39,13 @@ struct mirror_edit {
 int	 mirror_edit(const char *path, const char *shadow_path,
 	    const struct mirror_edit *, struct buf *main,
 	    struct buf *shadow_out);
+
+/*
+ * A hard link of the mirror at path, as keep (replacing it): the mirror
+ * as the files' last rewrite left it, for watch's runs to edit while the
+ * mirror itself runs ahead of the files.  On failure there is none.
+ */
+void	 mirror_keep(const char *path, const char *keep);
 
 /*
  * Opens the mirror about to be replaced, so that once the new one is in

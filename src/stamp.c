@@ -120,3 +120,26 @@ stamp_remove(const struct conf *c, const char *root)
 		log_warn("%s: %s", path, strerror(errno));
 	free(path);
 }
+
+bool
+stamp_recorded(const struct conf *c, const char *root, const char *name,
+    const char *path)
+{
+	char *stamp = state_file(c, root, SD_STAMP), *text = NULL;
+	char *file = state_file(c, root, name), *want = NULL, *line;
+	struct stat st;
+	size_t len;
+	bool same = false;
+
+	if (stat(path, &st) == 0 && read_file(stamp, &text, &len) == 0) {
+		want = xasprintf("\n%s %lu %lu ", file, (unsigned long)st.st_dev,
+		    (unsigned long)st.st_ino);
+		line = strstr(text, want);
+		same = line != NULL;
+	}
+	free(want);
+	free(text);
+	free(file);
+	free(stamp);
+	return same;
+}

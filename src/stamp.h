@@ -17,6 +17,12 @@
 bool	 stamp_matches(const struct conf *, const char *root);
 /* The same but for the mirror, which watch keeps ahead of the files. */
 bool	 stamp_matches_files(const struct conf *, const char *root);
+/*
+ * Whether path is the very file (device and inode) the stamp recorded
+ * for the state directory's file name: a hard link kept of it.
+ */
+bool	 stamp_recorded(const struct conf *, const char *root,
+	    const char *name, const char *path);
 /* Records the stamp of the files as they are now (after a run). */
 void	 stamp_write(const struct conf *, const char *root);
 /* Removes it, for a run that changes what it describes. */

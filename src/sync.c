@@ -324,6 +324,8 @@ unstage_kept_lines(struct run *r, struct txn *t)
 }
 
 static const char *const mirror_names[2] = { SD_MIRROR, SD_MIRROR_SHADOW };
+static const char *const base_names[2] = { SD_MIRROR_BASE,
+    SD_MIRROR_SHADOW_BASE };
 
 /*
  * The mirror follows from the files and the state alone: when neither
@@ -353,21 +355,56 @@ mirror_wanted(struct run *r, bool inputs_changed)
  * held[] receive the mirrors being replaced, to be marked RECYCLED once
  * the new ones are in place.
  */
+/*
+ * The mirror a change set's edits apply to: the one the stamp vouches
+ * for, as the files; watch's mirror runs keep the mirror ahead of the
+ * files, so theirs is the link kept of it (mirror_keep()).  false when
+ * there is none: then the mirror is built.
+ */
+static bool
+edit_source(struct run *r, char *src[2])
+{
+	const char *const *names = r->o->mirror_only ? base_names :
+	    mirror_names;
+	bool ok = r->o->mirror_only || stamp_matches(r->c, r->o->root);
+
+	for (int i = 0; i < 2; i++) {
+		src[i] = state_file(r->c, r->o->root, names[i]);
+		ok = ok && (!r->o->mirror_only ||
+		    stamp_recorded(r->c, r->o->root, mirror_names[i], src[i]));
+	}
+	return ok;
+}
+
 /* A change set's edits, applied to the mirror as to the files. */
 static int
 edit_mirror(struct run *r, struct buf b[2])
 {
 	struct mirror_edit e = { &r->plan.passwd, &r->plan.shadow,
-	    &r->plan.group, &r->plan.next };
-	char *path = state_file(r->c, r->o->root, mirror_names[0]);
-	char *spath = state_file(r->c, r->o->root, mirror_names[1]);
-	int rc;
+	    &r->plan.group, &r->plan.next, r->o->mirror_only };
+	char *src[2];
+	int rc = -1;
 
 	state_index(&r->plan.next);
-	rc = mirror_edit(path, spath, &e, &b[0], &b[1]);
-	free(path);
-	free(spath);
+	if (edit_source(r, src))
+		rc = mirror_edit(src[0], src[1], &e, &b[0], &b[1]);
+	free(src[0]);
+	free(src[1]);
 	return rc;
+}
+
+/* After a run that wrote the files: the mirror they go with, kept. */
+static void
+keep_mirror(const struct run *r)
+{
+	for (int i = 0; i < 2; i++) {
+		char *path = state_file(r->c, r->o->root, mirror_names[i]);
+		char *keep = state_file(r->c, r->o->root, base_names[i]);
+
+		mirror_keep(path, keep);
+		free(path);
+		free(keep);
+	}
 }
 
 /* state_text empty: a change set's state, unchanged, is its view. */
@@ -397,14 +434,8 @@ stage_mirror(struct run *r, struct txn *t, struct buf *state_text,
 {
 	static const mode_t modes[2] = { 0644, 0600 };
 	struct buf b[2] = { { 0 }, { 0 } };
-	/*
-	 * Only a mirror the stamp vouches for is edited: watch's mirror
-	 * runs leave one ahead of the files.  An edited mirror leaves out
-	 * the file it does not change.
-	 */
-	bool edited = r->changeset && !r->o->mirror_only &&
-	    stamp_matches(r->c, r->o->root) &&
-	    edit_mirror(r, b) == 0;
+	/* An edited mirror leaves out the file it does not change. */
+	bool edited = r->changeset && edit_mirror(r, b) == 0;
 	char *path;
 	int rc = edited ? 0 : build_mirror(r, state_text, b);
 
@@ -861,8 +892,10 @@ sync_run(struct conf *c, const struct sync_opts *o)
 		goto out;
 	if (!o->dry_run && pool_remember(c, o->root, r.server) != 0)
 		goto out;
-	if (!o->dry_run)
+	if (!o->dry_run) {
 		stamp_write(c, o->root);
+		keep_mirror(&r);
+	}
 	summary = plan_summary(&r.plan);
 	log_info("%s", summary);
 	free(summary);

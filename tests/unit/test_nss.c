@@ -379,8 +379,11 @@ test_edited(void **st)
 	struct buf edited = { 0 }, built = { 0 };
 	struct pwedit e[3];
 	struct state next;
-	struct mirror_edit me = { &e[0], &e[1], &e[2], &next };
-	int rounds = 0;
+	struct mirror_edit me = { &e[0], &e[1], &e[2], &next, false };
+	struct passwd pwd;
+	struct spwd spw;
+	char nb[1024];
+	int rounds = 0, err = 0;
 
 	(void)st;
 	install_sample();
@@ -425,6 +428,21 @@ test_edited(void **st)
 		assert_true(++rounds < 1000);
 	}
 	assert_true(rounds > 1);
+	/* Both files written, edited or not (watch's runs from the base). */
+	install_sample();
+	for (int i = 0; i < 3; i++) {
+		pwedit_free(&e[i]);
+		pwedit_init(&e[i]);
+	}
+	me.both = true;
+	assert_int_equal(mirror_edit(path, spath, &me, &m, &s), 0);
+	assert_true(m.len > 0 && s.len > 0);
+	install("mirror", m.p, m.len);
+	install("mirror.shadow", s.p, s.len);
+	buf_free(&m);
+	buf_free(&s);
+	assert_int_equal(m_getspnam("alice", &spw, nb, sizeof(nb), &err), NSS_STATUS_SUCCESS);
+	assert_int_equal(m_getpwnam("carol", &pwd, nb, sizeof(nb), &err), NSS_STATUS_SUCCESS);
 	for (int i = 0; i < 3; i++)
 		pwedit_free(&e[i]);
 	state_free(&next);
