@@ -664,13 +664,7 @@ static void
 run_free(struct run *r)
 {
 	locks_release(r->locks);
-	users_free(&r->users);
-	groups_free(&r->groups);
-	for (int i = 0; i < F_COUNT; i++) {
-		pwfile_free(&r->f[i]);
-		pwfile_free(&r->real[i]);
-	}
-	state_free(&r->old);
+	release_inputs(r);
 	for (int i = 0; i < F_COUNT; i++)
 		buf_free(&r->out[i]);
 	if (r->planned)
