@@ -70,9 +70,9 @@ sync() {	# CONF
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/hostkey" || fail "host key"
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/userkey" || fail "user key"
 cp "$WORK/userkey.pub" /run/keys/alice
-PORT=$(( (RANDOM % 10000) + 40000 ))
-cat > "$WORK/sshd_config" <<S
-Port $PORT
+sshd_config() {	# PORT
+	cat > "$WORK/sshd_config" <<S
+Port $1
 ListenAddress 127.0.0.1
 HostKey $WORK/hostkey
 PidFile /run/sshd.pid
@@ -83,9 +83,26 @@ PubkeyAuthentication yes
 AuthorizedKeysFile /run/keys/%u
 StrictModes no
 S
-/usr/sbin/sshd -f "$WORK/sshd_config" -E "$WORK/sshd.log" || fail "sshd did not start"
-for _ in $(seq 50); do [ -s /run/sshd.pid ] && break; sleep 0.1; done
-SSHD_PID=$(cat /run/sshd.pid)
+}
+# sshd binds after it forks, so only its pid file says it listens.  Ports
+# below the kernel's ephemeral range (and slapd's) cannot be taken by a
+# client connection of a test running alongside; one taken anyway means
+# another try.
+SSHD_PID=""
+for _ in $(seq 10); do
+	PORT=$(( (RANDOM % 10000) + 20000 ))
+	sshd_config "$PORT"
+	rm -f /run/sshd.pid
+	/usr/sbin/sshd -f "$WORK/sshd_config" -E "$WORK/sshd.log" || fail "sshd did not start"
+	for _ in $(seq 50); do
+		[ -s /run/sshd.pid ] && break
+		grep -q 'Cannot bind any address' "$WORK/sshd.log" && break
+		sleep 0.1
+	done
+	[ -s /run/sshd.pid ] && { SSHD_PID=$(cat /run/sshd.pid); break; }
+	: > "$WORK/sshd.log"
+done
+[ -n "$SSHD_PID" ] || fail "sshd found no free port in 10 tries"
 NSCD_PID=""
 stop_daemons() {
 	[ -z "$NSCD_PID" ] || kill "$NSCD_PID" 2>/dev/null
