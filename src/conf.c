@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "acctstate.h"
 #include "conf.h"
 #include "log.h"
 
@@ -29,6 +30,9 @@ struct kw {
 struct pstate {
 	bool		 uid_range_set, gid_range_set;
 	bool		 has_bindpw;
+	/* What a schema preset may still set: not given in the file. */
+	bool		 umap_set[UF_COUNT], gmap_set[GF_COUNT];
+	bool		 name_case_set, nested_set;
 };
 
 static struct pstate ps;
@@ -235,10 +239,17 @@ k_base(struct conf *c, struct words *ws)
 	return check_dn(W(1)) ? check_dn(W(1)) : set_str(&c->base, W(1));
 }
 
+/* A DN, or AD's other names for a simple bind: user@REALM, DOMAIN\\user. */
 static const char *
 k_binddn(struct conf *c, struct words *ws)
 {
-	return check_dn(W(1)) ? check_dn(W(1)) : set_str(&c->binddn, W(1));
+	const char *v = W(1), *at = strchr(v, '@'), *bs = strchr(v, '\\');
+	bool upn = at != NULL && at != v && at[1] != '\0' && !strchr(at + 1, '@');
+	bool down = bs != NULL && bs != v && bs[1] != '\0' && !strchr(bs + 1, '\\');
+
+	if (check_dn(v) != NULL && !((upn || down) && !strpbrk(v, ",=")))
+		return "not a valid DN, user@REALM or DOMAIN\\user";
+	return set_str(&c->binddn, v);
 }
 
 static const char *
@@ -500,6 +511,10 @@ k_map(struct conf *c, struct words *ws)
 		return why;
 	if ((e = expr_parse(W(3), ws->quoted[3], &why)) == NULL)
 		return why;
+	if (slot >= c->umap && slot < c->umap + UF_COUNT)
+		ps.umap_set[slot - c->umap] = true;
+	else
+		ps.gmap_set[slot - c->gmap] = true;
 	if ((slot == &c->gmap[GF_MEMBERUID] || slot == &c->gmap[GF_MEMBER]) &&
 	    expr_attr(e) == NULL) {
 		expr_free(e);
@@ -509,6 +524,105 @@ k_map(struct conf *c, struct words *ws)
 	*slot = e;
 	return NULL;
 }
+
+static const char *
+k_schema(struct conf *c, struct words *ws)
+{
+	static const char *const n[] = { "rfc2307", "rfc2307bis", "ad", "ipa",
+	    NULL };
+	int i = lookup(W(1), n);
+
+	if (i < 0)
+		return "expected rfc2307, rfc2307bis, ad or ipa";
+	c->schema = (enum schema)i;
+	return NULL;
+}
+
+static const char *
+k_id_mapping(struct conf *c, struct words *ws)
+{
+	static const char *const n[] = { "none", "sssd", "rid", NULL };
+	int i = lookup(W(1), n);
+
+	if (i < 0)
+		return "expected none, sssd or rid";
+	c->idmap.kind = (enum idmap_kind)i;
+	return NULL;
+}
+
+static const char *
+k_idmap_range(struct conf *c, struct words *ws)
+{
+	struct idranges r = { 0 };
+	const char *why = add_range(&r, W(1));
+
+	if (why == NULL && r.v[0].lo == r.v[0].hi)
+		why = "expected MIN-MAX";
+	if (why == NULL) {
+		c->idmap.min = r.v[0].lo;
+		c->idmap.max = r.v[0].hi;
+	}
+	free(r.v);
+	return why;
+}
+
+static const char *
+k_idmap_range_size(struct conf *c, struct words *ws)
+{
+	if (!parse_id(W(1), strlen(W(1)), &c->idmap.size) || c->idmap.size == 0)
+		return "expected a positive number";
+	return NULL;
+}
+
+static const char *
+k_idmap_domain(struct conf *c, struct words *ws)
+{
+	struct idmap_domain d;
+
+	if (!sid_from_string(W(1), &d.sid) || d.sid.nsub == 0)
+		return "expected a domain SID such as S-1-5-21-1-2-3";
+	if (!parse_id(W(2), strlen(W(2)), &d.base) || d.base == 0)
+		return "expected a base id above 0";
+	c->idmap.domains = xreallocarray(c->idmap.domains,
+	    c->idmap.ndomains + 1, sizeof(d));
+	c->idmap.domains[c->idmap.ndomains++] = d;
+	return NULL;
+}
+
+static const char *k_account_state(struct conf *c, struct words *ws)
+{ return set_bool(&c->account_state, W(1)); }
+
+static const char *
+k_name_case(struct conf *c, struct words *ws)
+{
+	if (strcmp(W(1), "preserve") != 0 && strcmp(W(1), "lower") != 0)
+		return "expected preserve or lower";
+	c->name_lower = strcmp(W(1), "lower") == 0;
+	ps.name_case_set = true;
+	return NULL;
+}
+
+static const char *
+k_override_space(struct conf *c, struct words *ws)
+{
+	char ch = W(1)[0];
+
+	if (strlen(W(1)) != 1 || strchr(":,+#\\\"", ch) || ch <= ' ' || ch > '~')
+		return "expected one printable character, not ':', ',', '+', "
+		    "'#', '\\' or '\"'";
+	c->override_space = ch;
+	return NULL;
+}
+
+static const char *
+k_nested_groups(struct conf *c, struct words *ws)
+{
+	ps.nested_set = true;
+	return set_bool(&c->nested_groups, W(1));
+}
+
+static const char *k_nesting_level(struct conf *c, struct words *ws)
+{ return set_int(&c->nesting_level, W(1), 1, 64); }
 
 static const struct kw keywords[] = {
 	{ "uri", 1, 63, k_uri },
@@ -548,6 +662,16 @@ static const struct kw keywords[] = {
 	{ "group_removal_action", 1, 1, k_group_removal },
 	{ "memberships", 1, 1, k_memberships },
 	{ "membership_filter", 1, 1, k_membership_filter },
+	{ "schema", 1, 1, k_schema },
+	{ "id_mapping", 1, 1, k_id_mapping },
+	{ "idmap_range", 1, 1, k_idmap_range },
+	{ "idmap_range_size", 1, 1, k_idmap_range_size },
+	{ "idmap_domain", 2, 2, k_idmap_domain },
+	{ "account_state", 1, 1, k_account_state },
+	{ "name_case", 1, 1, k_name_case },
+	{ "override_space", 1, 1, k_override_space },
+	{ "nested_groups", 1, 1, k_nested_groups },
+	{ "nesting_level", 1, 1, k_nesting_level },
 	{ "files", 1, 1, k_files },
 	{ "state_dir", 1, 1, k_state_dir },
 	{ "files_interval", 1, 1, k_files_interval },
@@ -582,6 +706,10 @@ defaults(struct conf *c)
 	c->max_removals = 10;
 	c->max_removals_pct = true;
 	c->files_interval = 60;
+	c->account_state = true;
+	c->nesting_level = 4;
+	c->idmap = (struct idmap){ .min = 200000, .max = 2000200000,
+	    .size = 200000 };
 	for (int i = 0; i < UF_COUNT; i++)
 		if (umap[i] != NULL)
 			c->umap[i] = expr_parse(umap[i], false, &why);
@@ -593,8 +721,61 @@ defaults(struct conf *c)
 }
 
 static void
+preset_map(struct expr **slot, bool set, const char *text, bool quoted)
+{
+	const char *why;
+
+	if (set)
+		return;
+	expr_free(*slot);
+	*slot = expr_parse(text, quoted, &why);
+}
+
+/* What schema ad and schema ipa set, where the file did not. */
+static void
+preset(struct conf *c)
+{
+	bool ad = c->schema == SCHEMA_AD;
+
+	if (!ps.nested_set)
+		c->nested_groups = c->schema != SCHEMA_RFC2307;
+	if (!ad)
+		return;
+	if (!ps.name_case_set)
+		c->name_lower = true;
+	if (c->user_filter == NULL)
+		c->user_filter = xstrdup("(&(objectClass=user)"
+		    "(objectCategory=person))");
+	if (c->group_filter == NULL)
+		c->group_filter = xstrdup("(objectClass=group)");
+	preset_map(&c->umap[UF_NAME], ps.umap_set[UF_NAME], "sAMAccountName",
+	    false);
+	preset_map(&c->umap[UF_HOME], ps.umap_set[UF_HOME],
+	    "${unixHomeDirectory:-/home/$name}", true);
+	preset_map(&c->umap[UF_SHELL], ps.umap_set[UF_SHELL],
+	    "${loginShell:-/bin/bash}", true);
+	preset_map(&c->umap[UF_GECOS], ps.umap_set[UF_GECOS],
+	    "${displayName:-$cn}", true);
+	preset_map(&c->gmap[GF_NAME], ps.gmap_set[GF_NAME], "sAMAccountName",
+	    false);
+}
+
+static const char *
+check_idmap(const struct conf *c)
+{
+	const struct idmap *m = &c->idmap;
+
+	if (m->kind == IDMAP_SSSD && (m->max - m->min) / m->size == 0)
+		return "idmap_range holds not even one idmap_range_size slice";
+	if (m->kind == IDMAP_RID && m->ndomains == 0)
+		return "id_mapping rid needs at least one idmap_domain";
+	return NULL;
+}
+
+static void
 finish(struct conf *c)
 {
+	preset(c);
 	if (c->user_bases.n == 0)
 		strlist_add(&c->user_bases, c->base);
 	if (c->group_bases.n == 0)
@@ -666,6 +847,10 @@ conf_parse(const char *name, const char *text, struct conf *c)
 	if (c->uris.n == 0 || c->base == NULL) {
 		log_error("%s:%d: missing required keyword \"%s\"", name,
 		    lineno, c->uris.n == 0 ? "uri" : "base");
+		goto out;
+	}
+	if ((why = check_idmap(c)) != NULL) {
+		log_error("%s: %s", name, why);
 		goto out;
 	}
 	finish(c);
@@ -768,6 +953,7 @@ conf_free(struct conf *c)
 		expr_free(c->gmap[i]);
 	strlist_free(&c->group_exclude);
 	free(c->membership_filter);
+	free(c->idmap.domains);
 	free(c->state_dir);
 	free(c->metrics_file);
 	memset(c, 0, sizeof(*c));
@@ -796,6 +982,14 @@ conf_user_attrs(const struct conf *c, struct strlist *l)
 	attrs_of(c->umap, UF_COUNT, l);
 	strlist_add(l, "entryUUID");
 	strlist_add(l, "objectGUID");
+	strlist_add(l, "nsUniqueId");
+	if (c->account_state)
+		for (int i = 0; acctstate_attrs[i] != NULL; i++)
+			strlist_add(l, acctstate_attrs[i]);
+	if (c->idmap.kind != IDMAP_NONE) {
+		strlist_add(l, "objectSid");
+		strlist_add(l, "primaryGroupID");
+	}
 }
 
 void
@@ -804,4 +998,7 @@ conf_group_attrs(const struct conf *c, struct strlist *l)
 	attrs_of(c->gmap, c->memberships ? GF_COUNT : GF_GID + 1, l);
 	strlist_add(l, "entryUUID");
 	strlist_add(l, "objectGUID");
+	strlist_add(l, "nsUniqueId");
+	if (c->idmap.kind != IDMAP_NONE)
+		strlist_add(l, "objectSid");
 }

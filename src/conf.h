@@ -7,11 +7,13 @@
 #include <stdint.h>
 
 #include "expr.h"
+#include "idmap.h"
 #include "util.h"
 
 enum pool_strategy { POOL_FIRST, POOL_ROUND_ROBIN, POOL_RANDOM };
 enum ssl_mode { SSL_OFF, SSL_ON, SSL_START_TLS };
 enum removal { RM_NOTHING, RM_SUSPEND, RM_DELETE };
+enum schema { SCHEMA_RFC2307, SCHEMA_RFC2307BIS, SCHEMA_AD, SCHEMA_IPA };
 
 /* Fields a user or group entry maps to. */
 enum ufield {
@@ -71,6 +73,15 @@ struct conf {
 	enum removal	 group_removal;
 	bool		 memberships;
 	char		*membership_filter;
+
+	/* Directory dialects. */
+	enum schema	 schema;
+	struct idmap	 idmap;		/* id_mapping, idmap_range... */
+	bool		 account_state;
+	bool		 name_lower;	/* name_case lower */
+	char		 override_space;	/* '\0': none */
+	bool		 nested_groups;
+	int		 nesting_level;
 
 	bool		 files;
 	char		*state_dir;

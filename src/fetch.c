@@ -113,7 +113,8 @@ settle(struct dir *d, const struct conf *c, struct fetch_ctx *x, char **why)
 	map_dedupe_groups(x->groups);
 	if (c->groups && c->memberships && c->membership_filter != NULL)
 		return fetch_memberships(d, c, x->users, x->groups, why);
-	map_members(x->groups, x->users);
+	map_members(x->groups, x->users,
+	    c->nested_groups ? c->nesting_level : 0);
 	return 0;
 }
 

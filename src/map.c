@@ -8,8 +8,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "acctstate.h"
 #include "htab.h"
+#include "idmap.h"
 #include "log.h"
+#include "sid.h"
 #include "state.h"
 #include "map.h"
 
@@ -17,6 +20,7 @@ struct mapper {
 	const struct conf	*c;
 	struct strlist		 shells;
 	bool			 quiet;
+	time_t			 now;	/* for accountExpires */
 };
 
 void
@@ -33,6 +37,7 @@ mapper_new(const struct conf *c, const char *root)
 	size_t len;
 
 	m->c = c;
+	m->now = time(NULL);
 	if (read_file(path, &text, &len) == -1) {
 		/* getusershell(3)'s answer when the file is missing. */
 		strlist_add(&m->shells, "/bin/sh");
@@ -167,7 +172,9 @@ struct ctx {
 	struct mapper		*m;
 	const struct entry	*e;
 	const char		*why;
-	char			*bad;	/* what the refusal is about */
+	/* The entry with "name" its final name first: $name in a template. */
+	struct entry		 named;
+	struct bval		 name;
 };
 
 static char *
@@ -177,7 +184,21 @@ field(struct ctx *x, struct expr *ex, size_t *len)
 
 	if (ex == NULL)
 		return NULL;
-	return expr_eval(ex, x->e, len ? len : &dummy);
+	return expr_eval(ex, x->named.attrs ? &x->named : x->e,
+	    len ? len : &dummy);
+}
+
+static void
+name_entry(struct ctx *x, const char *name)
+{
+	const struct entry *e = x->e;
+
+	x->name = (struct bval){ name, strlen(name) };
+	x->named.dn = e->dn;
+	x->named.nattrs = e->nattrs + 1;
+	x->named.attrs = xcalloc(e->nattrs + 1, sizeof(*e->attrs));
+	x->named.attrs[0] = (struct entry_attr){ "name", &x->name, 1 };
+	memcpy(x->named.attrs + 1, e->attrs, e->nattrs * sizeof(*e->attrs));
 }
 
 /* A uuid goes into the state file as one word: printable, no spaces. */
@@ -200,6 +221,9 @@ uuid_of(const struct entry *e)
 	if (a != NULL && a->nvals > 0)
 		return printable_word(&a->vals[0]) ?
 		    xstrndup(a->vals[0].v, a->vals[0].len) : NULL;
+	if ((a = entry_get(e, "nsUniqueId")) != NULL && a->nvals > 0)
+		return printable_word(&a->vals[0]) ?
+		    xstrndup(a->vals[0].v, a->vals[0].len) : NULL;
 	a = entry_get(e, "objectGUID");
 	if (a == NULL || a->nvals == 0)
 		return NULL;
@@ -215,14 +239,42 @@ refuse(struct ctx *x, const char *why)
 	return false;
 }
 
+/*
+ * The id id_mapping gives the entry's objectSid, or with rid_attr
+ * (primaryGroupID) the SID of that RID in the entry's domain.
+ */
+static bool
+sid_id(struct ctx *x, const char *rid_attr, uint32_t *out)
+{
+	const struct entry_attr *a = entry_get(x->e, "objectSid");
+	const struct entry_attr *r = rid_attr ? entry_get(x->e, rid_attr) : NULL;
+	const char *why;
+	struct sid sid;
+
+	if (a == NULL || a->nvals == 0)
+		return refuse(x, "no id attribute and no objectSid to map");
+	if (!sid_from_binary(a->vals[0].v, a->vals[0].len, &sid) ||
+	    sid.nsub < 2)
+		return refuse(x, "objectSid is malformed");
+	if (rid_attr != NULL && (r == NULL || r->nvals == 0 ||
+	    !parse_id(r->vals[0].v, r->vals[0].len, &sid.sub[sid.nsub - 1])))
+		return refuse(x, "no gidNumber and no usable primaryGroupID");
+	if (!idmap_map(&x->m->c->idmap, &sid, out, &why))
+		return refuse(x, why);
+	return *out != 0 || refuse(x, "id 0 is never accepted");
+}
+
+/* An id attribute wins; without one, id_mapping (beside the ranges). */
 static bool
 map_id(struct ctx *x, struct expr *ex, const struct idranges *r,
-    uint32_t *out, const char *what)
+    uint32_t *out, const char *what, const char *rid_attr)
 {
 	size_t len;
 	char *s = field(x, ex, &len);
 	bool ok = s != NULL && parse_id(s, len, out);
 
+	if (s == NULL && x->m->c->idmap.kind != IDMAP_NONE)
+		return sid_id(x, rid_attr, out);
 	free(s);
 	if (!ok)
 		return refuse(x, what);
@@ -265,6 +317,18 @@ one_name(struct ctx *x, struct expr *ex, const struct bval **pick)
 	return *pick != NULL;
 }
 
+/* name_case and override_space: the name the databases get. */
+static void
+fold_name(const struct conf *c, char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (c->name_lower && *s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+		if (c->override_space != '\0' && *s == ' ')
+			*s = c->override_space;
+	}
+}
+
 static bool
 map_name(struct ctx *x, struct expr *ex, char **out)
 {
@@ -282,6 +346,7 @@ map_name(struct ctx *x, struct expr *ex, char **out)
 		*out = field(x, ex, &len);
 	if (*out == NULL)
 		return refuse(x, "no name (required field maps to nothing)");
+	fold_name(x->m->c, *out);
 	if (!map_valid_name(x->m->c, *out, len, &why))
 		return refuse(x, why);
 	return true;
@@ -411,18 +476,55 @@ fit_line(struct ctx *x, struct user *u)
 	return true;
 }
 
+/*
+ * The directory's own account state: a disabled account is written
+ * suspended as plan.c suspends one (locked shell, "!"-locked password,
+ * expired), and comes back when it is enabled again.
+ */
+static bool
+map_state(struct ctx *x, struct user *u)
+{
+	const struct conf *c = x->m->c;
+	struct acctstate st;
+	const char *why;
+	char *locked;
+
+	if (!c->account_state)
+		return true;
+	if (!acctstate_of(x->e, x->m->now, &st, &why))
+		return refuse(x, why);
+	if (st.not_user)
+		return refuse(x, "a computer or trust account");
+	if (st.expire_days >= 0 && u->sp[SP_EXPIRE] == -1)
+		u->sp[SP_EXPIRE] = st.expire_days;
+	if (st.disabled == NULL)
+		return true;
+	if (!x->m->quiet)
+		log_verbose("%s: %s, written suspended", x->e->dn,
+		    st.disabled);
+	free(u->shell);
+	u->shell = xstrdup(c->suspend_shell);
+	locked = xasprintf("!%s", u->passwd + (u->passwd[0] == '!'));
+	free(u->passwd);
+	u->passwd = locked;
+	u->sp[SP_EXPIRE] = 1;
+	return true;
+}
+
 static bool
 map_user_fields(struct ctx *x, struct user *u)
 {
 	const struct conf *c = x->m->c;
 
-	return map_name(x, c->umap[UF_NAME], &u->name) &&
-	    map_id(x, c->umap[UF_UID], &c->uid_range, &u->uid,
-	    "uidNumber missing or not a number") &&
+	if (!map_name(x, c->umap[UF_NAME], &u->name))
+		return false;
+	name_entry(x, u->name);
+	return map_id(x, c->umap[UF_UID], &c->uid_range, &u->uid,
+	    "uidNumber missing or not a number", NULL) &&
 	    map_id(x, c->umap[UF_GID], &c->gid_range, &u->gid,
-	    "gidNumber missing or not a number") &&
+	    "gidNumber missing or not a number", "primaryGroupID") &&
 	    map_home_shell(x, u) && map_gecos(x, u) && fit_line(x, u) &&
-	    map_shadow(x, u);
+	    map_shadow(x, u) && map_state(x, u);
 }
 
 /*
@@ -456,10 +558,13 @@ map_user(struct mapper *m, const struct entry *e, struct users *out)
 {
 	struct ctx x = { .m = m, .e = e };
 	struct user *u = users_add(out);
+	bool ok;
 
 	u->dn = xstrdup(e->dn);
 	u->uuid = uuid_of(e);
-	if (map_user_fields(&x, u))
+	ok = map_user_fields(&x, u);
+	free(x.named.attrs);
+	if (ok)
 		return;
 	if (!m->quiet)
 		log_warn("%s: skipped: %s", e->dn, x.why);
@@ -470,16 +575,22 @@ map_user(struct mapper *m, const struct entry *e, struct users *out)
 
 /* --- groups ----------------------------------------------------------- */
 
+/* fold: the values are names, folded as the users' are. */
 static void
-add_values(const struct entry *e, struct expr *ex, struct strlist *l)
+add_values(const struct mapper *m, const struct entry *e, struct expr *ex,
+    struct strlist *l, bool fold)
 {
 	const struct entry_attr *a;
 
 	if (ex == NULL || (a = entry_get(e, expr_attr(ex))) == NULL)
 		return;
-	for (size_t i = 0; i < a->nvals; i++)
-		if (strlen(a->vals[i].v) == a->vals[i].len)
-			strlist_add(l, a->vals[i].v);
+	for (size_t i = 0; i < a->nvals; i++) {
+		if (strlen(a->vals[i].v) != a->vals[i].len)
+			continue;
+		strlist_add(l, a->vals[i].v);
+		if (fold)
+			fold_name(m->c, l->v[l->n - 1]);
+	}
 }
 
 void
@@ -493,10 +604,12 @@ map_group(struct mapper *m, const struct entry *e, struct groups *out)
 	g->uuid = uuid_of(e);
 	if (map_name(&x, c->gmap[GF_NAME], &g->name) &&
 	    map_id(&x, c->gmap[GF_GID], &c->gid_range, &g->gid,
-	    "gidNumber missing or not a number")) {
+	    "gidNumber missing or not a number", NULL)) {
 		if (c->memberships) {
-			add_values(e, c->gmap[GF_MEMBERUID], &g->members);
-			add_values(e, c->gmap[GF_MEMBER], &g->member_dns);
+			add_values(m, e, c->gmap[GF_MEMBERUID], &g->members,
+			    true);
+			add_values(m, e, c->gmap[GF_MEMBER], &g->member_dns,
+			    false);
 		}
 		return;
 	}
@@ -672,28 +785,151 @@ dangling_dn(struct groups *gl, const struct group *g, const char *dn)
 	free(key);
 }
 
+/* --- nested groups ----------------------------------------------------- */
+
+struct kids {
+	size_t	*v;
+	size_t	 n;
+};
+
+/* Synced groups by DN, and for each group the synced groups it lists. */
+struct nest {
+	struct htab	*by_dn;		/* dn_key -> index + 1 */
+	struct strlist	 keys;
+	struct kids	*kids;
+	bool		*onpath, *warned;
+};
+
+static void
+nest_init(struct nest *nt, const struct groups *gl)
+{
+	char *key;
+
+	nt->by_dn = htab_new(gl->n);
+	nt->kids = xcalloc(gl->n + 1, sizeof(*nt->kids));
+	nt->onpath = xcalloc(gl->n + 1, sizeof(*nt->onpath));
+	nt->warned = xcalloc(gl->n + 1, sizeof(*nt->warned));
+	for (size_t i = 0; i < gl->n; i++) {
+		if ((key = dn_key(gl->v[i].dn)) == NULL)
+			continue;
+		strlist_add(&nt->keys, key);
+		free(key);
+		htab_put(nt->by_dn, nt->keys.v[nt->keys.n - 1], (void *)(i + 1));
+	}
+}
+
+/* Whether the DN is a synced group's; then it becomes g's child. */
+static bool
+nest_child(struct nest *nt, size_t g, const char *dn)
+{
+	char *key = dn_key(dn);
+	uintptr_t k = key ? (uintptr_t)htab_get(nt->by_dn, key) : 0;
+	struct kids *kd = &nt->kids[g];
+
+	free(key);
+	if (k == 0)
+		return false;
+	kd->v = xreallocarray(kd->v, kd->n + 1, sizeof(*kd->v));
+	kd->v[kd->n++] = k - 1;
+	return true;
+}
+
+/* Adds the members of k's child groups to out, left levels deep. */
+static void
+expand(struct nest *nt, const struct groups *gl, size_t k, int left,
+    struct strlist *out, struct htab *have)
+{
+	nt->onpath[k] = true;
+	for (size_t j = 0; j < nt->kids[k].n; j++) {
+		size_t c = nt->kids[k].v[j];
+		const struct strlist *ms = &gl->v[c].members;
+
+		if (nt->onpath[c]) {
+			if (!nt->warned[k])
+				log_warn("%s: nested groups form a cycle through "
+				    "member %s, cut there", gl->v[k].dn,
+				    gl->v[c].dn);
+			nt->warned[k] = true;
+			continue;
+		}
+		for (size_t i = 0; i < ms->n; i++)
+			if (htab_put(have, ms->v[i], (void *)1) == NULL)
+				strlist_add(out, ms->v[i]);
+		if (left > 1)
+			expand(nt, gl, c, left - 1, out, have);
+	}
+	nt->onpath[k] = false;
+}
+
+/* Every group's members with those of the groups it holds, levels deep. */
+static void
+nest_expand(struct nest *nt, struct groups *gl, int levels)
+{
+	struct strlist *all = xcalloc(gl->n + 1, sizeof(*all));
+
+	for (size_t i = 0; i < gl->n; i++) {
+		struct htab *have;
+
+		if (nt->kids[i].n == 0)
+			continue;
+		have = htab_new(gl->v[i].members.n * 2 + 16);
+		for (size_t j = 0; j < gl->v[i].members.n; j++) {
+			htab_put(have, gl->v[i].members.v[j], (void *)1);
+			strlist_add(&all[i], gl->v[i].members.v[j]);
+		}
+		expand(nt, gl, i, levels, &all[i], have);
+		htab_free(have);
+	}
+	/* Only now: the expansions read the groups' direct lists. */
+	for (size_t i = 0; i < gl->n; i++) {
+		if (nt->kids[i].n == 0)
+			continue;
+		strlist_free(&gl->v[i].members);
+		gl->v[i].members = all[i];
+	}
+	free(all);
+}
+
+static void
+nest_free(struct nest *nt, size_t n)
+{
+	htab_free(nt->by_dn);
+	strlist_free(&nt->keys);
+	for (size_t i = 0; nt->kids != NULL && i < n; i++)
+		free(nt->kids[i].v);
+	free(nt->kids);
+	free(nt->onpath);
+	free(nt->warned);
+}
+
 void
-map_members(struct groups *gl, const struct users *ul)
+map_members(struct groups *gl, const struct users *ul, int nesting)
 {
 	struct dnindex ix = { .users = ul };
+	struct nest nt = { 0 };
 
+	if (nesting > 0)
+		nest_init(&nt, gl);
 	for (size_t i = 0; i < gl->n; i++) {
 		struct group *g = &gl->v[i];
 
 		for (size_t j = 0; j < g->member_dns.n; j++) {
-			const char *name = dn_lookup(&ix, g->member_dns.v[j]);
+			const char *dn = g->member_dns.v[j];
+			const char *name = dn_lookup(&ix, dn);
 
 			if (name != NULL)
 				strlist_add(&g->members, name);
-			else {
+			else if (nesting == 0 || !nest_child(&nt, i, dn)) {
 				log_verbose("group %s: member %s is not a "
-				    "synced user, dropped", g->name,
-				    g->member_dns.v[j]);
-				dangling_dn(gl, g, g->member_dns.v[j]);
+				    "synced user, dropped", g->name, dn);
+				dangling_dn(gl, g, dn);
 			}
 		}
 		strlist_free(&g->member_dns);
 	}
+	if (nesting > 0)
+		nest_expand(&nt, gl, nesting);
+	nest_free(&nt, gl->n);
 	htab_free(ix.exact);
 	htab_free(ix.norm);
 	strlist_free(&ix.keys);

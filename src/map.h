@@ -29,8 +29,10 @@ void	 map_dedupe_groups(struct groups *);
 /*
  * Turns member DNs into the names of the users that carry them; a DN
  * that none carries is left unresolved (state.h), keyed by map_dn_key().
+ * nesting > 0: a DN of one of the groups is a nested group, whose members
+ * join, that many levels deep; a cycle is cut with a warning.
  */
-void	 map_members(struct groups *, const struct users *);
+void	 map_members(struct groups *, const struct users *, int nesting);
 /* "dn:" and the DN as DNs compare (normalized, case folded); to free. */
 char	*map_dn_key(const char *dn);
 
