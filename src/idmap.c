@@ -118,6 +118,11 @@ idmap_map(const struct idmap *m, const struct sid *s, uint32_t *id,
 		*why = "objectSid has no domain and RID";
 		return false;
 	}
+	/* BUILTIN: the same SIDs in every domain, which SSSD never maps. */
+	if (s->authority == 5 && s->sub[0] == 32) {
+		*why = "a built-in SID (S-1-5-32-...), which is never mapped";
+		return false;
+	}
 	switch (m->kind) {
 	case IDMAP_SSSD:
 		return sssd_map(m, s, id);

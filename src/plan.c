@@ -31,6 +31,7 @@ struct planner {
 	struct plan		*out;
 	struct htab		*seen;		/* refused entries' names, uuids */
 	struct htab		*accounts;	/* user names after this run */
+	struct htab		*renamed;	/* old user name -> new */
 	struct side		 u, g;
 };
 
@@ -339,6 +340,7 @@ update_user(struct planner *p, const struct user *d, const struct managed *m,
 
 	if (strcmp(m->name, d->name) != 0) {
 		change(p, "~ user %s renamed from %s", d->name, m->name);
+		htab_put(p->renamed, m->name, (void *)d->name);
 		n++;
 	}
 	if (m->suspended) {
@@ -518,11 +520,16 @@ member_diff(struct planner *p, const char *name, const struct strlist *old,
 	for (size_t i = 0; i < new->n; i++)
 		if (!strlist_has(old, new->v[i]))
 			buf_printf(&b, " +%s", new->v[i]);
-	for (size_t i = 0; i < old->n; i++)
-		if (!strlist_has(new, old->v[i])) {
-			buf_printf(&b, " -%s", old->v[i]);
+	for (size_t i = 0; i < old->n; i++) {
+		const char *to = htab_get(p->renamed, old->v[i]);
+
+		if (strlist_has(new, old->v[i]))
+			continue;
+		buf_printf(&b, " -%s", old->v[i]);
+		/* A member renamed stays a member: no removal for the guard. */
+		if (to == NULL || !strlist_has(new, to))
 			p->out->members_dropped++;
-		}
+	}
 	if (b.len > 0)
 		change(p, "~ group %s members%s", name, buf_cstr(&b));
 	buf_free(&b);
@@ -748,6 +755,7 @@ plan_make(const struct plan_input *in, struct plan *out)
 	see_all(&p, &in->groups->seen);
 	p.accounts = htab_new(in->users->n + in->passwd->n -
 	    MIN(in->passwd->n, htab_count(in->old->users_by_name)));
+	p.renamed = htab_new(16);
 	side_init(&p, &p.u, false);
 	side_init(&p, &p.g, true);
 
@@ -781,6 +789,7 @@ plan_make(const struct plan_input *in, struct plan *out)
 	side_free(&p.g);
 	htab_free(p.seen);
 	htab_free(p.accounts);
+	htab_free(p.renamed);
 }
 
 void

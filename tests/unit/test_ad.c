@@ -113,7 +113,9 @@ test_idmap_sssd(void **state)
 	s.sub[4] = 4000000;
 	assert_true(idmap_map(&m, &s, &id, &why));
 	assert_int_equal(id, 575600000);
-	/* A SID without a RID maps to nothing. */
+	/* BUILTIN and a SID without a RID map to nothing. */
+	s = sid_of("S-1-5-32-544");
+	assert_false(idmap_map(&m, &s, &id, &why));
 	s = sid_of("S-1-5");
 	assert_false(idmap_map(&m, &s, &id, &why));
 }

@@ -361,7 +361,7 @@ test_dedupe_and_members(void **state)
 	map_group(m, e[0], &gl);
 	fx_entry_free(e[0]);
 	assert_int_equal(gl.n, 1);
-	map_members(&gl, &ul);
+	map_members(&gl, &ul, 0);
 	assert_int_equal(gl.v[0].members.n, 2);
 	assert_string_equal(gl.v[0].members.v[0], "x");
 	assert_string_equal(gl.v[0].members.v[1], "d");
