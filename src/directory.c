@@ -8,6 +8,7 @@
 #include <sys/time.h>
 
 #include "directory.h"
+#include "ranged.h"
 #include "watchdog.h"
 
 /*
@@ -28,6 +29,7 @@ struct dir {
 	struct entry_attr	*attrs;
 	struct bval		*vals;
 	size_t			 rawcap, attrcap, valcap;
+	char			*entry_why;	/* why an entry was unreadable */
 };
 
 static int
@@ -293,6 +295,7 @@ dir_close(struct dir *d)
 	if (d->ld != NULL)
 		ldap_unbind_ext_s(d->ld, NULL, NULL);
 	free(d->uri);
+	free(d->entry_why);
 	free(d->raw);
 	free(d->attrs);
 	free(d->vals);
@@ -376,6 +379,133 @@ free_raw(struct dir *d, size_t nraw)
 	}
 }
 
+/* --- ranged values (ranged.h) ----------------------------------------- */
+
+struct range_ctx {
+	struct dir	*d;
+	const char	*dn;
+	LDAPMessage	*res;		/* the last answer, until the next */
+	struct bval	*vals;
+	struct berval	**bv;
+	char		*name;
+};
+
+static void
+range_ctx_clear(struct range_ctx *x)
+{
+	ldap_msgfree(x->res);
+	ldap_value_free_len(x->bv);
+	ldap_memfree(x->name);
+	free(x->vals);
+	x->name = NULL;
+	x->res = NULL;
+	x->bv = NULL;
+	x->vals = NULL;
+}
+
+/* The same entry again, scope base, for one more range of one attribute. */
+static int
+range_fetch(void *arg, const char *request, struct range_answer *a,
+    char **why)
+{
+	struct range_ctx *x = arg;
+	struct timeval tv = { x->d->c->op_timeout, 0 };
+	char *attrs[] = { (char *)request, NULL }, *name;
+	BerElement *ber = NULL;
+	LDAPMessage *m;
+	size_t n;
+	int rc;
+
+	range_ctx_clear(x);
+	rc = ldap_search_ext_s(x->d->ld, x->dn, LDAP_SCOPE_BASE,
+	    "(objectClass=*)", attrs, 0, NULL, NULL, &tv, 0, &x->res);
+	if (rc != LDAP_SUCCESS) {
+		*why = xasprintf("%s: %s", request, ldap_err2string(rc));
+		return -1;
+	}
+	*a = (struct range_answer){ 0 };
+	if ((m = ldap_first_entry(x->d->ld, x->res)) == NULL ||
+	    (name = ldap_first_attribute(x->d->ld, m, &ber)) == NULL) {
+		ber_free(ber, 0);
+		return 0;
+	}
+	x->bv = ldap_get_values_len(x->d->ld, m, name);
+	for (n = 0; x->bv != NULL && x->bv[n] != NULL; n++)
+		;
+	x->vals = xcalloc(n + 1, sizeof(*x->vals));
+	for (size_t i = 0; i < n; i++)
+		x->vals[i] = (struct bval){ x->bv[i]->bv_val, x->bv[i]->bv_len };
+	a->desc = x->name = name;
+	a->vals = x->vals;
+	a->n = n;
+	ber_free(ber, 0);
+	return 0;
+}
+
+/*
+ * A large attribute AD sent as its first range is read to its end before
+ * the entry is mapped: store[i] gets attribute i's values.
+ */
+static int
+complete_ranges(struct dir *d, struct entry *e, struct range_values *store)
+{
+	struct range r;
+	char *why = NULL;
+
+	for (size_t i = 0; i < e->nattrs; i++) {
+		struct entry_attr *a = &e->attrs[i];
+		struct range_ctx x = { d, e->dn, NULL, NULL, NULL, NULL };
+		enum range_kind k = range_parse(a->name, &r);
+		int rc = 0;
+
+		if (k == RANGE_NONE)
+			continue;
+		if (k == RANGE_BAD)
+			why = xasprintf("%s: a malformed range", a->name);
+		else
+			rc = range_read(a->name, a->vals, a->nvals, range_fetch,
+			    &x, &store[i], &why);
+		range_ctx_clear(&x);
+		if (k == RANGE_BAD || rc != 0) {
+			d->entry_why = xasprintf("%s: %s", e->dn, why);
+			free(why);
+			return -1;
+		}
+		((char *)a->name)[r.namelen] = '\0';
+		a->vals = store[i].v;
+		a->nvals = store[i].n;
+	}
+	return 0;
+}
+
+static bool
+has_range(const struct entry *e)
+{
+	for (size_t i = 0; i < e->nattrs; i++)
+		if (strchr(e->attrs[i].name, ';') != NULL)
+			return true;
+	return false;
+}
+
+/* Hands the entry on, read whole. */
+static int
+hand_on(struct dir *d, struct entry *e, dir_entry_fn *fn, void *arg)
+{
+	struct range_values *store;
+	int rc;
+
+	if (!has_range(e))
+		return fn(e, arg);
+	store = xcalloc(e->nattrs + 1, sizeof(*store));
+	rc = complete_ranges(d, e, store);
+	if (rc == 0)
+		rc = fn(e, arg);
+	for (size_t i = 0; i < e->nattrs; i++)
+		range_values_free(&store[i]);
+	free(store);
+	return rc;
+}
+
 /*
  * Reads attributes straight from the message's BER, as ldapsearch does:
  * values stay in the message buffer, NUL-terminated in place by liblber.
@@ -403,7 +533,7 @@ deliver(struct dir *d, LDAPMessage *msg, dir_entry_fn *fn, void *arg)
 	ber_free(ber, 0);
 	if (rc == LDAP_SUCCESS) {
 		build_entry(d, &e, nraw, nvals);
-		rc = fn(&e, arg);
+		rc = hand_on(d, &e, fn, arg);
 	} else
 		rc = -1;
 	free_raw(d, nraw);
@@ -493,7 +623,9 @@ deliver_page(struct dir *d, LDAPMessage *chain, dir_entry_fn *fn, void *arg,
 	for (LDAPMessage *m = ldap_first_entry(d->ld, chain); m != NULL;
 	    m = ldap_next_entry(d->ld, m))
 		if (deliver(d, m, fn, arg) != 0) {
-			*why = xstrdup("could not read an entry");
+			*why = d->entry_why ? d->entry_why :
+			    xstrdup("could not read an entry");
+			d->entry_why = NULL;
 			return LDAP_OTHER;
 		}
 	return 0;

@@ -7,6 +7,7 @@
 #include "acctstate.h"
 #include "idmap.h"
 #include "map.h"
+#include "ranged.h"
 #include "sid.h"
 #include <sys/stat.h>
 #include <unistd.h>
@@ -452,6 +453,116 @@ test_nesting(void **state)
 	conf_free(&c);
 }
 
+/* --- ranged values, from recorded answers -------------------------------- */
+
+/* What a server answered, request by request. */
+struct recorded {
+	const char	*want;		/* the request expected */
+	const char	*desc;		/* NULL: no such attribute */
+	int		 from, count;	/* values "v<from>".. */
+	bool		 error;
+};
+
+struct replay {
+	const struct recorded	*r;
+	int			 i;
+	struct bval		 vals[8];
+	char			 text[8][16];
+};
+
+static int
+replay_fetch(void *arg, const char *request, struct range_answer *a,
+    char **why)
+{
+	struct replay *p = arg;
+	const struct recorded *r = &p->r[p->i++];
+
+	assert_non_null(r->want);
+	assert_string_equal(request, r->want);
+	if (r->error) {
+		*why = xstrdup("Operations error");
+		return -1;
+	}
+	for (int i = 0; i < r->count; i++) {
+		snprintf(p->text[i], sizeof(p->text[i]), "v%d", r->from + i);
+		p->vals[i] = (struct bval){ p->text[i], strlen(p->text[i]) };
+	}
+	*a = (struct range_answer){ r->desc, p->vals, (size_t)r->count };
+	return 0;
+}
+
+static int
+replay_read(const struct recorded *r, struct range_values *out, char **why)
+{
+	struct replay p = { .r = r };
+	struct bval first[3] = { { "v0", 2 }, { "v1", 2 }, { "v2", 2 } };
+
+	*why = NULL;
+	return range_read("member;range=0-2", first, 3, replay_fetch, &p, out,
+	    why);
+}
+
+static void
+test_ranges(void **state)
+{
+	static const struct recorded whole[] = {
+		{ "member;range=3-*", "member;range=3-5", 3, 3, false },
+		{ "member;range=6-*", "member;range=6-*", 6, 2, false },
+		{ NULL, NULL, 0, 0, false } };
+	static const struct recorded gap[] = {
+		{ "member;range=3-*", "member;range=4-*", 4, 2, false },
+		{ NULL, NULL, 0, 0, false } };
+	static const struct recorded gone[] = {
+		{ "member;range=3-*", NULL, 0, 0, false },
+		{ NULL, NULL, 0, 0, false } };
+	static const struct recorded other[] = {
+		{ "member;range=3-*", "memberOf;range=3-*", 3, 1, false },
+		{ NULL, NULL, 0, 0, false } };
+	static const struct recorded unranged[] = {
+		{ "member;range=3-*", "member", 3, 2, false },
+		{ NULL, NULL, 0, 0, false } };
+	static const struct recorded failing[] = {
+		{ "member;range=3-*", NULL, 0, 0, true },
+		{ NULL, NULL, 0, 0, false } };
+	static const struct recorded *const bad[] = { gap, gone, other,
+	    unranged, failing };
+	struct range_values rv;
+	struct range r;
+	char *why;
+
+	(void)state;
+	assert_int_equal(range_parse("member", &r), RANGE_NONE);
+	assert_int_equal(range_parse("member;binary", &r), RANGE_NONE);
+	assert_int_equal(range_parse("member;range=0-1499", &r), RANGE_OK);
+	assert_int_equal(r.namelen, 6);
+	assert_int_equal(r.hi, 1499);
+	assert_int_equal(range_parse("member;Range=1500-*", &r), RANGE_OK);
+	assert_true(r.last);
+	assert_int_equal(range_parse("member;range=5-4", &r), RANGE_BAD);
+	assert_int_equal(range_parse("member;range=0-", &r), RANGE_BAD);
+	assert_int_equal(range_parse("member;range=-5", &r), RANGE_BAD);
+	assert_int_equal(range_parse("member;range=0-*x", &r), RANGE_BAD);
+	assert_int_equal(range_parse("member;range=99999999999-*", &r),
+	    RANGE_BAD);
+	/* Three answers of whatever size the server chose: all 8 values. */
+	assert_int_equal(replay_read(whole, &rv, &why), 0);
+	assert_int_equal(rv.n, 8);
+	for (size_t i = 0; i < rv.n; i++) {
+		char want[24];
+
+		snprintf(want, sizeof(want), "v%zu", i);
+		assert_string_equal(rv.v[i].v, want);
+	}
+	range_values_free(&rv);
+	/* Every answer that does not continue the values fails the read. */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(replay_read(bad[i], &rv, &why), -1);
+		assert_non_null(why);
+		assert_int_equal(rv.n, 0);
+		free(why);
+	}
+}
+
 static int
 setup(void **state)
 {
@@ -492,6 +603,7 @@ main(void)
 		cmocka_unit_test(test_schema_ad_user),
 		cmocka_unit_test(test_conf_dialects),
 		cmocka_unit_test(test_nesting),
+		cmocka_unit_test(test_ranges),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
