@@ -278,8 +278,8 @@ k_bindpw_file(struct conf *c, struct words *ws)
 static const char *
 k_sasl_mech(struct conf *c, struct words *ws)
 {
-	if (strcmp(W(1), "EXTERNAL") != 0)
-		return "only EXTERNAL is supported";
+	if (strcmp(W(1), "EXTERNAL") != 0 && strcmp(W(1), "GSSAPI") != 0)
+		return "expected EXTERNAL or GSSAPI";
 	return set_str(&c->sasl_mech, W(1));
 }
 
@@ -327,6 +327,12 @@ static const char *k_cert(struct conf *c, struct words *ws)
 { return k_path(&c->tls_cert, ws); }
 static const char *k_key(struct conf *c, struct words *ws)
 { return k_path(&c->tls_key, ws); }
+static const char *k_krb5_keytab(struct conf *c, struct words *ws)
+{ return k_path(&c->krb5_keytab, ws); }
+static const char *k_krb5_principal(struct conf *c, struct words *ws)
+{ return set_str(&c->krb5_principal, W(1)); }
+static const char *k_sasl_canon(struct conf *c, struct words *ws)
+{ return set_bool(&c->sasl_canonicalize, W(1)); }
 static const char *k_metrics(struct conf *c, struct words *ws)
 { return k_path(&c->metrics_file, ws); }
 static const char *k_state_dir(struct conf *c, struct words *ws)
@@ -632,6 +638,9 @@ static const struct kw keywords[] = {
 	{ "bindpw", 1, 1, k_bindpw },
 	{ "bindpw_file", 1, 1, k_bindpw_file },
 	{ "sasl_mech", 1, 1, k_sasl_mech },
+	{ "krb5_keytab", 1, 1, k_krb5_keytab },
+	{ "krb5_principal", 1, 1, k_krb5_principal },
+	{ "sasl_canonicalize", 1, 1, k_sasl_canon },
 	{ "ssl", 1, 1, k_ssl },
 	{ "tls_reqcert", 1, 1, k_tls_reqcert },
 	{ "tls_cacertfile", 1, 1, k_cacertfile },
@@ -786,6 +795,8 @@ finish(struct conf *c)
 		c->group_filter = xstrdup("(objectClass=posixGroup)");
 	if (c->suspend_shell == NULL)
 		c->suspend_shell = xstrdup("/usr/sbin/nologin");
+	if (c->krb5_keytab == NULL)
+		c->krb5_keytab = xstrdup("/etc/krb5.keytab");
 	if (c->validnames == NULL)
 		c->validnames = xstrdup(DEFAULT_VALIDNAMES);
 	if (c->state_dir == NULL)
@@ -932,6 +943,8 @@ conf_free(struct conf *c)
 	free(c->bindpw);
 	free(c->bindpw_file);
 	free(c->sasl_mech);
+	free(c->krb5_keytab);
+	free(c->krb5_principal);
 	free(c->tls_cacertfile);
 	free(c->tls_cacertdir);
 	free(c->tls_cert);

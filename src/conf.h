@@ -41,7 +41,9 @@ struct conf {
 	char		*bindpw;	/* cleared and freed by conf_free */
 	bool		 keep_bindpw;	/* watch: binds again after a run */
 	char		*bindpw_file;
-	char		*sasl_mech;
+	char		*sasl_mech;		/* EXTERNAL or GSSAPI */
+	char		*krb5_keytab, *krb5_principal;
+	bool		 sasl_canonicalize;
 	enum ssl_mode	 ssl;
 	bool		 ssl_set;
 	int		 tls_reqcert;	/* LDAP_OPT_X_TLS_* */

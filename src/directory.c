@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sasl/sasl.h>
 
 #include "directory.h"
+#include "kerberos.h"
 #include "ranged.h"
 #include "watchdog.h"
 
@@ -130,12 +132,53 @@ diag(LDAP *ld, bool tls)
 	return msg;
 }
 
+/* GSSAPI asks for nothing a keytab does not answer: every prompt empty. */
+static int
+quiet_interact(LDAP *ld, unsigned flags, void *defaults, void *in)
+{
+	(void)ld;
+	(void)flags;
+	(void)defaults;
+	for (sasl_interact_t *it = in; it->id != SASL_CB_LIST_END; it++) {
+		it->result = "";
+		it->len = 0;
+	}
+	return LDAP_SUCCESS;
+}
+
+/* A ticket from the keytab, then SASL GSSAPI with it. */
+static int
+gssapi_bind(LDAP *ld, const struct conf *c)
+{
+	char *why = NULL;
+	int rc;
+
+	if (kerberos_login(c->krb5_keytab, c->krb5_principal, &why) == -1) {
+		rc = LDAP_LOCAL_ERROR;
+		ldap_set_option(ld, LDAP_OPT_RESULT_CODE, &rc);
+		ldap_set_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, why);
+		free(why);
+		return rc;
+	}
+	rc = ldap_set_option(ld, LDAP_OPT_X_SASL_NOCANON,
+	    c->sasl_canonicalize ? LDAP_OPT_OFF : LDAP_OPT_ON);
+	/* Over TLS, no second security layer: AD refuses one (and needs none). */
+	if (rc == LDAP_OPT_SUCCESS && c->ssl != SSL_OFF)
+		rc = ldap_set_option(ld, LDAP_OPT_X_SASL_SECPROPS, "maxssf=0");
+	if (rc != LDAP_OPT_SUCCESS)
+		return rc;
+	return ldap_sasl_interactive_bind_s(ld, NULL, "GSSAPI", NULL, NULL,
+	    LDAP_SASL_QUIET, quiet_interact, NULL);
+}
+
 static int
 do_bind(LDAP *ld, const struct conf *c)
 {
 	struct berval cred = { 0, NULL };
 	int rc;
 
+	if (c->sasl_mech != NULL && strcmp(c->sasl_mech, "GSSAPI") == 0)
+		return gssapi_bind(ld, c);
 	/*
 	 * EXTERNAL with an empty initial response (not none), so that the
 	 * server completes in one step instead of sending an empty challenge.

@@ -156,5 +156,34 @@ assert_grep "^gina:x:10008:10000:" "$R/etc/passwd" "a new user"
 assert_eq "$(group "$R" devs)" "devs:x:10010:alice2,bob,carol,erin" "devs after the changes"
 pass "a DOMAIN\\user bind; a rename, a deletion, a re-enabled and a new user"
 
+# --- sasl_mech GSSAPI from a keytab ------------------------------------------
+# A service account's keytab, and the DC's ldap/ name (samba_spnupdate,
+# which adds it, belongs to a DNS service this DC does not run).
+in_dc samba-tool user create svc-sync 'Svc-Passw0rd!x' -s "$DC_DIR/etc/smb.conf" > /dev/null ||
+	fail "svc-sync"
+in_dc samba-tool spn add ldap/dc1.ad.example.test 'DC1$' -s "$DC_DIR/etc/smb.conf" ||
+	fail "the DC's ldap/ SPN"
+in_dc samba-tool domain exportkeytab "$WORK/svc.keytab" --principal=svc-sync \
+	-s "$DC_DIR/etc/smb.conf" > /dev/null || fail "exportkeytab"
+printf '%s\n' '[libdefaults]' '	default_realm = AD.EXAMPLE.TEST' \
+	'	dns_lookup_realm = false' '	dns_lookup_kdc = false' '	rdns = false' \
+	'[realms]' '	AD.EXAMPLE.TEST = {' '		kdc = 127.0.0.1' '	}' > "$WORK/krb5.conf"
+# Samba refuses GSSAPI inside TLS (with a security layer or without):
+# Kerberos seals the plain connection instead.
+grep -v '^binddn\|^bindpw\|^ssl\|^tls' "$WORK/sssd.conf" > "$WORK/gss.conf"
+printf 'sasl_mech GSSAPI\nkrb5_keytab %s\n' "$WORK/svc.keytab" >> "$WORK/gss.conf"
+export KRB5_CONFIG="$WORK/krb5.conf"
+adsync gss
+assert_eq "$(line "$WORK/gss" passwd bob)" "$(line "$WORK/sssd" passwd bob)" \
+	"a GSSAPI bind syncs as a simple one"
+{ cat "$WORK/gss.conf"; echo "krb5_principal nobody@AD.EXAMPLE.TEST"; } > "$WORK/gssbad.conf"
+chmod 600 "$WORK/gssbad.conf"
+cp -a "$WORK/gss" "$WORK/gss-before"
+in_dc "$LDAPSYNC" -c "$WORK/gssbad.conf" --root "$WORK/gss" > "$WORK/gssbad.out" 2>&1 &&
+	fail "a principal the keytab lacks bound"
+assert_grep "nobody@AD.EXAMPLE.TEST" "$WORK/gssbad.out" "the failure names the principal"
+diff -r "$WORK/gss-before/etc" "$WORK/gss/etc" > /dev/null || fail "a failed GSSAPI bind changed the files"
+pass "sasl_mech GSSAPI from a keytab exported by samba-tool, the ticket in memory"
+
 samba_stop
 done_testing
