@@ -737,26 +737,51 @@ dir_filter_escape(const char *s)
 
 /* --- RFC 4533 -------------------------------------------------------- */
 
+/* One entry, scope base, under the watchdog; NULL when it cannot be read. */
+static LDAPMessage *
+read_base(struct dir *d, const char *dn, char **attrs, LDAPMessage **res)
+{
+	struct timeval tv = { d->c->op_timeout, 0 };
+	int rc;
+
+	*res = NULL;
+	dog_watch(d);
+	rc = ldap_search_ext_s(d->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
+	    attrs, 0, NULL, NULL, &tv, 1, res);
+	dog_rest(d);
+	return rc == LDAP_SUCCESS ? ldap_first_entry(d->ld, *res) : NULL;
+}
+
+/* The first value of attr, hex when binary; false when absent or long. */
+static bool
+first_value(struct dir *d, LDAPMessage *e, const char *attr, bool hex,
+    char *out, size_t size)
+{
+	struct berval **v = ldap_get_values_len(d->ld, e, attr);
+	bool ok = v != NULL && v[0] != NULL &&
+	    (hex ? v[0]->bv_len * 2 : v[0]->bv_len) < size;
+
+	for (size_t i = 0; ok && i < v[0]->bv_len; i++)
+		if (hex)
+			snprintf(out + 2 * i, 3, "%02x",
+			    (unsigned char)v[0]->bv_val[i]);
+	if (ok && !hex) {
+		memcpy(out, v[0]->bv_val, v[0]->bv_len);
+		out[v[0]->bv_len] = '\0';
+	}
+	ldap_value_free_len(v);
+	return ok;
+}
+
 bool
 dir_has_sync(struct dir *d)
 {
 	char *attrs[] = { "supportedControl", NULL };
-	struct timeval tv = { d->c->op_timeout, 0 };
-	LDAPMessage *res = NULL, *e;
+	LDAPMessage *res, *e = read_base(d, "", attrs, &res);
 	struct berval **vals;
 	bool found = false;
 
-	int rc;
-
-	dog_watch(d);
-	rc = ldap_search_ext_s(d->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
-	    attrs, 0, NULL, NULL, &tv, 1, &res);
-	dog_rest(d);
-	if (rc != LDAP_SUCCESS) {
-		ldap_msgfree(res);
-		return false;
-	}
-	if ((e = ldap_first_entry(d->ld, res)) != NULL &&
+	if (e != NULL &&
 	    (vals = ldap_get_values_len(d->ld, e, "supportedControl")) != NULL) {
 		for (size_t i = 0; vals[i] != NULL; i++)
 			if (strcmp(vals[i]->bv_val, LDAP_CONTROL_SYNC) == 0)
@@ -765,6 +790,33 @@ dir_has_sync(struct dir *d)
 	}
 	ldap_msgfree(res);
 	return found;
+}
+
+bool
+dir_ad_position(struct dir *d, char **dc, unsigned long long *usn)
+{
+	char *root_attrs[] = { "highestCommittedUSN", "dnsHostName",
+	    "dsServiceName", NULL };
+	char *ntds_attrs[] = { "invocationId", NULL };
+	char host[256], service[1024], usn_text[32], inv[64], *end;
+	LDAPMessage *res, *e = read_base(d, "", root_attrs, &res);
+	bool ok = e != NULL &&
+	    first_value(d, e, "highestCommittedUSN", false, usn_text, 32) &&
+	    first_value(d, e, "dnsHostName", false, host, sizeof(host)) &&
+	    first_value(d, e, "dsServiceName", false, service, sizeof(service));
+
+	ldap_msgfree(res);
+	if (!ok)
+		return false;
+	e = read_base(d, service, ntds_attrs, &res);
+	ok = e != NULL && first_value(d, e, "invocationId", true, inv,
+	    sizeof(inv));
+	ldap_msgfree(res);
+	*usn = strtoull(usn_text, &end, 10);
+	if (!ok || *end != '\0' || end == usn_text)
+		return false;
+	*dc = xasprintf("%s/%s", host, inv);
+	return true;
 }
 
 /* Sync messages carry entryUUIDs as 16 bytes; entries carry them as text. */

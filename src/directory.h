@@ -43,6 +43,13 @@ int	 dir_search(struct dir *, const char *base, int scope,
 	    char **why);
 /* Whether the server offers the RFC 4533 Sync control. */
 bool	 dir_has_sync(struct dir *);
+/*
+ * Where an Active Directory DC stands, for incremental runs without RFC
+ * 4533: *dc (to free) names the DC and its database ("dnsHostName/
+ * invocationId"), *usn is its highestCommittedUSN.  false when the server
+ * says neither (it is no AD DC).
+ */
+bool	 dir_ad_position(struct dir *, char **dc, unsigned long long *usn);
 
 /* What an RFC 4533 refresh reports. */
 enum sync_state { SYNC_PRESENT, SYNC_ADD, SYNC_MODIFY, SYNC_DELETE };

@@ -52,3 +52,33 @@ entry_copy(const struct entry *e)
 	}
 	return c;
 }
+
+/* A uuid goes into the state file as one word: printable, no spaces. */
+static bool
+printable_word(const struct bval *v)
+{
+	for (size_t i = 0; i < v->len; i++)
+		if (v->v[i] <= ' ' || v->v[i] > '~')
+			return false;
+	return v->len > 0;
+}
+
+char *
+entry_uuid(const struct entry *e)
+{
+	const struct entry_attr *a = entry_get(e, "entryUUID");
+	struct buf b = { 0 };
+
+	if (a != NULL && a->nvals > 0)
+		return printable_word(&a->vals[0]) ?
+		    xstrndup(a->vals[0].v, a->vals[0].len) : NULL;
+	if ((a = entry_get(e, "nsUniqueId")) != NULL && a->nvals > 0)
+		return printable_word(&a->vals[0]) ?
+		    xstrndup(a->vals[0].v, a->vals[0].len) : NULL;
+	a = entry_get(e, "objectGUID");
+	if (a == NULL || a->nvals == 0)
+		return NULL;
+	for (size_t i = 0; i < a->vals[0].len; i++)
+		buf_printf(&b, "%02x", (unsigned char)a->vals[0].v[i]);
+	return buf_cstr(&b);
+}

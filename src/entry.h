@@ -28,6 +28,13 @@ struct entry {
 /* Attribute names compare case-insensitively, options included. */
 const struct entry_attr *entry_get(const struct entry *, const char *name);
 
+/*
+ * What keeps the entry's identity across renames, as one printable word
+ * (to free): entryUUID (OpenLDAP), nsUniqueId (389), or AD's binary
+ * objectGUID in hex; NULL when it has none.
+ */
+char	*entry_uuid(const struct entry *);
+
 /* A copy in one allocation (free() it), values NUL-terminated. */
 struct entry *entry_copy(const struct entry *);
 

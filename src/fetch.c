@@ -205,7 +205,7 @@ fetch_from_cache(const struct conf *c, const char *root,
  */
 static int
 fetch_synced(struct dir *d, const struct conf *c, struct fetch_ctx *x,
-    char **why)
+    const struct ad_position *ad, char **why)
 {
 	struct sink_ctx sc = { x, c };
 	struct syncrepl_sink sink = { map_arriving, &sc };
@@ -213,7 +213,7 @@ fetch_synced(struct dir *d, const struct conf *c, struct fetch_ctx *x,
 	size_t received;
 	bool full;
 
-	if (syncrepl_refresh(d, c, cache, x->full, &sink, &full, &received,
+	if (syncrepl_refresh(d, c, cache, ad, x->full, &sink, &full, &received,
 	    why) != 0)
 		return -1;
 	if (!full && cache->damaged) {
@@ -222,7 +222,7 @@ fetch_synced(struct dir *d, const struct conf *c, struct fetch_ctx *x,
 		dircache_init(cache);
 		dircache_spill(cache, x->cache_spill);
 		x->full = true;
-		return fetch_synced(d, c, x, why);
+		return fetch_synced(d, c, x, ad, why);
 	}
 	/* Nothing came and the cookies stayed: perhaps nothing to do. */
 	if (!full && !cache->dirty)
@@ -236,17 +236,25 @@ static int
 fetch_from(struct dir *d, const struct conf *c, struct fetch_ctx *x,
     char **why)
 {
+	struct ad_position ad = { NULL, 0 };
+	bool sync;
+	int rc;
+
 	/* A cache of a fresh server, or of none: start from what is on disk. */
 	dircache_free(x->cache);
 	dircache_init(x->cache);
 	dircache_spill(x->cache, x->cache_spill);
-	if (x->cache_path == NULL || c->membership_filter != NULL ||
-	    !dir_has_sync(d))
+	if (x->cache_path == NULL || c->membership_filter != NULL)
+		return fetch_paged(d, c, x, why);
+	sync = dir_has_sync(d);
+	if (!sync && !dir_ad_position(d, &ad.dc, &ad.usn))
 		return fetch_paged(d, c, x, why);
 	if (dircache_load(x->cache, x->cache_path) != 0 &&
 	    access(x->cache_path, F_OK) == 0)
 		log_warn("%s: damaged; doing a full refresh", x->cache_path);
-	return fetch_synced(d, c, x, why);
+	rc = fetch_synced(d, c, x, sync ? NULL : &ad, why);
+	free(ad.dc);
+	return rc;
 }
 
 /* One server, from connect to the last page; -1 with *why set. */

@@ -201,37 +201,6 @@ name_entry(struct ctx *x, const char *name)
 	memcpy(x->named.attrs + 1, e->attrs, e->nattrs * sizeof(*e->attrs));
 }
 
-/* A uuid goes into the state file as one word: printable, no spaces. */
-static bool
-printable_word(const struct bval *v)
-{
-	for (size_t i = 0; i < v->len; i++)
-		if (v->v[i] <= ' ' || v->v[i] > '~')
-			return false;
-	return v->len > 0;
-}
-
-/* entryUUID as it is; AD's binary objectGUID in hex. */
-static char *
-uuid_of(const struct entry *e)
-{
-	const struct entry_attr *a = entry_get(e, "entryUUID");
-	struct buf b = { 0 };
-
-	if (a != NULL && a->nvals > 0)
-		return printable_word(&a->vals[0]) ?
-		    xstrndup(a->vals[0].v, a->vals[0].len) : NULL;
-	if ((a = entry_get(e, "nsUniqueId")) != NULL && a->nvals > 0)
-		return printable_word(&a->vals[0]) ?
-		    xstrndup(a->vals[0].v, a->vals[0].len) : NULL;
-	a = entry_get(e, "objectGUID");
-	if (a == NULL || a->nvals == 0)
-		return NULL;
-	for (size_t i = 0; i < a->vals[0].len; i++)
-		buf_printf(&b, "%02x", (unsigned char)a->vals[0].v[i]);
-	return buf_cstr(&b);
-}
-
 static bool
 refuse(struct ctx *x, const char *why)
 {
@@ -561,7 +530,7 @@ map_user(struct mapper *m, const struct entry *e, struct users *out)
 	bool ok;
 
 	u->dn = xstrdup(e->dn);
-	u->uuid = uuid_of(e);
+	u->uuid = entry_uuid(e);
 	ok = map_user_fields(&x, u);
 	free(x.named.attrs);
 	if (ok)
@@ -601,7 +570,7 @@ map_group(struct mapper *m, const struct entry *e, struct groups *out)
 	const struct conf *c = m->c;
 
 	g->dn = xstrdup(e->dn);
-	g->uuid = uuid_of(e);
+	g->uuid = entry_uuid(e);
 	if (map_name(&x, c->gmap[GF_NAME], &g->name) &&
 	    map_id(&x, c->gmap[GF_GID], &c->gid_range, &g->gid,
 	    "gidNumber missing or not a number", NULL)) {

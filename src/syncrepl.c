@@ -144,6 +144,108 @@ incremental(struct dir *d, const struct conf *c, struct dircache *cache,
 	return rc;
 }
 
+/* --- Active Directory ---------------------------------------------------- */
+
+/* An AD cookie: the DC and database it holds for, and the USN it reached. */
+static char *
+ad_cookie(const struct ad_position *ad)
+{
+	return xasprintf("usn:%s:%llu", ad->dc, ad->usn);
+}
+
+/* The USN of a cookie of this DC's; false for another DC's, or RFC 4533's. */
+static bool
+ad_since(const char *cookie, const struct ad_position *ad,
+    unsigned long long *usn)
+{
+	size_t n = strlen(ad->dc);
+	char *end;
+
+	if (strncmp(cookie, "usn:", 4) != 0 || strncmp(cookie + 4, ad->dc, n) ||
+	    cookie[4 + n] != ':')
+		return false;
+	*usn = strtoull(cookie + 5 + n, &end, 10);
+	return *end == '\0' && end != cookie + 5 + n;
+}
+
+static int
+ad_changed(const struct entry *e, void *arg)
+{
+	struct apply_ctx *x = arg;
+	char *uuid = entry_uuid(e);
+
+	if (uuid == NULL)
+		return -1;
+	log_progress();
+	dircache_put(x->cache, uuid, x->search, e);
+	heard_of(x, uuid);
+	free(uuid);
+	return 0;
+}
+
+static int
+ad_present(const struct entry *e, void *arg)
+{
+	struct apply_ctx *x = arg;
+	char *uuid = entry_uuid(e);
+
+	if (uuid == NULL)
+		return -1;
+	dircache_mark(x->cache, uuid, x->search);
+	free(uuid);
+	return 0;
+}
+
+/* What changed since the cookie's USN, then who is still there. */
+static int
+ad_search(struct dir *d, const struct search *s, unsigned long long since,
+    struct apply_ctx *x, char **why)
+{
+	char *changed = xasprintf("(&%s(uSNChanged>=%llu))", s->filter,
+	    since + 1);
+	char *ids[] = { "objectGUID", "entryUUID", "nsUniqueId", NULL };
+	int rc = dir_search(d, s->base, s->scope, changed, s->attrs.v,
+	    ad_changed, x, why);
+
+	if (rc == 0)
+		rc = dir_search(d, s->base, s->scope, s->filter, ids,
+		    ad_present, x, why);
+	free(changed);
+	return rc != 0 ? -1 : 0;
+}
+
+static int
+ad_incremental(struct dir *d, const struct conf *c, struct dircache *cache,
+    const struct ad_position *ad, size_t *received, char **why)
+{
+	struct apply_ctx x = { cache, 0, htab_new(64), { 0 } };
+	char *cookie = ad_cookie(ad);
+	size_t dropped = 0;
+	unsigned long long since;
+	struct search s;
+	int rc = 0;
+
+	for (size_t i = 0; i < syncrepl_searches(c) && rc == 0; i++) {
+		if (!ad_since(cache->cookies.v[i], ad, &since)) {
+			rc = DIR_SYNC_RELOAD;
+			break;
+		}
+		search_of(c, i, &s);
+		x.search = (uint32_t)i;
+		rc = ad_search(d, &s, since, &x, why);
+		if (rc == 0) {
+			dropped += dircache_drop_unseen(cache, (uint32_t)i);
+			dircache_set_cookie(cache, i, cookie);
+		}
+		strlist_free(&s.attrs);
+	}
+	*received = htab_count(x.heard) + dropped;
+	htab_free(x.heard);
+	strlist_free(&x.uuids);
+	free(cookie);
+	return rc;
+}
+
 /* --- full ------------------------------------------------------------- */
 
 static int
@@ -193,14 +295,15 @@ static int
 fill(const struct entry *e, void *arg)
 {
 	struct fill_ctx *x = arg;
-	const struct entry_attr *a = entry_get(e, "entryUUID");
+	char *uuid = entry_uuid(e);
 
 	x->received++;
 	x->sink->entry(x->sink->arg, x->search, e);
-	if (a == NULL || a->nvals == 0)
+	if (uuid == NULL)
 		x->no_uuid = true;	/* cannot be kept up to date */
 	else
-		dircache_append(x->cache, a->vals[0].v, x->search, e);
+		dircache_append(x->cache, uuid, x->search, e);
+	free(uuid);
 	return 0;
 }
 
@@ -211,8 +314,8 @@ fill(const struct entry *e, void *arg)
  */
 static int
 full(struct dir *d, const struct conf *c, const char *fp,
-    struct dircache *cache, const struct syncrepl_sink *sink,
-    size_t *received, char **why)
+    struct dircache *cache, const struct ad_position *ad,
+    const struct syncrepl_sink *sink, size_t *received, char **why)
 {
 	struct fill_ctx x = { cache, sink, 0, 0, false };
 	struct strlist cookies = { 0 }, none = { 0 };
@@ -223,7 +326,11 @@ full(struct dir *d, const struct conf *c, const char *fp,
 		char *cookie = NULL;
 
 		search_of(c, i, &s);
-		rc = take_cookie(d, &s, &cookie, why);
+		/* AD's position was read before any search began. */
+		if (ad != NULL)
+			cookie = ad_cookie(ad);
+		else
+			rc = take_cookie(d, &s, &cookie, why);
 		strlist_add(&cookies, rc == 0 ? cookie : "");
 		strlist_add(&none, "");
 		free(cookie);
@@ -238,8 +345,8 @@ full(struct dir *d, const struct conf *c, const char *fp,
 		strlist_free(&s.attrs);
 	}
 	if (rc == 0 && x.no_uuid) {
-		log_warn("entries without entryUUID: the next run will be "
-		    "a full refresh again");
+		log_warn("entries without entryUUID or objectGUID: the next "
+		    "run will be a full refresh again");
 		dircache_refill(cache, "", &none);
 	}
 	strlist_free(&cookies);
@@ -263,15 +370,17 @@ usable(const struct dircache *cache, const struct conf *c,
 
 int
 syncrepl_refresh(struct dir *d, const struct conf *c, struct dircache *cache,
-    bool want_full, const struct syncrepl_sink *sink, bool *was_full,
-    size_t *received, char **why)
+    const struct ad_position *ad, bool want_full,
+    const struct syncrepl_sink *sink, bool *was_full, size_t *received,
+    char **why)
 {
 	char *fp = syncrepl_fingerprint(c);
 	int rc = DIR_SYNC_RELOAD;
 
 	*was_full = false;
 	if (!want_full && usable(cache, c, fp)) {
-		rc = incremental(d, c, cache, received, why);
+		rc = ad ? ad_incremental(d, c, cache, ad, received, why) :
+		    incremental(d, c, cache, received, why);
 		if (rc == 0)
 			log_verbose("incremental refresh: %zu entries received",
 			    *received);
@@ -291,7 +400,7 @@ syncrepl_refresh(struct dir *d, const struct conf *c, struct dircache *cache,
 		}
 	}
 	if (rc == DIR_SYNC_RELOAD) {
-		rc = full(d, c, fp, cache, sink, received, why);
+		rc = full(d, c, fp, cache, ad, sink, received, why);
 		*was_full = true;
 		if (rc == 0)
 			log_verbose("full refresh: %zu entries received",

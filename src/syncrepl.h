@@ -1,8 +1,11 @@
 /*
- * Incremental sync (RFC 4533): keeping the directory cache up to date
- * with refreshOnly searches from the stored cookies, or refilling it with
- * a full paged fetch when it cannot be (no cookie, --full, the
- * configuration changed, the server wants a reload).
+ * Incremental sync: keeping the directory cache up to date with RFC 4533
+ * refreshOnly searches from the stored cookies, or, on Active Directory
+ * (which has no RFC 4533), with searches for what changed since the last
+ * run's highestCommittedUSN on the same DC and a scan of objectGUIDs for
+ * what was deleted; or refilling it with a full paged fetch when it
+ * cannot be (no cookie, --full, the configuration changed, the server
+ * wants a reload, another DC or a restored one).
  */
 #ifndef LDAPSYNC_SYNCREPL_H
 #define LDAPSYNC_SYNCREPL_H
@@ -26,14 +29,21 @@ struct syncrepl_sink {
 	void	*arg;
 };
 
+/* Where an AD DC stands (dir_ad_position()). */
+struct ad_position {
+	char			*dc;
+	unsigned long long	 usn;
+};
+
 /*
- * Brings the cache to what the server holds now.  A full refresh hands
+ * Brings the cache to what the server holds now; ad: the server is an AD
+ * DC at that position, NULL: it speaks RFC 4533.  A full refresh hands
  * each entry to the sink as it arrives (and *full is set); after an
  * incremental one the cache's entries are what the server holds.
  * *received counts what the server sent.  0, or -1 with *why set.
  */
 int	 syncrepl_refresh(struct dir *, const struct conf *, struct dircache *,
-	    bool want_full, const struct syncrepl_sink *, bool *full,
+	    const struct ad_position *ad, bool want_full, const struct syncrepl_sink *, bool *full,
 	    size_t *received, char **why);
 
 #endif

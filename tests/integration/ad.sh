@@ -144,9 +144,18 @@ sed -i 's/^binddn .*/binddn ADEX\\Administrator/' "$WORK/down.conf"
 adsync down
 R="$WORK/down"
 ALICE_LINE=$(line "$R" passwd alice)
+run_down() {	# LOG
+	in_dc "$LDAPSYNC" -v -c "$WORK/down.conf" --root "$R" > "$1" 2>&1 ||
+		{ cat "$1"; fail "a run of down.conf"; }
+}
+run_down "$WORK/down1.out"
+assert_grep "^incremental refresh: 0 entries received" "$WORK/down1.out" \
+	"a second run against the same DC asks only for what changed"
 dc_load change
-in_dc "$LDAPSYNC" -v -c "$WORK/down.conf" --root "$R" > "$WORK/down2.out" 2>&1 ||
-	{ cat "$WORK/down2.out"; fail "second run"; }
+run_down "$WORK/down2.out"
+N=$(sed -n 's/^incremental refresh: \([0-9]*\) entries received/\1/p' "$WORK/down2.out")
+[ -n "$N" ] && [ "$N" -ge 4 ] && [ "$N" -le 8 ] ||
+	{ cat "$WORK/down2.out"; fail "the changed run received '$N' entries, not the 4-8 changed"; }
 assert_eq "$(line "$R" passwd alice2)" "${ALICE_LINE/alice:/alice2:}" "a rename keeps the account (objectGUID)"
 ! line "$R" passwd alice > /dev/null || fail "the old name stays"
 ! line "$R" passwd jsmith > /dev/null || fail "a deleted user stays"
@@ -154,7 +163,14 @@ assert_eq "$(line "$R" passwd frank)" "frank:x:10007:10000:frank:/home/frank:/bi
 assert_eq "$(line "$R" shadow frank)" "frank:*:::::::" "frank's password unlocked"
 assert_grep "^gina:x:10008:10000:" "$R/etc/passwd" "a new user"
 assert_eq "$(group "$R" devs)" "devs:x:10010:alice2,bob,carol,erin" "devs after the changes"
-pass "a DOMAIN\\user bind; a rename, a deletion, a re-enabled and a new user"
+# What an incremental run made is what a full sync makes.
+cp "$WORK/down.conf" "$WORK/downfull.conf"
+adsync downfull
+for f in passwd shadow group gshadow; do
+	diff <(sort "$R/etc/$f") <(sort "$WORK/downfull/etc/$f") > "$WORK/diff" ||
+		{ cat "$WORK/diff"; fail "incremental and full differ in $f"; }
+done
+pass "a DOMAIN\\user bind; incremental runs by uSNChanged (deletions by objectGUID) apply a rename, a deletion, a re-enabled and a new user as a full sync does"
 
 # --- sasl_mech GSSAPI from a keytab ------------------------------------------
 # A service account's keytab, and the DC's ldap/ name (samba_spnupdate,
