@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # Loads ad.sh's users and groups into a Samba AD DC's sam.ldb, with
 # Samba's own library (far faster than one samba-tool per entry).
-#   ad-load.py SMB.CONF SAM.LDB load|change
+#   ad-load.py SMB.CONF SAM.LDB load|change|bulk N|churn N
 import sys
 import time
 
@@ -67,11 +67,42 @@ def change(db):
                unixhome="/home/gina", loginshell="/bin/bash")
 
 
+def bulk(db, n):
+    """n users (every other one with RFC 2307 ids), a group per 100."""
+    base = db.domain_dn()
+    db.transaction_start()
+    for i in range(n):
+        m = {"dn": "CN=b%06d,CN=Users,%s" % (i, base), "objectClass": "user",
+             "sAMAccountName": "b%06d" % i, "displayName": "Bulk User %d" % i,
+             "userAccountControl": "512"}
+        if i % 2 == 0:
+            m.update({"uidNumber": str(100000 + i), "gidNumber": "10000",
+                      "unixHomeDirectory": "/home/b%06d" % i,
+                      "loginShell": "/bin/bash"})
+        db.add(m)
+    for g in range(0, n, 100):
+        db.add({"dn": "CN=bg%06d,CN=Users,%s" % (g, base),
+                "objectClass": "group", "sAMAccountName": "bg%06d" % g,
+                "member": ["CN=b%06d,CN=Users,%s" % (i, base)
+                           for i in range(g, min(g + 100, n))]})
+    db.transaction_commit()
+
+
+def churn(db, k):
+    """k users changed: their display names."""
+    for i in range(k):
+        set_attr(db, "b%06d" % (i * 7), "displayName", "Changed %d" % i)
+
+
 def main():
     lp = LoadParm()
     lp.load(sys.argv[1])
     db = SamDB(url=sys.argv[2], session_info=system_session(), lp=lp)
-    {"load": load, "change": change}[sys.argv[3]](db)
+    action = sys.argv[3]
+    if action in ("bulk", "churn"):
+        {"bulk": bulk, "churn": churn}[action](db, int(sys.argv[4]))
+    else:
+        {"load": load, "change": change}[action](db)
 
 
 main()

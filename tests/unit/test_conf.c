@@ -125,7 +125,7 @@ test_bad(void **state)
 		"group_removal_action suspend", "uid_range a-b", "uid_range 5-1",
 		"uid_range 4294967295", "max_removals -1", "max_removals 101%",
 		"max_removals x%", "validnames \"(\"", "tls_reqcert no",
-		"ssl maybe", "sasl_mech GSSAPI", "suspend_shell nologin",
+		"ssl maybe", "sasl_mech DIGEST-MD5", "suspend_shell nologin",
 		"suspend_shell \"/bin/a:b\"", "state_dir var", "bindpw_file rel",
 		"bindpw_file /nonexistent/pw", "membership_filter (member=x)",
 		"\"uri\" ldap://x/", "uri \"ldap://x/", "base \"dc=x\"junk",
