@@ -32,6 +32,7 @@ id_mapping sssd
 override_space _
 state_dir /var/lib/ldapsync
 page_size 1000
+uid_range 1000-60000 100000-199999
 E
 chmod 600 "$WORK/c.conf"
 UATTRS="sAMAccountName uidNumber gidNumber displayName cn unixHomeDirectory loginShell userPassword shadowLastChange shadowMin shadowMax shadowWarning shadowInactive shadowExpire entryUUID objectGUID nsUniqueId userAccountControl accountExpires nsAccountLock pwdAccountLockedTime objectSid primaryGroupID name"

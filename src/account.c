@@ -15,6 +15,7 @@ user_free(struct user *u)
 	free(u->passwd);
 	free(u->uuid);
 	free(u->dn);
+	strlist_free(&u->keys);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -46,6 +47,9 @@ user_copy(struct user *d, const struct user *s)
 	d->passwd = dup_or_null(s->passwd);
 	d->uuid = dup_or_null(s->uuid);
 	d->dn = dup_or_null(s->dn);
+	memset(&d->keys, 0, sizeof(d->keys));
+	for (size_t i = 0; i < s->keys.n; i++)
+		strlist_add(&d->keys, s->keys.v[i]);
 }
 
 struct user *

@@ -17,6 +17,7 @@ struct user {
 	long		 sp[SP_COUNT];		/* -1: empty field */
 	char		*uuid;			/* NULL when the server has none */
 	char		*dn;
+	struct strlist	 keys;			/* SSH public keys, verbatim */
 };
 
 struct group {

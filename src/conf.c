@@ -501,30 +501,38 @@ map_field(const char *table, const char *field, struct conf *c,
 		*slot = &c->gmap[i];
 	else if (lookup(table, (const char *const[]){ "passwd", "shadow",
 	    "group", NULL }) < 0)
-		return "expected map passwd, map shadow or map group";
+		return "expected map passwd, map shadow, map group or map sshkey";
 	else
 		return "unknown field for this map";
 	return NULL;
 }
 
+/* "map sshkey VALUE" names no field: the keys are one list. */
 static const char *
 k_map(struct conf *c, struct words *ws)
 {
 	struct expr **slot, *e;
 	const char *why;
+	bool key = strcmp(W(1), "sshkey") == 0;
+	int v = key ? 2 : 3;
 
-	if ((why = map_field(W(1), W(2), c, &slot)) != NULL)
+	if (ws->n != v + 1)
+		return key ? "expected map sshkey ATTRIBUTE" :
+		    "expected map TABLE FIELD VALUE";
+	if (key)
+		slot = &c->umap[UF_SSHKEY];
+	else if ((why = map_field(W(1), W(2), c, &slot)) != NULL)
 		return why;
-	if ((e = expr_parse(W(3), ws->quoted[3], &why)) == NULL)
+	if ((e = expr_parse(W(v), ws->quoted[v], &why)) == NULL)
 		return why;
 	if (slot >= c->umap && slot < c->umap + UF_COUNT)
 		ps.umap_set[slot - c->umap] = true;
 	else
 		ps.gmap_set[slot - c->gmap] = true;
-	if ((slot == &c->gmap[GF_MEMBERUID] || slot == &c->gmap[GF_MEMBER]) &&
-	    expr_attr(e) == NULL) {
+	if ((slot == &c->gmap[GF_MEMBERUID] || slot == &c->gmap[GF_MEMBER] ||
+	    slot == &c->umap[UF_SSHKEY]) && expr_attr(e) == NULL) {
 		expr_free(e);
-		return "memberUid and member map to an attribute name";
+		return "memberUid, member and sshkey map to an attribute name";
 	}
 	expr_free(*slot);
 	*slot = e;
@@ -654,7 +662,7 @@ static const struct kw keywords[] = {
 	{ "user_base", 1, 1, k_user_base },
 	{ "user_scope", 1, 1, k_user_scope },
 	{ "user_filter", 1, 1, k_user_filter },
-	{ "map", 3, 3, k_map },
+	{ "map", 2, 3, k_map },
 	{ "user_exclude", 1, 63, k_user_exclude },
 	{ "user_removal_action", 1, 1, k_user_removal },
 	{ "unusable_password", 1, 1, k_unusable },
@@ -696,7 +704,7 @@ defaults(struct conf *c)
 	static const char *const umap[UF_COUNT] = { "uid", "uidNumber",
 	    "gidNumber", NULL, "homeDirectory", "loginShell", "userPassword",
 	    "shadowLastChange", "shadowMin", "shadowMax", "shadowWarning",
-	    "shadowInactive", "shadowExpire" };
+	    "shadowInactive", "shadowExpire", "sshPublicKey" };
 	static const char *const gmap[GF_COUNT] = { "cn", "gidNumber",
 	    "memberUid", "member" };
 	const char *why;

@@ -10,6 +10,8 @@
 
 #include "conf.h"
 #include "log.h"
+#include "sshkeys.h"
+#include "statedir.h"
 #include "status.h"
 #include "sync.h"
 #include "watch.h"
@@ -23,7 +25,8 @@ usage(FILE *f)
 	    "[--full] [sync]\n"
 	    "       ldapsync [-c FILE] [-R DIR] status [--json]\n"
 	    "       ldapsync [-c FILE] [-R DIR] check-config\n"
-	    "       ldapsync [-c FILE] [-R DIR] [-v|-q] watch\n", f);
+	    "       ldapsync [-c FILE] [-R DIR] [-v|-q] watch\n"
+	    "       ldapsync [-c FILE] [-R DIR] authorized-keys USER\n", f);
 }
 
 struct args {
@@ -32,6 +35,7 @@ struct args {
 	struct sync_opts o;
 	enum verbosity	 v;
 	bool		 json;
+	const char	*user;		/* authorized-keys USER */
 };
 
 static int
@@ -69,6 +73,13 @@ parse_args(int argc, char **argv, struct args *a)
 	}
 	if (optind < argc)
 		a->cmd = argv[optind++];
+	if (strcmp(a->cmd, "authorized-keys") == 0) {
+		if (optind == argc) {
+			fprintf(stderr, "ldapsync: authorized-keys: no user\n");
+			return -1;
+		}
+		a->user = argv[optind++];
+	}
 	if (optind < argc) {
 		fprintf(stderr, "ldapsync: unexpected argument: %s\n",
 		    argv[optind]);
@@ -98,12 +109,31 @@ check_root(struct sync_opts *o)
 	return 0;
 }
 
+/*
+ * sshd's AuthorizedKeysCommand, as nobody: the keys map alone, so that a
+ * login depends on neither the network nor a readable configuration.
+ */
+static int
+authorized_keys(const struct conf *c, const char *root, const char *user)
+{
+	char *path;
+	int rc;
+
+	if (statedir_prepare(c, root, false) != 0)
+		return EXIT_RUNTIME;
+	path = state_file(c, root, SD_KEYS);
+	rc = sshkeys_print(path, user, stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+	free(path);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct args a = { .config = DEFAULT_CONFIG, .cmd = "sync",
 	    .v = V_NORMAL };
 	struct conf c;
+	bool readers;
 	int rc;
 
 	if (parse_args(argc, argv, &a) != 0 || check_root(&a.o) != 0) {
@@ -117,15 +147,18 @@ main(int argc, char **argv)
 	 */
 	signal(SIGPIPE, SIG_IGN);
 	if (strcmp(a.cmd, "sync") != 0 && strcmp(a.cmd, "check-config") != 0 &&
-	    strcmp(a.cmd, "watch") != 0 && strcmp(a.cmd, "status") != 0) {
+	    strcmp(a.cmd, "watch") != 0 && strcmp(a.cmd, "status") != 0 &&
+	    strcmp(a.cmd, "authorized-keys") != 0) {
 		log_error("unknown command: %s", a.cmd);
 		return EXIT_CONFIG;
 	}
+	/* status and authorized-keys serve any user, as the module does. */
+	readers = strcmp(a.cmd, "status") == 0 || a.user != NULL;
 	/* What check-config and status say is for whoever asked. */
 	if (strcmp(a.cmd, "sync") == 0 || strcmp(a.cmd, "watch") == 0)
 		log_syslog_unless_watched();
-	if ((strcmp(a.cmd, "status") == 0 ? conf_load_for_reading(a.config,
-	    &c) : conf_load(a.config, &c)) != 0) {
+	if ((readers ? conf_load_for_reading(a.config, &c) :
+	    conf_load(a.config, &c)) != 0) {
 		conf_free(&c);
 		return EXIT_CONFIG;
 	}
@@ -136,6 +169,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(a.cmd, "status") == 0)
 		rc = status_show(&c, a.o.root, a.json);
+	else if (a.user != NULL)
+		rc = authorized_keys(&c, a.o.root, a.user);
 	else if (strcmp(a.cmd, "watch") == 0)
 		rc = watch_run(&c, a.config, &a.o);
 	else

@@ -175,6 +175,7 @@ struct ctx {
 	/* The entry with "name" its final name first: $name in a template. */
 	struct entry		 named;
 	struct bval		 name;
+	bool			 disabled;	/* by the directory's account state */
 };
 
 static char *
@@ -471,6 +472,7 @@ map_state(struct ctx *x, struct user *u)
 	if (!x->m->quiet)
 		log_verbose("%s: %s, written suspended", x->e->dn,
 		    st.disabled);
+	x->disabled = true;
 	free(u->shell);
 	u->shell = xstrdup(c->suspend_shell);
 	locked = xasprintf("!%s", u->passwd + (u->passwd[0] == '!'));
@@ -478,6 +480,28 @@ map_state(struct ctx *x, struct user *u)
 	u->passwd = locked;
 	u->sp[SP_EXPIRE] = 1;
 	return true;
+}
+
+/*
+ * SSH public keys, verbatim with their options: one per line of
+ * authorized_keys, so a key that would be two lines, or none, is dropped.
+ */
+static void
+map_keys(struct ctx *x, struct user *u)
+{
+	struct expr *ex = x->m->c->umap[UF_SSHKEY];
+	const struct entry_attr *a = ex ? entry_get(x->e, expr_attr(ex)) : NULL;
+
+	for (size_t i = 0; a != NULL && i < a->nvals; i++) {
+		const struct bval *v = &a->vals[i];
+
+		if (v->len > 0 && strlen(v->v) == v->len &&
+		    strpbrk(v->v, "\r\n") == NULL)
+			strlist_add(&u->keys, v->v);
+		else if (!x->m->quiet)
+			log_warn("%s: an SSH key holding a line break or NUL, "
+			    "or empty: dropped", x->e->dn);
+	}
 }
 
 static bool
@@ -488,12 +512,17 @@ map_user_fields(struct ctx *x, struct user *u)
 	if (!map_name(x, c->umap[UF_NAME], &u->name))
 		return false;
 	name_entry(x, u->name);
-	return map_id(x, c->umap[UF_UID], &c->uid_range, &u->uid,
+	if (!(map_id(x, c->umap[UF_UID], &c->uid_range, &u->uid,
 	    "uidNumber missing or not a number", NULL) &&
 	    map_id(x, c->umap[UF_GID], &c->gid_range, &u->gid,
 	    "gidNumber missing or not a number", "primaryGroupID") &&
 	    map_home_shell(x, u) && map_gecos(x, u) && fit_line(x, u) &&
-	    map_shadow(x, u) && map_state(x, u);
+	    map_shadow(x, u) && map_state(x, u)))
+		return false;
+	/* A suspended account's keys are no way in either. */
+	if (!x->disabled)
+		map_keys(x, u);
+	return true;
 }
 
 /*

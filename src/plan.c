@@ -373,12 +373,28 @@ user_lines(struct planner *p, const struct user *d, const struct managed *m)
 	free(sh);
 }
 
+/* The user's keys replace those the account had, under either name. */
+static void
+user_keys(struct planner *p, const struct user *d, const struct managed *m)
+{
+	strlist_add(&p->out->keys_drop, d->name);
+	if (m != NULL && strcmp(m->name, d->name) != 0)
+		strlist_add(&p->out->keys_drop, m->name);
+	for (size_t i = 0; i < d->keys.n; i++) {
+		char *line = xasprintf("%s:%s", d->name, d->keys.v[i]);
+
+		strlist_add(&p->out->keys, line);
+		free(line);
+	}
+}
+
 static void
 apply_user(struct planner *p, size_t i)
 {
 	const struct user *d = &p->in->users->v[i];
 
 	user_lines(p, d, p->u.match[i]);
+	user_keys(p, d, p->u.match[i]);
 	state_add(&p->out->next, &(struct managed){ .name = d->name,
 	    .id = d->uid, .uuid = d->uuid });
 	htab_put(p->accounts, d->name, (void *)d->name);
@@ -441,9 +457,11 @@ finish_removed_users(struct planner *p)
 			pwedit_strip(&p->out->gshadow, m->name);
 			change(p, "- user %s deleted", m->name);
 			p->out->users[N_DELETED]++;
+			strlist_add(&p->out->keys_drop, m->name);
 			continue;
 		case FATE_SUSPEND:
 			suspend_user(p, m);
+			strlist_add(&p->out->keys_drop, m->name);
 			break;
 		case FATE_KEEP:
 			break;
@@ -807,6 +825,8 @@ plan_free(struct plan *pl)
 	state_free(&pl->next);
 	plan_drop_edits(pl);
 	strlist_free(&pl->changes);
+	strlist_free(&pl->keys_drop);
+	strlist_free(&pl->keys);
 }
 
 char *

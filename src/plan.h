@@ -38,6 +38,8 @@ struct plan {
 	struct state	 next;		/* not indexed: state_index() to look up */
 	struct pwedit	 passwd, shadow, group, gshadow;
 	struct strlist	 changes;	/* "+ user alice uid=10001", ... */
+	/* The SSH keys map's edit (sshkeys.h): names whose lines go, lines. */
+	struct strlist	 keys_drop, keys;
 	unsigned	 users[N_COUNT], groups[N_COUNT];
 	/*
 	 * What the guard weighs besides suspensions and deletions: accounts

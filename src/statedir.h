@@ -22,6 +22,7 @@
 #define SD_STAMP	"stamp"		/* stamp.h */
 #define SD_LAST_RUN	"last-run"	/* status.h */
 #define SD_SERVER	"server"	/* the pool's last server */
+#define SD_KEYS		"keys"		/* sshkeys.h, readable by all */
 #define SD_COMMIT	"commit"	/* an interrupted commit (txn.h) */
 /*
  * With "files no", the accounts' lines the files would hold, in files

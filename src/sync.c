@@ -22,6 +22,7 @@
 #include "pwfile.h"
 #include "stamp.h"
 #include "state.h"
+#include "sshkeys.h"
 #include "statedir.h"
 #include "status.h"
 #include "sync.h"
@@ -474,6 +475,48 @@ render_state(const struct run *r, struct buf *out)
 }
 
 /* Stages a state already rendered. */
+/* The SSH keys map a change set edits must be there to edit. */
+static bool
+keys_present(const struct run *r)
+{
+	char *path = state_file(r->c, r->o->root, SD_KEYS);
+	bool there = access(path, F_OK) == 0;
+
+	free(path);
+	return there;
+}
+
+/*
+ * The SSH keys map (sshkeys.h), readable by all: the plan's accounts'
+ * keys replace what they had; the deleted and suspended have none.
+ */
+static int
+stage_keys(struct run *r, struct txn *t)
+{
+	char *path = state_file(r->c, r->o->root, SD_KEYS);
+	size_t len = 0;
+	const char *old = map_file(path, &len);
+	bool exists = old != NULL || errno == 0;	/* empty: no mapping */
+	struct buf text = { 0 };
+	int rc = 0;
+
+	if (!exists && errno != ENOENT) {
+		log_error("%s: %s", path, strerror(errno));
+		rc = -1;
+	} else if (!exists || r->plan.keys_drop.n > 0) {
+		sshkeys_edit(old, old ? len : 0, &r->plan.keys_drop,
+		    &r->plan.keys, &text);
+		if (!exists || text.len != len || (len > 0 &&
+		    memcmp(old, text.p, len) != 0))
+			rc = txn_stage(t, path, text.p, text.len, 0644, 0, 0, 0);
+	}
+	if (old != NULL)
+		unmap_file(old, len);
+	buf_free(&text);
+	free(path);
+	return rc;
+}
+
 static int
 stage_state(struct run *r, struct txn *t, const struct buf *text)
 {
@@ -619,6 +662,8 @@ apply(struct run *r)
 		goto out;
 	if (new_state && stage_state(r, t, &state_text) != 0)
 		goto out;
+	if (stage_keys(r, t) != 0)
+		goto out;
 	/* What the stamp describes is about to change. */
 	if (!txn_empty(t))
 		stamp_remove(r->c, r->o->root);
@@ -652,7 +697,7 @@ apply_mirror(struct run *r)
 	 * files is rebuilt by the next full run once the stamp disagrees.
 	 */
 	if (stage_mirror(r, t, &state_text, held, &changed) == 0 &&
-	    txn_commit(t, NULL) == 0)
+	    stage_keys(r, t) == 0 && txn_commit(t, NULL) == 0)
 		rc = 0;
 	mirror_release(held, rc == 0);
 	buf_free(&state_text);
@@ -761,6 +806,11 @@ plan_changes(struct run *r)
 		    "changed since the last run");
 		return false;
 	}
+	if (!keys_present(r)) {
+		log_verbose("the whole directory is planned: the SSH keys map "
+		    "is missing");
+		return false;
+	}
 	for (int i = 0; i < F_COUNT; i++)
 		in.paths[i] = paths[i] = root_path(r->o->root, files[i].path);
 	if ((r->changeset = changeset_load(&r->cs, &in, r->f)))
@@ -867,7 +917,8 @@ sync_run(struct conf *c, const struct sync_opts *o)
 	fetched = fetch(c, &fo, &r.users, &r.groups, &r.cache, &r.server);
 	if (fetched < 0)
 		goto out;
-	if (fetched == FETCH_UNCHANGED && stamp_matches(c, o->root)) {
+	if (fetched == FETCH_UNCHANGED && stamp_matches(c, o->root) &&
+	    keys_present(&r)) {
 		rc = nothing_changed(&r);
 		goto out;
 	}

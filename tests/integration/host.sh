@@ -70,7 +70,7 @@ sync() {	# CONF
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/hostkey" || fail "host key"
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/userkey" || fail "user key"
 cp "$WORK/userkey.pub" /run/keys/alice
-sshd_config() {	# PORT
+sshd_config() {	# PORT [extra lines on stdin]
 	cat > "$WORK/sshd_config" <<S
 Port $1
 ListenAddress 127.0.0.1
@@ -80,29 +80,34 @@ UsePAM yes
 KbdInteractiveAuthentication no
 PasswordAuthentication no
 PubkeyAuthentication yes
-AuthorizedKeysFile /run/keys/%u
 StrictModes no
 S
+	cat >> "$WORK/sshd_config"
 }
 # sshd binds after it forks, so only its pid file says it listens.  Ports
 # below the kernel's ephemeral range (and slapd's) cannot be taken by a
 # client connection of a test running alongside; one taken anyway means
 # another try.
-SSHD_PID=""
-for _ in $(seq 10); do
-	PORT=$(( (RANDOM % 10000) + 20000 ))
-	sshd_config "$PORT"
-	rm -f /run/sshd.pid
-	/usr/sbin/sshd -f "$WORK/sshd_config" -E "$WORK/sshd.log" || fail "sshd did not start"
-	for _ in $(seq 50); do
-		[ -s /run/sshd.pid ] && break
-		grep -q 'Cannot bind any address' "$WORK/sshd.log" && break
-		sleep 0.1
+start_sshd() {	# extra sshd_config lines on stdin
+	local extra
+	extra=$(cat)
+	SSHD_PID=""
+	for _ in $(seq 10); do
+		PORT=$(( (RANDOM % 10000) + 20000 ))
+		echo "$extra" | sshd_config "$PORT"
+		rm -f /run/sshd.pid
+		: > "$WORK/sshd.log"
+		/usr/sbin/sshd -f "$WORK/sshd_config" -E "$WORK/sshd.log" || fail "sshd did not start"
+		for _ in $(seq 50); do
+			[ -s /run/sshd.pid ] && break
+			grep -q 'Cannot bind any address' "$WORK/sshd.log" && break
+			sleep 0.1
+		done
+		[ -s /run/sshd.pid ] && { SSHD_PID=$(cat /run/sshd.pid); return; }
 	done
-	[ -s /run/sshd.pid ] && { SSHD_PID=$(cat /run/sshd.pid); break; }
-	: > "$WORK/sshd.log"
-done
-[ -n "$SSHD_PID" ] || fail "sshd found no free port in 10 tries"
+	fail "sshd found no free port in 10 tries"
+}
+start_sshd <<< "AuthorizedKeysFile /run/keys/%u"
 NSCD_PID=""
 stop_daemons() {
 	[ -z "$NSCD_PID" ] || kill "$NSCD_PID" 2>/dev/null
@@ -192,5 +197,50 @@ for conf in "$WORK/yes.conf" "$WORK/no.conf"; do
 	active "nscd, $conf (returned)"
 done
 pass "with nscd running, suspensions and returns take effect at once"
+
+# --- SSH keys from the directory: AuthorizedKeysCommand ---------------------
+# sshd runs the command as nobody, and wants it and every directory above
+# it root's and written by no one else: a copy on the namespace's /run.
+ldap_modify A <<L
+dn: uid=alice,ou=people,$SUFFIX
+changetype: modify
+add: objectClass
+objectClass: ldapPublicKey
+-
+add: sshPublicKey
+sshPublicKey: no-agent-forwarding $(cat "$WORK/userkey.pub")
+L
+ldapsearch -x -H "$A_URI" -D "$ADMIN_DN" -w "$ADMIN_PW" -b "uid=alice,ou=people,$SUFFIX" -LLL > "$WORK/alice.ldif" \
+	|| fail "save alice"
+rm -f /run/keys/alice
+mkdir -p /run/bin
+install -m 755 "$LDAPSYNC" /run/bin/ldapsync
+chmod 755 /run/ldapsync
+# What authorized-keys reads holds no secret: readable by nobody.
+printf 'uri %s\nbase %s\nstate_dir /run/ldapsync\n' "$A_URI" "$SUFFIX" > /run/keys.conf
+chmod 644 /run/keys.conf
+kill "$SSHD_PID"
+start_sshd <<S
+AuthorizedKeysFile none
+AuthorizedKeysCommand /run/bin/ldapsync -c /run/keys.conf authorized-keys %u
+AuthorizedKeysCommandUser nobody
+S
+keys_of() {	# USER: what sshd hears, as nobody
+	runuser -u nobody -- /run/bin/ldapsync -c /run/keys.conf authorized-keys "$1" 2>&1
+}
+sync "$WORK/yes.conf"
+assert_eq "$(keys_of alice)" "no-agent-forwarding $(cat "$WORK/userkey.pub")" "alice's key, with its option"
+assert_eq "$(keys_of ali)" "" "a name's prefix"
+assert_eq "$(keys_of alicex)" "" "a longer name"
+key_login alice || { tail -5 "$WORK/sshd.log"; fail "a key login through AuthorizedKeysCommand"; }
+leave
+sync "$WORK/yes.conf"
+assert_eq "$(keys_of alice)" "" "a suspended user's keys"
+! key_login alice || fail "a suspended alice logged in with her directory key"
+come_back
+sync "$WORK/yes.conf"
+slapd_stop A
+key_login alice || { tail -5 "$WORK/sshd.log"; fail "a key login with the directory down"; }
+pass "AuthorizedKeysCommand ldapsync authorized-keys as nobody: exact names, options kept, none once suspended, no directory needed"
 
 done_testing
