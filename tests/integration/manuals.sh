@@ -27,7 +27,7 @@ for o in $(sed -n 's/.*{ "\([a-z-]*\)", [a-z_]*_argument.*/\1/p' "$top_srcdir/sr
 	n=$((n + 1))
 done
 [ "$n" -ge 8 ] || fail "only $n options found in main.c"
-for c in sync status check-config watch; do
+for c in sync status check-config watch authorized-keys; do
 	grep -qE "^\.Cm $c( |$)" "$MAN/ldapsync.8" || fail "ldapsync(8) does not document $c"
 done
 for s in 0 1 2 3; do
