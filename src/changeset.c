@@ -523,6 +523,12 @@ usable(const struct conf *c)
 		return no("files no", "");
 	if (!c->users || !c->groups || !c->memberships)
 		return no("users, groups or memberships are off", "");
+	/* Whether a user may have an account depends on every group. */
+	if (c->login_groups.n > 0)
+		return no("login_groups", "");
+	/* A local group's line follows its directory groups' members. */
+	if (c->local_group_map.n > 0)
+		return no("local_group_map", "");
 	return true;
 }
 

@@ -413,6 +413,28 @@ add_names(struct strlist *l, struct words *ws)
 	return NULL;
 }
 
+static const char *k_login_groups(struct conf *c, struct words *ws)
+{ return add_names(&c->login_groups, ws); }
+
+static const char *
+k_synced_groups(struct conf *c, struct words *ws)
+{
+	for (int i = 1; i < ws->n; i++)
+		if (check_dn(W(i)) != NULL)
+			return check_dn(W(i));
+	return add_names(&c->synced_groups, ws);
+}
+
+/* Two group names as a group line holds them: no ':', ',' or space. */
+static const char *
+k_local_group_map(struct conf *c, struct words *ws)
+{
+	for (int i = 1; i <= 2; i++)
+		if (strpbrk(W(i), ":, \t") != NULL)
+			return "a group name cannot hold ':', ',' or a space";
+	return add_names(&c->local_group_map, ws);
+}
+
 static const char *k_user_exclude(struct conf *c, struct words *ws)
 { return add_names(&c->user_exclude, ws); }
 static const char *k_group_exclude(struct conf *c, struct words *ws)
@@ -679,6 +701,9 @@ static const struct kw keywords[] = {
 	{ "group_removal_action", 1, 1, k_group_removal },
 	{ "memberships", 1, 1, k_memberships },
 	{ "membership_filter", 1, 1, k_membership_filter },
+	{ "login_groups", 1, 63, k_login_groups },
+	{ "local_group_map", 2, 2, k_local_group_map },
+	{ "synced_groups", 1, 63, k_synced_groups },
 	{ "schema", 1, 1, k_schema },
 	{ "id_mapping", 1, 1, k_id_mapping },
 	{ "idmap_range", 1, 1, k_idmap_range },
@@ -974,6 +999,9 @@ conf_free(struct conf *c)
 		expr_free(c->gmap[i]);
 	strlist_free(&c->group_exclude);
 	free(c->membership_filter);
+	strlist_free(&c->login_groups);
+	strlist_free(&c->synced_groups);
+	strlist_free(&c->local_group_map);
 	free(c->idmap.domains);
 	free(c->state_dir);
 	free(c->metrics_file);

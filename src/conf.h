@@ -76,6 +76,10 @@ struct conf {
 	enum removal	 group_removal;
 	bool		 memberships;
 	char		*membership_filter;
+	struct strlist	 login_groups;	/* names; empty: everyone */
+	struct strlist	 synced_groups;	/* DNs; empty: all the filter finds */
+	/* local_group_map: pairs, directory group then local group. */
+	struct strlist	 local_group_map;
 
 	/* Directory dialects. */
 	enum schema	 schema;

@@ -109,13 +109,18 @@ fetch_memberships(struct dir *d, const struct conf *c, struct users *users,
 static int
 settle(struct dir *d, const struct conf *c, struct fetch_ctx *x, char **why)
 {
+	int rc = 0;
+
 	map_dedupe_users(x->users);
 	map_dedupe_groups(x->groups);
 	if (c->groups && c->memberships && c->membership_filter != NULL)
-		return fetch_memberships(d, c, x->users, x->groups, why);
-	map_members(x->groups, x->users,
-	    c->nested_groups ? c->nesting_level : 0);
-	return 0;
+		rc = fetch_memberships(d, c, x->users, x->groups, why);
+	else
+		map_members(x->groups, x->users,
+		    c->nested_groups ? c->nesting_level : 0);
+	if (rc == 0)
+		map_login_groups(c, x->users, x->groups);
+	return rc;
 }
 
 /* Everything from one bound server by paged searches; -1 with *why. */

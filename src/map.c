@@ -21,6 +21,7 @@ struct mapper {
 	struct strlist		 shells;
 	bool			 quiet;
 	time_t			 now;	/* for accountExpires */
+	struct strlist		 synced;	/* synced_groups' DN keys */
 };
 
 void
@@ -38,6 +39,12 @@ mapper_new(const struct conf *c, const char *root)
 
 	m->c = c;
 	m->now = time(NULL);
+	for (size_t i = 0; i < c->synced_groups.n; i++) {
+		char *key = map_dn_key(c->synced_groups.v[i]);
+
+		strlist_add(&m->synced, key);
+		free(key);
+	}
 	if (read_file(path, &text, &len) == -1) {
 		/* getusershell(3)'s answer when the file is missing. */
 		strlist_add(&m->shells, "/bin/sh");
@@ -63,6 +70,7 @@ mapper_free(struct mapper *m)
 	if (m == NULL)
 		return;
 	strlist_free(&m->shells);
+	strlist_free(&m->synced);
 	free(m);
 }
 
@@ -591,12 +599,31 @@ add_values(const struct mapper *m, const struct entry *e, struct expr *ex,
 	}
 }
 
+/* synced_groups: a group not listed is not the directory's to sync. */
+static bool
+synced(const struct mapper *m, const char *dn)
+{
+	char *key;
+	bool listed;
+
+	if (m->synced.n == 0)
+		return true;
+	key = map_dn_key(dn);
+	listed = strlist_has(&m->synced, key);
+	free(key);
+	return listed;
+}
+
 void
 map_group(struct mapper *m, const struct entry *e, struct groups *out)
 {
 	struct ctx x = { .m = m, .e = e };
-	struct group *g = groups_add(out);
+	struct group *g;
 	const struct conf *c = m->c;
+
+	if (!synced(m, e->dn))
+		return;
+	g = groups_add(out);
 
 	g->dn = xstrdup(e->dn);
 	g->uuid = entry_uuid(e);
@@ -931,4 +958,44 @@ map_members(struct groups *gl, const struct users *ul, int nesting)
 	htab_free(ix.exact);
 	htab_free(ix.norm);
 	strlist_free(&ix.keys);
+}
+
+/* --- who may have an account --------------------------------------------- */
+
+void
+map_login_groups(const struct conf *c, struct users *ul,
+    const struct groups *gl)
+{
+	struct htab *members = htab_new(ul->n), *gids = htab_new(16);
+	size_t keep = 0;
+
+	if (c->login_groups.n == 0) {
+		htab_free(members);
+		htab_free(gids);
+		return;
+	}
+	for (size_t i = 0; i < gl->n; i++) {
+		const struct group *g = &gl->v[i];
+
+		if (!strlist_has(&c->login_groups, g->name))
+			continue;
+		htab_put_id(gids, g->gid, (void *)1);
+		for (size_t j = 0; j < g->members.n; j++)
+			htab_put(members, g->members.v[j], (void *)1);
+	}
+	for (size_t i = 0; i < ul->n; i++) {
+		struct user *u = &ul->v[i];
+
+		if (htab_get(members, u->name) != NULL ||
+		    htab_get_id(gids, u->gid) != NULL)
+			ul->v[keep++] = *u;
+		else {
+			log_verbose("%s: in none of login_groups: not synced",
+			    u->dn);
+			user_free(u);
+		}
+	}
+	ul->n = keep;
+	htab_free(members);
+	htab_free(gids);
 }

@@ -33,6 +33,13 @@ void	 map_dedupe_groups(struct groups *);
  * join, that many levels deep; a cycle is cut with a warning.
  */
 void	 map_members(struct groups *, const struct users *, int nesting);
+/*
+ * login_groups: the users who are members of none of them (directly,
+ * through nested groups, or by primary gid) leave the set, as if the
+ * directory did not hold them.  After map_members().
+ */
+void	 map_login_groups(const struct conf *, struct users *,
+	    const struct groups *);
 /* "dn:" and the DN as DNs compare (normalized, case folded); to free. */
 char	*map_dn_key(const char *dn);
 

@@ -32,6 +32,7 @@ struct planner {
 	struct htab		*seen;		/* refused entries' names, uuids */
 	struct htab		*accounts;	/* user names after this run */
 	struct htab		*renamed;	/* old user name -> new */
+	struct htab		*synced;	/* managed user names after it */
 	struct side		 u, g;
 };
 
@@ -395,6 +396,7 @@ apply_user(struct planner *p, size_t i)
 
 	user_lines(p, d, p->u.match[i]);
 	user_keys(p, d, p->u.match[i]);
+	htab_put(p->synced, d->name, (void *)d->name);
 	state_add(&p->out->next, &(struct managed){ .name = d->name,
 	    .id = d->uid, .uuid = d->uuid });
 	htab_put(p->accounts, d->name, (void *)d->name);
@@ -630,6 +632,120 @@ finish_removed_groups(struct planner *p)
 	}
 }
 
+/* --- local groups (local_group_map) ------------------------------------ */
+
+/*
+ * What the directory groups mapped to this local group give it: their
+ * members that have an account after this run.
+ */
+static void
+mapped_members(const struct planner *p, const char *local,
+    struct strlist *out)
+{
+	const struct strlist *map = &p->in->c->local_group_map;
+	const struct groups *gl = p->in->groups;
+
+	for (size_t k = 0; k + 1 < map->n; k += 2) {
+		if (strcmp(map->v[k + 1], local) != 0)
+			continue;
+		for (size_t i = 0; i < gl->n; i++) {
+			const struct strlist *m = &gl->v[i].members;
+
+			if (strcmp(gl->v[i].name, map->v[k]) != 0)
+				continue;
+			for (size_t j = 0; j < m->n; j++)
+				if (htab_get(p->synced, m->v[j]) != NULL &&
+				    !strlist_has(out, m->v[j]))
+					strlist_add(out, m->v[j]);
+		}
+	}
+}
+
+/*
+ * The local group's members: its own (local accounts, in their order),
+ * the directory's users it lists that are still mapped to it, then the
+ * newly mapped.  A managed user's membership follows the directory.
+ */
+static void
+local_members(const struct planner *p, const struct strlist *had,
+    const struct strlist *want, struct strlist *out)
+{
+	for (size_t i = 0; i < had->n; i++) {
+		bool managed = htab_get(p->synced, had->v[i]) != NULL ||
+		    htab_get(p->in->old->users_by_name, had->v[i]) != NULL;
+
+		if (!managed || strlist_has(want, had->v[i]))
+			strlist_add(out, had->v[i]);
+	}
+	for (size_t i = 0; i < want->n; i++)
+		if (!strlist_has(out, want->v[i]))
+			strlist_add(out, want->v[i]);
+}
+
+/* The line with its field i (the member list) replaced. */
+static char *
+with_members(const struct pwline *l, int field, const struct strlist *m)
+{
+	struct strlist f = { 0 };
+	struct buf b = { 0 };
+
+	split_fields(l->raw, l->len, &f);
+	for (int i = 0; i < (int)f.n || i <= field; i++) {
+		if (i > 0)
+			buf_addc(&b, ':');
+		if (i != field)
+			buf_addstr(&b, i < (int)f.n ? f.v[i] : "");
+		for (size_t j = 0; i == field && j < m->n; j++)
+			buf_printf(&b, "%s%s", j ? "," : "", m->v[j]);
+	}
+	strlist_free(&f);
+	return buf_cstr(&b);
+}
+
+static void
+map_local_group(struct planner *p, const char *local)
+{
+	const struct pwline *l = pwfile_find(p->in->group, local);
+	const struct pwline *sl = pwfile_find(p->in->gshadow, local);
+	struct strlist had = { 0 }, want = { 0 }, now = { 0 };
+	char *text;
+
+	if (l == NULL || htab_get(p->in->old->groups_by_name, local) != NULL) {
+		log_warn("local_group_map: %s is no local group here", local);
+		return;
+	}
+	current_members(l, &had);
+	mapped_members(p, local, &want);
+	local_members(p, &had, &want, &now);
+	member_diff(p, local, &had, &now);
+	text = with_members(l, 3, &now);
+	put_line(&p->out->group, l, local, text);
+	free(text);
+	if (sl != NULL) {
+		text = with_members(sl, 3, &now);
+		put_line(&p->out->gshadow, sl, local, text);
+		free(text);
+	}
+	strlist_free(&had);
+	strlist_free(&want);
+	strlist_free(&now);
+}
+
+static void
+map_local_groups(struct planner *p)
+{
+	const struct strlist *map = &p->in->c->local_group_map;
+
+	for (size_t k = 0; k + 1 < map->n; k += 2) {
+		bool again = false;
+
+		for (size_t j = 1; j < k; j += 2)
+			again |= strcmp(map->v[j], map->v[k + 1]) == 0;
+		if (!again)
+			map_local_group(p, map->v[k + 1]);
+	}
+}
+
 /* --- the whole plan --------------------------------------------------- */
 
 static void
@@ -774,6 +890,7 @@ plan_make(const struct plan_input *in, struct plan *out)
 	p.accounts = htab_new(in->users->n + in->passwd->n -
 	    MIN(in->passwd->n, htab_count(in->old->users_by_name)));
 	p.renamed = htab_new(16);
+	p.synced = htab_new(in->users->n);
 	side_init(&p, &p.u, false);
 	side_init(&p, &p.g, true);
 
@@ -791,6 +908,7 @@ plan_make(const struct plan_input *in, struct plan *out)
 		if (!p.g.skip[i])
 			apply_group(&p, i);
 	finish_removed_groups(&p);
+	map_local_groups(&p);
 
 	state_order(&out->next);
 	state_unresolved_sort(&out->next.unresolved);
@@ -808,6 +926,7 @@ plan_make(const struct plan_input *in, struct plan *out)
 	htab_free(p.seen);
 	htab_free(p.accounts);
 	htab_free(p.renamed);
+	htab_free(p.synced);
 }
 
 void
