@@ -333,6 +333,10 @@ static const char *k_krb5_principal(struct conf *c, struct words *ws)
 { return set_str(&c->krb5_principal, W(1)); }
 static const char *k_sasl_canon(struct conf *c, struct words *ws)
 { return set_bool(&c->sasl_canonicalize, W(1)); }
+static const char *k_skel_dir(struct conf *c, struct words *ws)
+{ return k_path(&c->skel_dir, ws); }
+static const char *k_create_home(struct conf *c, struct words *ws)
+{ return set_bool(&c->create_home, W(1)); }
 static const char *k_metrics(struct conf *c, struct words *ws)
 { return k_path(&c->metrics_file, ws); }
 static const char *k_state_dir(struct conf *c, struct words *ws)
@@ -703,6 +707,8 @@ static const struct kw keywords[] = {
 	{ "membership_filter", 1, 1, k_membership_filter },
 	{ "login_groups", 1, 63, k_login_groups },
 	{ "local_group_map", 2, 2, k_local_group_map },
+	{ "create_home", 1, 1, k_create_home },
+	{ "skel_dir", 1, 1, k_skel_dir },
 	{ "synced_groups", 1, 63, k_synced_groups },
 	{ "schema", 1, 1, k_schema },
 	{ "id_mapping", 1, 1, k_id_mapping },
@@ -830,6 +836,8 @@ finish(struct conf *c)
 		c->suspend_shell = xstrdup("/usr/sbin/nologin");
 	if (c->krb5_keytab == NULL)
 		c->krb5_keytab = xstrdup("/etc/krb5.keytab");
+	if (c->skel_dir == NULL)
+		c->skel_dir = xstrdup("/etc/skel");
 	if (c->validnames == NULL)
 		c->validnames = xstrdup(DEFAULT_VALIDNAMES);
 	if (c->state_dir == NULL)
@@ -1002,6 +1010,7 @@ conf_free(struct conf *c)
 	strlist_free(&c->login_groups);
 	strlist_free(&c->synced_groups);
 	strlist_free(&c->local_group_map);
+	free(c->skel_dir);
 	free(c->idmap.domains);
 	free(c->state_dir);
 	free(c->metrics_file);

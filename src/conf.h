@@ -80,6 +80,8 @@ struct conf {
 	struct strlist	 synced_groups;	/* DNs; empty: all the filter finds */
 	/* local_group_map: pairs, directory group then local group. */
 	struct strlist	 local_group_map;
+	bool		 create_home;
+	char		*skel_dir;
 
 	/* Directory dialects. */
 	enum schema	 schema;

@@ -390,6 +390,15 @@ user_keys(struct planner *p, const struct user *d, const struct managed *m)
 }
 
 static void
+want_home(struct plan *out, const struct user *d)
+{
+	out->homes = xreallocarray(out->homes, out->nhomes + 1,
+	    sizeof(*out->homes));
+	out->homes[out->nhomes++] = (struct plan_home){ xstrdup(d->home),
+	    d->uid, d->gid };
+}
+
+static void
 apply_user(struct planner *p, size_t i)
 {
 	const struct user *d = &p->in->users->v[i];
@@ -397,6 +406,8 @@ apply_user(struct planner *p, size_t i)
 	user_lines(p, d, p->u.match[i]);
 	user_keys(p, d, p->u.match[i]);
 	htab_put(p->synced, d->name, (void *)d->name);
+	if (p->in->c->create_home)
+		want_home(p->out, d);
 	state_add(&p->out->next, &(struct managed){ .name = d->name,
 	    .id = d->uid, .uuid = d->uuid });
 	htab_put(p->accounts, d->name, (void *)d->name);
@@ -946,6 +957,9 @@ plan_free(struct plan *pl)
 	strlist_free(&pl->changes);
 	strlist_free(&pl->keys_drop);
 	strlist_free(&pl->keys);
+	for (size_t i = 0; i < pl->nhomes; i++)
+		free(pl->homes[i].path);
+	free(pl->homes);
 }
 
 char *

@@ -34,12 +34,20 @@ struct plan_input {
 
 enum { N_ADDED, N_UPDATED, N_SUSPENDED, N_DELETED, N_COUNT };
 
+struct plan_home {
+	char		*path;
+	uint32_t	 uid, gid;
+};
+
 struct plan {
 	struct state	 next;		/* not indexed: state_index() to look up */
 	struct pwedit	 passwd, shadow, group, gshadow;
 	struct strlist	 changes;	/* "+ user alice uid=10001", ... */
 	/* The SSH keys map's edit (sshkeys.h): names whose lines go, lines. */
 	struct strlist	 keys_drop, keys;
+	/* create_home: the accounts planned, to have their homes made. */
+	struct plan_home *homes;
+	size_t		 nhomes;
 	unsigned	 users[N_COUNT], groups[N_COUNT];
 	/*
 	 * What the guard weighs besides suspensions and deletions: accounts

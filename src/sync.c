@@ -16,6 +16,7 @@
 #include "log.h"
 #include "dircache.h"
 #include "fetch.h"
+#include "home.h"
 #include "mirror.h"
 #include "plan.h"
 #include "pool.h"
@@ -748,6 +749,28 @@ nothing_changed(struct run *r)
 	return EXIT_OK;
 }
 
+/*
+ * create_home, once the accounts are committed: a run that fails leaves
+ * no home behind, and one whose home cannot be made still stands (the
+ * next run tries again).
+ */
+static void
+make_homes(struct run *r)
+{
+	mode_t mode;
+
+	if (r->plan.nhomes == 0)
+		return;
+	mode = home_mode(r->o->root);
+	for (size_t i = 0; i < r->plan.nhomes; i++) {
+		const struct plan_home *h = &r->plan.homes[i];
+
+		if (home_make(r->o->root, h->path, r->c->skel_dir, h->uid,
+		    h->gid, mode) == 1)
+			log_verbose("+ home %s made", h->path);
+	}
+}
+
 /* What status and the metrics read: every run but a dry one. */
 static void
 record(struct run *r, const struct timespec *start, int rc)
@@ -931,12 +954,16 @@ sync_run(struct conf *c, const struct sync_opts *o)
 	}
 	if (o->mirror_only) {
 		rc = apply_mirror(&r) == 0 ? EXIT_OK : EXIT_RUNTIME;
+		if (rc == EXIT_OK)
+			make_homes(&r);
 		goto out;
 	}
 	if (!o->dry_run && apply(&r) != 0)
 		goto out;
 	if (!o->dry_run && pool_remember(c, o->root, r.server) != 0)
 		goto out;
+	if (!o->dry_run)
+		make_homes(&r);
 	if (!o->dry_run) {
 		stamp_write(c, o->root);
 		keep_mirror(&r);
