@@ -72,7 +72,8 @@ sshkeys_edit(const char *old, size_t len, const struct strlist *drop,
 	}
 	for (size_t i = 0; i < add->n; i++)
 		add_line(&v, &n, add->v[i], strlen(add->v[i]));
-	qsort(v, n, sizeof(*v), by_name);
+	if (n > 0)
+		qsort(v, n, sizeof(*v), by_name);
 	out->len = 0;
 	for (size_t i = 0; i < n; i++) {
 		buf_add(out, v[i].p, v[i].len);
