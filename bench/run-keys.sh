@@ -15,7 +15,8 @@ SPAWN="$here/spawn-time"
 
 "$here/gen.sh" "$NUSERS" 10 2 | awk '
 	/^dn: uid=/ { user = 1 }
-	/^$/ && user { print "objectClass: ldapPublicKey"
+	/^objectClass: shadowAccount$/ { print; print "objectClass: ldapPublicKey"; next }
+	/^$/ && user {
 		printf "sshPublicKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI%s %s@bench\n", key, name
 		user = 0 }
 	/^uid: / { name = $2; key = sprintf("%032d", NR) }

@@ -15,7 +15,14 @@ done
 
 DS_PW="Secret-12345"
 DS_PID=""
-trap '[ -z "$DS_PID" ] || kill "$DS_PID" 2>/dev/null; cleanup' EXIT
+ds_stop() {	# by pid, however the test ends
+	[ -n "$DS_PID" ] || return 0
+	kill "$DS_PID" 2>/dev/null
+	for _ in $(seq 200); do kill -0 "$DS_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$DS_PID" 2>/dev/null
+	DS_PID=""
+}
+trap 'ds_stop; cleanup' EXIT
 
 # --- the instance -------------------------------------------------------------
 mkdir -p "$WORK/bin"
@@ -66,12 +73,14 @@ I
 done
 [ -n "$PORT" ] || { tail -20 "$WORK/dscreate.log"; fail "dscreate"; }
 PATH="$WORK/bin:$PATH" systemctl start dirsrv@t || fail "ns-slapd did not start"
-DS_PID=$(cat /run/dirsrv/slapd-t.pid)
 URI="ldap://127.0.0.1:$PORT/"
 for _ in $(seq 100); do
 	ldapsearch -x -H "$URI" -b "" -s base > /dev/null 2>&1 && break
 	sleep 0.1
 done
+# The daemon's own pid: the file holds it once the server answers.
+DS_PID=$(cat /run/dirsrv/slapd-t.pid)
+[ "$(cat "/proc/$DS_PID/comm" 2>/dev/null)" = ns-slapd ] || fail "no ns-slapd at pid $DS_PID"
 ds_modify() {	# LDIF on stdin
 	ldapmodify -x -H "$URI" -D "cn=Directory Manager" -w "$DS_PW" > "$WORK/ldapmodify.out" 2>&1 ||
 		{ cat "$WORK/ldapmodify.out"; fail "ldapmodify"; }
@@ -149,6 +158,5 @@ assert_grep "^ben:x:20002:20000:Ben:/home/ben:/bin/bash$" "$R/etc/passwd" "ben u
 assert_grep "^ben:\*:::::::$" "$R/etc/shadow" "ben's shadow unlocked"
 pass "nsAccountLock: FALSE restores the user"
 
-PATH="$WORK/bin:$PATH" systemctl stop dirsrv@t || fail "ns-slapd did not stop"
-DS_PID=""
+ds_stop
 done_testing

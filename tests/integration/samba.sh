@@ -1,7 +1,8 @@
 # A real Samba AD domain controller for the tests and benchmarks: its own
 # network and mount namespace on loopback (so it binds 389, 636 and 88
 # without touching the host), every path under one directory.  Source it
-# after lib.sh (it uses WORK and fail); it stops the DC by pid on exit.
+# after lib.sh (it uses WORK and fail); on exit, however the test ends,
+# it stops every process in the DC's namespace, by pid.
 #
 # samba_start: provisions and starts dc1.ad.example.test (realm
 # AD.EXAMPLE.TEST, domain ADEX) with RFC 2307 attributes; sets DC_DIR,
@@ -18,11 +19,30 @@ in_dc() {
 	nsenter -t "$DC_HOLDER" -n -m "$@"
 }
 
+# The processes in the DC's network namespace: samba's, the holder, and
+# whatever a client left there.
+dc_pids() {
+	local ns p
+	ns=$(readlink "/proc/$DC_HOLDER/ns/net" 2>/dev/null) || return 0
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"
+	done
+}
+
 samba_stop() {
-	[ -z "$DC_PID" ] || kill "$DC_PID" 2>/dev/null
-	[ -z "$DC_HOLDER" ] || kill "$DC_HOLDER" 2>/dev/null
+	local pids
+	[ -n "$DC_HOLDER" ] || return 0
+	pids=$(dc_pids)
+	[ -z "$pids" ] || kill $pids 2>/dev/null
+	for _ in $(seq 100); do
+		pids=$(for p in $pids; do kill -0 "$p" 2>/dev/null && echo "$p"; done)
+		[ -z "$pids" ] && break
+		sleep 0.1
+	done
+	[ -z "$pids" ] || kill -9 $pids 2>/dev/null
 	DC_PID="" DC_HOLDER=""
 }
+trap 'samba_stop; cleanup' EXIT
 
 # The namespaces: loopback up, a private /etc/hosts naming the DC, and
 # Samba's own directories bound over the host's.
@@ -82,8 +102,9 @@ samba_start() {
 		--option="bind interfaces only=yes" > "$DC_DIR/provision.log" 2>&1 ||
 		{ tail -20 "$DC_DIR/provision.log"; fail "samba-tool domain provision"; }
 	samba_conf
-	in_dc samba -s "$DC_DIR/etc/smb.conf" -F -M single </dev/null > "$DC_DIR/samba.out" 2>&1 &
-	DC_PID=$!
+	nsenter -t "$DC_HOLDER" -n -m samba -s "$DC_DIR/etc/smb.conf" -F -M single \
+		</dev/null > "$DC_DIR/samba.out" 2>&1 &
+	DC_PID=$!	# nsenter execs samba: the same process
 	for _ in $(seq 120); do
 		in_dc ldapsearch -x -H ldap://127.0.0.1/ -b "" -s base >/dev/null 2>&1 && break
 		kill -0 "$DC_PID" 2>/dev/null || { cat "$DC_DIR/samba.out"; fail "samba exited"; }
