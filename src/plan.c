@@ -32,7 +32,7 @@ struct planner {
 	struct htab		*seen;		/* refused entries' names, uuids */
 	struct htab		*accounts;	/* user names after this run */
 	struct htab		*renamed;	/* old user name -> new */
-	struct htab		*synced;	/* managed user names after it */
+	struct htab		*synced;	/* the users this plan syncs */
 	struct side		 u, g;
 };
 
@@ -651,7 +651,7 @@ finish_removed_groups(struct planner *p)
  */
 static void
 mapped_members(const struct planner *p, const char *local,
-    struct strlist *out)
+    struct strlist *out, struct htab *set)
 {
 	const struct strlist *map = &p->in->c->local_group_map;
 	const struct groups *gl = p->in->groups;
@@ -666,7 +666,7 @@ mapped_members(const struct planner *p, const char *local,
 				continue;
 			for (size_t j = 0; j < m->n; j++)
 				if (htab_get(p->synced, m->v[j]) != NULL &&
-				    !strlist_has(out, m->v[j]))
+				    htab_put(set, m->v[j], (void *)1) == NULL)
 					strlist_add(out, m->v[j]);
 		}
 	}
@@ -679,18 +679,24 @@ mapped_members(const struct planner *p, const char *local,
  */
 static void
 local_members(const struct planner *p, const struct strlist *had,
-    const struct strlist *want, struct strlist *out)
+    const struct strlist *want, const struct htab *wanted,
+    struct strlist *out)
 {
+	struct htab *kept = htab_new(had->n);
+
 	for (size_t i = 0; i < had->n; i++) {
 		bool managed = htab_get(p->synced, had->v[i]) != NULL ||
 		    htab_get(p->in->old->users_by_name, had->v[i]) != NULL;
 
-		if (!managed || strlist_has(want, had->v[i]))
+		if (!managed || htab_get(wanted, had->v[i]) != NULL) {
 			strlist_add(out, had->v[i]);
+			htab_put(kept, had->v[i], (void *)1);
+		}
 	}
 	for (size_t i = 0; i < want->n; i++)
-		if (!strlist_has(out, want->v[i]))
+		if (htab_get(kept, want->v[i]) == NULL)
 			strlist_add(out, want->v[i]);
+	htab_free(kept);
 }
 
 /* The line with its field i (the member list) replaced. */
@@ -719,6 +725,7 @@ map_local_group(struct planner *p, const char *local)
 	const struct pwline *l = pwfile_find(p->in->group, local);
 	const struct pwline *sl = pwfile_find(p->in->gshadow, local);
 	struct strlist had = { 0 }, want = { 0 }, now = { 0 };
+	struct htab *wanted;
 	char *text;
 
 	if (l == NULL || htab_get(p->in->old->groups_by_name, local) != NULL) {
@@ -726,8 +733,10 @@ map_local_group(struct planner *p, const char *local)
 		return;
 	}
 	current_members(l, &had);
-	mapped_members(p, local, &want);
-	local_members(p, &had, &want, &now);
+	wanted = htab_new(64);
+	mapped_members(p, local, &want, wanted);
+	local_members(p, &had, &want, wanted, &now);
+	htab_free(wanted);
 	member_diff(p, local, &had, &now);
 	text = with_members(l, 3, &now);
 	put_line(&p->out->group, l, local, text);

@@ -475,7 +475,6 @@ render_state(const struct run *r, struct buf *out)
 	return strcmp(buf_cstr(out), r->old_state_text) != 0;
 }
 
-/* Stages a state already rendered. */
 /* The SSH keys map a change set edits must be there to edit. */
 static bool
 keys_present(const struct run *r)
@@ -518,6 +517,7 @@ stage_keys(struct run *r, struct txn *t)
 	return rc;
 }
 
+/* Stages a state already rendered. */
 static int
 stage_state(struct run *r, struct txn *t, const struct buf *text)
 {
