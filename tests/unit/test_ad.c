@@ -453,6 +453,43 @@ test_nesting(void **state)
 	conf_free(&c);
 }
 
+/* login_groups after nesting: members of a nested group, and by primary gid. */
+static void
+test_login_groups(void **state)
+{
+	struct conf c;
+	struct mapper *m;
+	struct users ul = { 0 };
+	struct groups gl = { 0 };
+	static const char *const names[] = { "u1", "u2", "u3", "u4" };
+	static const uint32_t gids[] = { 5000, 5000, 5001, 5000 };
+
+	(void)state;
+	fx_conf(&c, "login_groups top\n");
+	m = mapper_new(&c, root);
+	for (int i = 0; i < 4; i++) {
+		struct user *u = users_add(&ul);
+
+		u->name = xstrdup(names[i]);
+		u->dn = xasprintf("uid=%s,dc=x", names[i]);
+		u->gid = gids[i];
+	}
+	/* top lists u1 and mid; mid lists u2; u3's primary group is top. */
+	add_group(m, &gl, "cn=top,dc=x", "top", "5001", "uid=u1,dc=x",
+	    "cn=mid,dc=x");
+	add_group(m, &gl, "cn=mid,dc=x", "mid", "5002", "uid=u2,dc=x", NULL);
+	map_members(&gl, &ul, 4);
+	map_login_groups(&c, &ul, &gl);
+	assert_int_equal(ul.n, 3);
+	assert_string_equal(ul.v[0].name, "u1");
+	assert_string_equal(ul.v[1].name, "u2");
+	assert_string_equal(ul.v[2].name, "u3");
+	users_free(&ul);
+	groups_free(&gl);
+	mapper_free(m);
+	conf_free(&c);
+}
+
 /* --- ranged values, from recorded answers -------------------------------- */
 
 /* What a server answered, request by request. */
@@ -604,6 +641,7 @@ main(void)
 		cmocka_unit_test(test_conf_dialects),
 		cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_login_groups),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
