@@ -18,6 +18,7 @@ struct user {
 	char		*uuid;			/* NULL when the server has none */
 	char		*dn;
 	struct strlist	 keys;			/* SSH public keys, verbatim */
+	bool		 disabled;	/* written suspended: account_state */
 };
 
 struct group {

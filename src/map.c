@@ -183,7 +183,6 @@ struct ctx {
 	/* The entry with "name" its final name first: $name in a template. */
 	struct entry		 named;
 	struct bval		 name;
-	bool			 disabled;	/* by the directory's account state */
 };
 
 static char *
@@ -480,7 +479,7 @@ map_state(struct ctx *x, struct user *u)
 	if (!x->m->quiet)
 		log_verbose("%s: %s, written suspended", x->e->dn,
 		    st.disabled);
-	x->disabled = true;
+	u->disabled = true;
 	free(u->shell);
 	u->shell = xstrdup(c->suspend_shell);
 	locked = xasprintf("!%s", u->passwd + (u->passwd[0] == '!'));
@@ -528,7 +527,7 @@ map_user_fields(struct ctx *x, struct user *u)
 	    map_shadow(x, u) && map_state(x, u)))
 		return false;
 	/* A suspended account's keys are no way in either. */
-	if (!x->disabled)
+	if (!u->disabled)
 		map_keys(x, u);
 	return true;
 }

@@ -332,6 +332,20 @@ put_line(struct pwedit *e, const struct pwline *l, const char *oldname,
 		pwedit_replace(e, oldname, text);
 }
 
+/* A shadow line as a suspension leaves it: locked, expired on day 1. */
+static bool
+suspended_line(const struct pwline *sl)
+{
+	char *pw = sl ? pwline_field(sl, 1) : NULL;
+	char *expire = sl ? pwline_field(sl, 7) : NULL;
+	bool yes = pw != NULL && pw[0] == '!' && expire != NULL &&
+	    strcmp(expire, "1") == 0;
+
+	free(pw);
+	free(expire);
+	return yes;
+}
+
 static void
 update_user(struct planner *p, const struct user *d, const struct managed *m,
     const char *pw, const char *sh, const struct pwline *pl,
@@ -347,6 +361,13 @@ update_user(struct planner *p, const struct user *d, const struct managed *m,
 	if (m->suspended) {
 		change(p, "~ user %s unsuspended", d->name);
 		n++;
+	}
+	/* Disabled in the directory: a suspension, for the summary and guard. */
+	if (d->disabled && !suspended_line(sl)) {
+		change(p, "! user %s suspended: disabled in the directory",
+		    d->name);
+		p->out->users[N_SUSPENDED]++;
+		return;
 	}
 	n += diff_line(p, "user", d->name, pl, pw, passwd_labels, 7);
 	n += diff_line(p, "user", d->name, sl, sh, shadow_labels, 9);

@@ -55,12 +55,14 @@ def set_attr(db, name, attr, value):
 
 
 def change(db):
-    # frank is enabled again, alice renamed, JSmith deleted, a new user.
+    # frank is enabled again, erin disabled, alice renamed, JSmith
+    # deleted, a new user.
     res = db.search(base=db.domain_dn(), scope=ldb.SCOPE_SUBTREE,
                     expression="(sAMAccountName=frank)",
                     attrs=["userAccountControl"])
     set_attr(db, "frank", "userAccountControl",
              str(int(res[0]["userAccountControl"][0]) & ~2))
+    db.disable_account("(sAMAccountName=erin)")
     set_attr(db, "alice", "sAMAccountName", "alice2")
     db.deleteuser("JSmith")
     db.newuser("gina", PW, uidnumber=10008, gidnumber=10000,

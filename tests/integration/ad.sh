@@ -154,8 +154,12 @@ assert_grep "^incremental refresh: 0 entries received" "$WORK/down1.out" \
 dc_load change
 run_down "$WORK/down2.out"
 N=$(sed -n 's/^incremental refresh: \([0-9]*\) entries received/\1/p' "$WORK/down2.out")
-[ -n "$N" ] && [ "$N" -ge 4 ] && [ "$N" -le 8 ] ||
-	{ cat "$WORK/down2.out"; fail "the changed run received '$N' entries, not the 4-8 changed"; }
+[ -n "$N" ] && [ "$N" -ge 5 ] && [ "$N" -le 10 ] ||
+	{ cat "$WORK/down2.out"; fail "the changed run received '$N' entries, not the 5-10 changed"; }
+assert_grep "^! user erin suspended: disabled in the directory$" "$WORK/down2.out" \
+	"disabled in the directory: a suspension"
+assert_grep "^users: 1 added, [0-9]+ updated, 1 suspended, 1 deleted" "$WORK/down2.out" \
+	"the summary counts it, as the guard does"
 assert_eq "$(line "$R" passwd alice2)" "${ALICE_LINE/alice:/alice2:}" "a rename keeps the account (objectGUID)"
 ! line "$R" passwd alice > /dev/null || fail "the old name stays"
 ! line "$R" passwd jsmith > /dev/null || fail "a deleted user stays"
@@ -170,7 +174,7 @@ for f in passwd shadow group gshadow; do
 	diff <(sort "$R/etc/$f") <(sort "$WORK/downfull/etc/$f") > "$WORK/diff" ||
 		{ cat "$WORK/diff"; fail "incremental and full differ in $f"; }
 done
-pass "a DOMAIN\\user bind; incremental runs by uSNChanged (deletions by objectGUID) apply a rename, a deletion, a re-enabled and a new user as a full sync does"
+pass "a DOMAIN\\user bind; incremental runs by uSNChanged (deletions by objectGUID) apply a rename, a deletion, a disabled, a re-enabled and a new user as a full sync does"
 
 # --- sasl_mech GSSAPI from a keytab ------------------------------------------
 # A service account's keytab, and the DC's ldap/ name (samba_spnupdate,
