@@ -183,34 +183,66 @@ ad_changed(const struct entry *e, void *arg)
 	return 0;
 }
 
+/*
+ * Beyond this many changed entries, one search for them all costs less
+ * than reading each.
+ */
+#define AD_READ_MAX	64
+
+/* One scan of a base: who is still there, and whose USN passed the mark. */
+struct ad_scan {
+	struct apply_ctx	*x;
+	unsigned long long	 since;
+	struct strlist		 changed;	/* their DNs */
+};
+
 static int
 ad_present(const struct entry *e, void *arg)
 {
-	struct apply_ctx *x = arg;
+	struct ad_scan *sc = arg;
+	const struct entry_attr *a = entry_get(e, "uSNChanged");
 	char *uuid = entry_uuid(e);
 
 	if (uuid == NULL)
 		return -1;
-	dircache_mark(x->cache, uuid, x->search);
+	dircache_mark(sc->x->cache, uuid, sc->x->search);
+	/* Without a USN to compare, it is read again. */
+	if (a == NULL || a->nvals == 0 ||
+	    strtoull(a->vals[0].v, NULL, 10) > sc->since)
+		strlist_add(&sc->changed, e->dn);
 	free(uuid);
 	return 0;
 }
 
-/* What changed since the cookie's USN, then who is still there. */
+/*
+ * Who is still there, with their uSNChanged, in one scan (a server that
+ * does not index uSNChanged ranges, Samba's, reads every entry for a
+ * filter on it anyway); then the entries past the cookie's USN, each
+ * read again whole, or all in one search when they are many.
+ */
 static int
 ad_search(struct dir *d, const struct search *s, unsigned long long since,
     struct apply_ctx *x, char **why)
 {
-	char *changed = xasprintf("(&%s(uSNChanged>=%llu))", s->filter,
-	    since + 1);
-	char *ids[] = { "objectGUID", "entryUUID", "nsUniqueId", NULL };
-	int rc = dir_search(d, s->base, s->scope, changed, s->attrs.v,
-	    ad_changed, x, why);
+	char *ids[] = { "objectGUID", "entryUUID", "nsUniqueId", "uSNChanged",
+	    NULL };
+	struct ad_scan sc = { x, since, { 0 } };
+	char *changed;
+	int rc = dir_search(d, s->base, s->scope, s->filter, ids, ad_present,
+	    &sc, why);
 
-	if (rc == 0)
-		rc = dir_search(d, s->base, s->scope, s->filter, ids,
-		    ad_present, x, why);
-	free(changed);
+	if (rc == 0 && sc.changed.n > AD_READ_MAX) {
+		changed = xasprintf("(&%s(uSNChanged>=%llu))", s->filter,
+		    since + 1);
+		rc = dir_search(d, s->base, s->scope, changed, s->attrs.v,
+		    ad_changed, x, why);
+		free(changed);
+	}
+	for (size_t i = 0; rc == 0 && sc.changed.n <= AD_READ_MAX &&
+	    i < sc.changed.n; i++)
+		rc = dir_search(d, sc.changed.v[i], LDAP_SCOPE_BASE, s->filter,
+		    s->attrs.v, ad_changed, x, why);
+	strlist_free(&sc.changed);
 	return rc != 0 ? -1 : 0;
 }
 
