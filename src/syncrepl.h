@@ -1,9 +1,10 @@
 /*
  * Incremental sync: keeping the directory cache up to date with RFC 4533
  * refreshOnly searches from the stored cookies, or, on Active Directory
- * (which has no RFC 4533), with searches for what changed since the last
- * run's highestCommittedUSN on the same DC and a scan of objectGUIDs for
- * what was deleted; or refilling it with a full paged fetch when it
+ * (which has no RFC 4533), with a scan of every entry's objectGUID and
+ * uSNChanged on the same DC (the missing were deleted; those past the
+ * last run's highestCommittedUSN are read again whole); or refilling it
+ * with a full paged fetch when it
  * cannot be (no cookie, --full, the configuration changed, the server
  * wants a reload, another DC or a restored one).
  */
