@@ -422,6 +422,26 @@ free_raw(struct dir *d, size_t nraw)
 	}
 }
 
+/*
+ * One entry, scope base, under the watchdog: an LDAP result code, *res to
+ * free, *e the entry or NULL.
+ */
+static int
+read_base(struct dir *d, const char *dn, char **attrs, LDAPMessage **res,
+    LDAPMessage **e)
+{
+	struct timeval tv = { d->c->op_timeout, 0 };
+	int rc;
+
+	*res = NULL;
+	dog_watch(d);
+	rc = ldap_search_ext_s(d->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
+	    attrs, 0, NULL, NULL, &tv, 1, res);
+	dog_rest(d);
+	*e = rc == LDAP_SUCCESS ? ldap_first_entry(d->ld, *res) : NULL;
+	return rc;
+}
+
 /* --- ranged values (ranged.h) ----------------------------------------- */
 
 struct range_ctx {
@@ -452,7 +472,6 @@ range_fetch(void *arg, const char *request, struct range_answer *a,
     char **why)
 {
 	struct range_ctx *x = arg;
-	struct timeval tv = { x->d->c->op_timeout, 0 };
 	char *attrs[] = { (char *)request, NULL }, *name;
 	BerElement *ber = NULL;
 	LDAPMessage *m;
@@ -460,15 +479,14 @@ range_fetch(void *arg, const char *request, struct range_answer *a,
 	int rc;
 
 	range_ctx_clear(x);
-	rc = ldap_search_ext_s(x->d->ld, x->dn, LDAP_SCOPE_BASE,
-	    "(objectClass=*)", attrs, 0, NULL, NULL, &tv, 0, &x->res);
+	rc = read_base(x->d, x->dn, attrs, &x->res, &m);
 	if (rc != LDAP_SUCCESS) {
 		*why = xasprintf("%s: %s", request, ldap_err2string(rc));
 		return -1;
 	}
 	*a = (struct range_answer){ 0 };
-	if ((m = ldap_first_entry(x->d->ld, x->res)) == NULL ||
-	    (name = ldap_first_attribute(x->d->ld, m, &ber)) == NULL) {
+	if (m == NULL || (name = ldap_first_attribute(x->d->ld, m, &ber)) ==
+	    NULL) {
 		ber_free(ber, 0);
 		return 0;
 	}
@@ -737,21 +755,6 @@ dir_filter_escape(const char *s)
 
 /* --- RFC 4533 -------------------------------------------------------- */
 
-/* One entry, scope base, under the watchdog; NULL when it cannot be read. */
-static LDAPMessage *
-read_base(struct dir *d, const char *dn, char **attrs, LDAPMessage **res)
-{
-	struct timeval tv = { d->c->op_timeout, 0 };
-	int rc;
-
-	*res = NULL;
-	dog_watch(d);
-	rc = ldap_search_ext_s(d->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
-	    attrs, 0, NULL, NULL, &tv, 1, res);
-	dog_rest(d);
-	return rc == LDAP_SUCCESS ? ldap_first_entry(d->ld, *res) : NULL;
-}
-
 /* The first value of attr, hex when binary; false when absent or long. */
 static bool
 first_value(struct dir *d, LDAPMessage *e, const char *attr, bool hex,
@@ -777,10 +780,11 @@ bool
 dir_has_sync(struct dir *d)
 {
 	char *attrs[] = { "supportedControl", NULL };
-	LDAPMessage *res, *e = read_base(d, "", attrs, &res);
+	LDAPMessage *res, *e;
 	struct berval **vals;
 	bool found = false;
 
+	read_base(d, "", attrs, &res, &e);
 	if (e != NULL &&
 	    (vals = ldap_get_values_len(d->ld, e, "supportedControl")) != NULL) {
 		for (size_t i = 0; vals[i] != NULL; i++)
@@ -799,8 +803,9 @@ dir_ad_position(struct dir *d, char **dc, unsigned long long *usn)
 	    "dsServiceName", NULL };
 	char *ntds_attrs[] = { "invocationId", NULL };
 	char host[256], service[1024], usn_text[32], inv[64], *end;
-	LDAPMessage *res, *e = read_base(d, "", root_attrs, &res);
-	bool ok = e != NULL &&
+	LDAPMessage *res, *e;
+	bool ok = read_base(d, "", root_attrs, &res, &e) == LDAP_SUCCESS &&
+	    e != NULL &&
 	    first_value(d, e, "highestCommittedUSN", false, usn_text, 32) &&
 	    first_value(d, e, "dnsHostName", false, host, sizeof(host)) &&
 	    first_value(d, e, "dsServiceName", false, service, sizeof(service));
@@ -808,8 +813,8 @@ dir_ad_position(struct dir *d, char **dc, unsigned long long *usn)
 	ldap_msgfree(res);
 	if (!ok)
 		return false;
-	e = read_base(d, service, ntds_attrs, &res);
-	ok = e != NULL && first_value(d, e, "invocationId", true, inv,
+	ok = read_base(d, service, ntds_attrs, &res, &e) == LDAP_SUCCESS &&
+	    e != NULL && first_value(d, e, "invocationId", true, inv,
 	    sizeof(inv));
 	ldap_msgfree(res);
 	*usn = strtoull(usn_text, &end, 10);
