@@ -35,7 +35,7 @@ page_size 1000
 uid_range 1000-60000 100000-199999
 E
 chmod 600 "$WORK/c.conf"
-UATTRS="sAMAccountName uidNumber gidNumber displayName cn unixHomeDirectory loginShell userPassword shadowLastChange shadowMin shadowMax shadowWarning shadowInactive shadowExpire entryUUID objectGUID nsUniqueId userAccountControl accountExpires nsAccountLock pwdAccountLockedTime objectSid primaryGroupID name"
+UATTRS="sAMAccountName uidNumber gidNumber displayName cn unixHomeDirectory loginShell userPassword shadowLastChange shadowMin shadowMax shadowWarning shadowInactive shadowExpire entryUUID objectGUID nsUniqueId userAccountControl accountExpires nsAccountLock pwdAccountLockedTime objectSid primaryGroupID sshPublicKey"
 GATTRS="sAMAccountName gidNumber memberUid member entryUUID objectGUID nsUniqueId objectSid"
 
 now() { date +%s.%N; }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -1034,10 +1035,29 @@ attrs_of(struct expr *const *m, int n, struct strlist *l)
 			expr_attrs(m[i], l);
 }
 
+bool
+conf_user_reads_name(const struct conf *c)
+{
+	struct strlist all = { 0 };
+	bool reads = false;
+
+	attrs_of(c->umap, UF_COUNT, &all);
+	for (size_t i = 0; i < all.n; i++)
+		reads |= strcasecmp(all.v[i], CONF_NAME) == 0;
+	strlist_free(&all);
+	return reads;
+}
+
 void
 conf_user_attrs(const struct conf *c, struct strlist *l)
 {
-	attrs_of(c->umap, UF_COUNT, l);
+	struct strlist all = { 0 };
+
+	attrs_of(c->umap, UF_COUNT, &all);
+	for (size_t i = 0; i < all.n; i++)
+		if (strcasecmp(all.v[i], CONF_NAME) != 0)
+			strlist_add(l, all.v[i]);
+	strlist_free(&all);
 	strlist_add(l, "entryUUID");
 	strlist_add(l, "objectGUID");
 	strlist_add(l, "nsUniqueId");

@@ -110,6 +110,12 @@ int	 conf_load_for_reading(const char *path, struct conf *);
 int	 conf_parse(const char *name, const char *text, struct conf *);
 void	 conf_free(struct conf *);
 bool	 idranges_has(const struct idranges *, uint32_t);
+/*
+ * In a passwd map, $name is the user's final name (after name_case and
+ * override_space), which the mapper supplies: never asked of the server.
+ */
+#define CONF_NAME	"name"
+bool	 conf_user_reads_name(const struct conf *);
 /* Attributes the user or group maps read, for the search request. */
 void	 conf_user_attrs(const struct conf *, struct strlist *);
 void	 conf_group_attrs(const struct conf *, struct strlist *);

@@ -21,6 +21,7 @@ struct mapper {
 	struct strlist		 shells;
 	bool			 quiet;
 	time_t			 now;	/* for accountExpires */
+	bool			 named;	/* a passwd map reads $name */
 	struct strlist		 synced;	/* synced_groups' DN keys */
 };
 
@@ -39,6 +40,7 @@ mapper_new(const struct conf *c, const char *root)
 
 	m->c = c;
 	m->now = time(NULL);
+	m->named = conf_user_reads_name(c);
 	for (size_t i = 0; i < c->synced_groups.n; i++) {
 		char *key = map_dn_key(c->synced_groups.v[i]);
 
@@ -180,7 +182,7 @@ struct ctx {
 	struct mapper		*m;
 	const struct entry	*e;
 	const char		*why;
-	/* The entry with "name" its final name first: $name in a template. */
+	/* The entry with CONF_NAME its final name first, when a map reads it. */
 	struct entry		 named;
 	struct bval		 name;
 };
@@ -205,7 +207,7 @@ name_entry(struct ctx *x, const char *name)
 	x->named.dn = e->dn;
 	x->named.nattrs = e->nattrs + 1;
 	x->named.attrs = xcalloc(e->nattrs + 1, sizeof(*e->attrs));
-	x->named.attrs[0] = (struct entry_attr){ "name", &x->name, 1 };
+	x->named.attrs[0] = (struct entry_attr){ CONF_NAME, &x->name, 1 };
 	memcpy(x->named.attrs + 1, e->attrs, e->nattrs * sizeof(*e->attrs));
 }
 
@@ -518,7 +520,8 @@ map_user_fields(struct ctx *x, struct user *u)
 
 	if (!map_name(x, c->umap[UF_NAME], &u->name))
 		return false;
-	name_entry(x, u->name);
+	if (x->m->named)
+		name_entry(x, u->name);
 	if (!(map_id(x, c->umap[UF_UID], &c->uid_range, &u->uid,
 	    "uidNumber missing or not a number", NULL) &&
 	    map_id(x, c->umap[UF_GID], &c->gid_range, &u->gid,
