@@ -112,38 +112,6 @@ apply_change(void *arg, const char *uuid, const struct entry *e,
 	return 0;
 }
 
-/* -1 failed, DIR_SYNC_RELOAD the server wants a full refresh, 0 done. */
-static int
-incremental(struct dir *d, const struct conf *c, struct dircache *cache,
-    size_t *received, char **why)
-{
-	struct apply_ctx x = { cache, 0, htab_new(64), { 0 } };
-	size_t dropped = 0;	/* left out of the present phase */
-	struct dir_sync cb = { apply_change, &x, false };
-	struct search s;
-	int rc = 0;
-
-	for (size_t i = 0; i < syncrepl_searches(c) && rc == 0; i++) {
-		char *cookie = xstrdup(cache->cookies.v[i]);
-
-		search_of(c, i, &s);
-		x.search = (uint32_t)i;
-		rc = dir_sync(d, s.base, s.scope, s.filter, s.attrs.v,
-		    &cookie, &cb, why);
-		/* Without refreshDeletes the server used the present phase. */
-		if (rc == 0 && !cb.refresh_deletes)
-			dropped += dircache_drop_unseen(cache, (uint32_t)i);
-		if (rc == 0)
-			dircache_set_cookie(cache, i, cookie);
-		free(cookie);
-		strlist_free(&s.attrs);
-	}
-	*received = htab_count(x.heard) + dropped;
-	htab_free(x.heard);
-	strlist_free(&x.uuids);
-	return rc;
-}
-
 /* --- Active Directory ---------------------------------------------------- */
 
 /* An AD cookie: the DC and database it holds for, and the USN it reached. */
@@ -246,35 +214,64 @@ ad_search(struct dir *d, const struct search *s, unsigned long long since,
 	return rc != 0 ? -1 : 0;
 }
 
+/*
+ * One search brought up to date from *cookie, which gets the new one;
+ * *present: what the search did not list is gone.  0, DIR_SYNC_RELOAD (a
+ * full refresh is needed: the server says so, or the cookie is another
+ * DC's) or -1.
+ */
 static int
-ad_incremental(struct dir *d, const struct conf *c, struct dircache *cache,
+refresh_one(struct dir *d, const struct search *s,
+    const struct ad_position *ad, struct dir_sync *cb, char **cookie,
+    bool *present, char **why)
+{
+	unsigned long long since;
+	int rc;
+
+	if (ad == NULL) {
+		rc = dir_sync(d, s->base, s->scope, s->filter, s->attrs.v,
+		    cookie, cb, why);
+		/* Without refreshDeletes the server used the present phase. */
+		*present = !cb->refresh_deletes;
+		return rc;
+	}
+	if (!ad_since(*cookie, ad, &since))
+		return DIR_SYNC_RELOAD;
+	rc = ad_search(d, s, since, cb->arg, why);
+	free(*cookie);
+	*cookie = ad_cookie(ad);
+	*present = true;
+	return rc;
+}
+
+/* -1 failed, DIR_SYNC_RELOAD a full refresh is needed, 0 done. */
+static int
+incremental(struct dir *d, const struct conf *c, struct dircache *cache,
     const struct ad_position *ad, size_t *received, char **why)
 {
 	struct apply_ctx x = { cache, 0, htab_new(64), { 0 } };
-	char *cookie = ad_cookie(ad);
-	size_t dropped = 0;
-	unsigned long long since;
+	size_t dropped = 0;	/* left out of the present phase */
+	struct dir_sync cb = { apply_change, &x, false };
 	struct search s;
+	bool present;
 	int rc = 0;
 
 	for (size_t i = 0; i < syncrepl_searches(c) && rc == 0; i++) {
-		if (!ad_since(cache->cookies.v[i], ad, &since)) {
-			rc = DIR_SYNC_RELOAD;
-			break;
-		}
+		char *cookie = xstrdup(cache->cookies.v[i]);
+
 		search_of(c, i, &s);
 		x.search = (uint32_t)i;
-		rc = ad_search(d, &s, since, &x, why);
-		if (rc == 0) {
+		rc = refresh_one(d, &s, ad, &cb, &cookie, &present, why);
+		if (rc == 0 && present)
 			dropped += dircache_drop_unseen(cache, (uint32_t)i);
+		if (rc == 0)
 			dircache_set_cookie(cache, i, cookie);
-		}
+		free(cookie);
 		strlist_free(&s.attrs);
 	}
 	*received = htab_count(x.heard) + dropped;
 	htab_free(x.heard);
 	strlist_free(&x.uuids);
-	free(cookie);
 	return rc;
 }
 
@@ -411,8 +408,7 @@ syncrepl_refresh(struct dir *d, const struct conf *c, struct dircache *cache,
 
 	*was_full = false;
 	if (!want_full && usable(cache, c, fp)) {
-		rc = ad ? ad_incremental(d, c, cache, ad, received, why) :
-		    incremental(d, c, cache, received, why);
+		rc = incremental(d, c, cache, ad, received, why);
 		if (rc == 0)
 			log_verbose("incremental refresh: %zu entries received",
 			    *received);
