@@ -49,9 +49,10 @@ first_principal(struct k5 *k, krb5_principal *out)
 	return rc;
 }
 
+/* A ticket for the principal (or the keytab's first) from the keytab. */
 static int
-login(struct k5 *k, const char *keytab, const char *principal,
-    const char *ccname, char **why)
+get_ticket(struct k5 *k, const char *keytab, const char *principal,
+    char **why)
 {
 	krb5_error_code rc;
 
@@ -63,10 +64,21 @@ login(struct k5 *k, const char *keytab, const char *principal,
 	else if ((rc = krb5_get_init_creds_keytab(k->ctx, &k->creds, k->me,
 	    k->kt, 0, NULL, NULL)) != 0)
 		*why = k5_why(k, "getting a ticket from the keytab", rc);
-	else if ((k->have_creds = true, rc = krb5_cc_resolve(k->ctx, ccname,
-	    &k->cc)) != 0 || (rc = krb5_cc_initialize(k->ctx, k->cc,
-	    k->me)) != 0 || (rc = krb5_cc_store_cred(k->ctx, k->cc,
-	    &k->creds)) != 0)
+	else
+		k->have_creds = true;
+	return rc == 0 ? 0 : -1;
+}
+
+/* The ticket into the (memory) credentials cache ccname. */
+static int
+store_ticket(struct k5 *k, const char *ccname, char **why)
+{
+	krb5_error_code rc;
+
+	if ((rc = krb5_cc_resolve(k->ctx, ccname, &k->cc)) == 0 &&
+	    (rc = krb5_cc_initialize(k->ctx, k->cc, k->me)) == 0)
+		rc = krb5_cc_store_cred(k->ctx, k->cc, &k->creds);
+	if (rc != 0)
 		*why = k5_why(k, "storing the ticket", rc);
 	return rc == 0 ? 0 : -1;
 }
@@ -104,7 +116,8 @@ kerberos_login(const char *keytab, const char *principal, char **why)
 	}
 	k.ctx = cache_ctx;
 	snprintf(ccname, sizeof(ccname), "MEMORY:ldapsync.%ld", (long)getpid());
-	ret = login(&k, keytab, principal, ccname, why);
+	ret = get_ticket(&k, keytab, principal, why) == 0 &&
+	    store_ticket(&k, ccname, why) == 0 ? 0 : -1;
 	if (ret == 0 && setenv("KRB5CCNAME", ccname, 1) == -1) {
 		*why = xasprintf("KRB5CCNAME: %s", strerror(errno));
 		ret = -1;
