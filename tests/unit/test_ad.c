@@ -3,7 +3,7 @@
  * published vectors, FILETIMEs at their edges, account state, schema ad,
  * name folding and nested groups.
  */
-#include "fixture.h"
+#include "fixture-map.h"
 #include "acctstate.h"
 #include "idmap.h"
 #include "map.h"
@@ -11,8 +11,6 @@
 #include "sid.h"
 #include <sys/stat.h>
 #include <unistd.h>
-
-static char root[] = "/tmp/ldapsync-unit.XXXXXX";
 
 /* S-1-5-21-3607205728-1787809456-1721586238-1183, as AD stores it. */
 static const unsigned char sid1183[] = {
@@ -246,22 +244,6 @@ with_sid(struct entry *e, const char *attr, const unsigned char *sid,
 	"objectSid", "-", "cn", name, __VA_ARGS__, NULL), "objectSid", \
 	sid1183, sizeof(sid1183))
 
-static struct users *
-map_users(const char *extra, struct entry *e)
-{
-	struct conf c;
-	struct mapper *m;
-	struct users *l = xcalloc(1, sizeof(*l));
-
-	fx_conf(&c, extra);
-	m = mapper_new(&c, root);
-	map_user(m, e, l);
-	mapper_free(m);
-	conf_free(&c);
-	fx_entry_free(e);
-	return l;
-}
-
 static void
 test_schema_ad_user(void **state)
 {
@@ -277,7 +259,7 @@ test_schema_ad_user(void **state)
 	s.sub[4] = 513;
 	assert_true(idmap_map(&m, &s, &gid, &why));
 	/* No RFC 2307 attribute at all: ids from the SID, Domain Users. */
-	l = map_users("schema ad\nid_mapping sssd\n", AD_USER("CN=J Smith,DC=x",
+	l = fx_map_user("schema ad\nid_mapping sssd\n", AD_USER("CN=J Smith,DC=x",
 	    "JSmith", "primaryGroupID", "513", "displayName", "John Smith",
 	    "userAccountControl", "512", "homeDirectory", "\\\\fs1\\home"));
 	assert_int_equal(l->n, 1);
@@ -290,7 +272,7 @@ test_schema_ad_user(void **state)
 	users_free(l);
 	free(l);
 	/* RFC 2307 attributes win; disabled means suspended lines. */
-	l = map_users("schema ad\nid_mapping sssd\nunusable_password no\n",
+	l = fx_map_user("schema ad\nid_mapping sssd\nunusable_password no\n",
 	    AD_USER("CN=b,DC=x", "Bob", "uidNumber", "10005", "gidNumber",
 	    "10000", "unixHomeDirectory", "/home/b", "userAccountControl",
 	    "514"));
@@ -303,31 +285,31 @@ test_schema_ad_user(void **state)
 	users_free(l);
 	free(l);
 	/* account_state no: as the directory has it otherwise. */
-	l = map_users("schema ad\nid_mapping sssd\naccount_state no\n",
+	l = fx_map_user("schema ad\nid_mapping sssd\naccount_state no\n",
 	    AD_USER("CN=b,DC=x", "bob", "userAccountControl", "514",
 	    "primaryGroupID", "513"));
 	assert_string_equal(l->v[0].shell, "/bin/bash");
 	users_free(l);
 	free(l);
 	/* Without id_mapping an AD user without uidNumber is skipped. */
-	l = map_users("schema ad\n", AD_USER("CN=c,DC=x", "c",
+	l = fx_map_user("schema ad\n", AD_USER("CN=c,DC=x", "c",
 	    "primaryGroupID", "513"));
 	assert_int_equal(l->n, 0);
 	users_free(l);
 	free(l);
 	/* A space is refused, unless override_space replaces it. */
-	l = map_users("schema ad\nid_mapping sssd\n", AD_USER("CN=d,DC=x",
+	l = fx_map_user("schema ad\nid_mapping sssd\n", AD_USER("CN=d,DC=x",
 	    "Domain Admin", "primaryGroupID", "513"));
 	assert_int_equal(l->n, 0);
 	users_free(l);
 	free(l);
-	l = map_users("schema ad\nid_mapping sssd\noverride_space _\n",
+	l = fx_map_user("schema ad\nid_mapping sssd\noverride_space _\n",
 	    AD_USER("CN=d,DC=x", "Domain Admin", "primaryGroupID", "513"));
 	assert_string_equal(l->v[0].name, "domain_admin");
 	users_free(l);
 	free(l);
 	/* A malformed SID refuses the entry. */
-	l = map_users("schema ad\nid_mapping sssd\n", with_sid(fx_entry(
+	l = fx_map_user("schema ad\nid_mapping sssd\n", with_sid(fx_entry(
 	    "CN=e,DC=x", "sAMAccountName", "e", "objectSid", "-", NULL),
 	    "objectSid", sid1183, 12));
 	assert_int_equal(l->n, 0);
@@ -600,33 +582,6 @@ test_ranges(void **state)
 	}
 }
 
-static int
-setup(void **state)
-{
-	char *etc = NULL, *cmd;
-
-	(void)state;
-	assert_non_null(mkdtemp(root));
-	etc = xasprintf("%s/etc", root);
-	mkdir(etc, 0755);
-	cmd = xasprintf("printf '/bin/sh\\n/bin/bash\\n' > %s/shells", etc);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	free(etc);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char *cmd = xasprintf("rm -rf %s", root);
-
-	(void)state;
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	return 0;
-}
-
 int
 main(void)
 {
@@ -644,5 +599,5 @@ main(void)
 		cmocka_unit_test(test_login_groups),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fx_root_setup, fx_root_teardown);
 }

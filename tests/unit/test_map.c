@@ -1,60 +1,9 @@
-#include "fixture.h"
-#include "map.h"
-#include <sys/stat.h>
+#include "fixture-map.h"
 #include <unistd.h>
-
-static char root[] = "/tmp/ldapsync-unit.XXXXXX";
-
-static int
-setup(void **state)
-{
-	char *etc, *shells;
-	FILE *f;
-
-	(void)state;
-	assert_non_null(mkdtemp(root));
-	etc = xasprintf("%s/etc", root);
-	shells = xasprintf("%s/shells", etc);
-	mkdir(etc, 0755);
-	f = fopen(shells, "w");
-	fputs("# shells\n/bin/sh\n/bin/bash\n", f);
-	fclose(f);
-	free(etc);
-	free(shells);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char *cmd = xasprintf("rm -rf %s", root);
-
-	(void)state;
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	return 0;
-}
 
 #define USER(dn, ...) fx_entry(dn, "uidNumber", "10001", "gidNumber", \
 	"10001", "homeDirectory", "/home/x", "loginShell", "/bin/sh", \
 	__VA_ARGS__, NULL)
-
-/* Maps one entry with the given configuration; the user or NULL. */
-static struct users *
-map1(const char *extra, struct entry *e)
-{
-	struct conf c;
-	struct mapper *m;
-	struct users *l = xcalloc(1, sizeof(*l));
-
-	fx_conf(&c, extra);
-	m = mapper_new(&c, root);
-	map_user(m, e, l);
-	mapper_free(m);
-	conf_free(&c);
-	fx_entry_free(e);
-	return l;
-}
 
 static void
 free_users(struct users *l)
@@ -66,7 +15,7 @@ free_users(struct users *l)
 static void
 test_good_user(void **state)
 {
-	struct users *l = map1(NULL, USER("uid=alice,dc=x", "uid", "alice",
+	struct users *l = fx_map_user(NULL, USER("uid=alice,dc=x", "uid", "alice",
 	    "cn", "Alice", "entryUUID", "1234-5678", "shadowMax", "90",
 	    "userPassword", "{CRYPT}$6$salt$hash"));
 	struct user *u = &l->v[0];
@@ -93,27 +42,27 @@ test_passwords(void **state)
 	struct users *l;
 
 	(void)state;
-	l = map1("unusable_password no\n", USER("uid=a,dc=x", "uid", "a",
+	l = fx_map_user("unusable_password no\n", USER("uid=a,dc=x", "uid", "a",
 	    "userPassword", "{CRYPT}$6$salt$hash"));
 	assert_string_equal(l->v[0].passwd, "$6$salt$hash");
 	free_users(l);
-	l = map1("unusable_password no\n", USER("uid=a,dc=x", "uid", "a",
+	l = fx_map_user("unusable_password no\n", USER("uid=a,dc=x", "uid", "a",
 	    "userPassword", "{crypt}$y$j9T$salt$hash"));
 	assert_string_equal(l->v[0].passwd, "$y$j9T$salt$hash");
 	free_users(l);
-	l = map1("unusable_password no\n", USER("uid=a,dc=x", "uid", "a",
+	l = fx_map_user("unusable_password no\n", USER("uid=a,dc=x", "uid", "a",
 	    "userPassword", "{SSHA}abcdef"));
 	assert_string_equal(l->v[0].passwd, "*");
 	free_users(l);
-	l = map1("unusable_password no\n", USER("uid=a,dc=x", "uid", "a",
+	l = fx_map_user("unusable_password no\n", USER("uid=a,dc=x", "uid", "a",
 	    "userPassword", "{CRYPT}$99$unknown$method"));
 	assert_string_equal(l->v[0].passwd, "*");
 	free_users(l);
-	l = map1("unusable_password no\n", USER("uid=a,dc=x", "uid", "a",
+	l = fx_map_user("unusable_password no\n", USER("uid=a,dc=x", "uid", "a",
 	    "userPassword", "{CRYPT}$6$salt$ha:sh"));
 	assert_string_equal(l->v[0].passwd, "*");
 	free_users(l);
-	l = map1("unusable_password no\n", USER("uid=a,dc=x", "uid", "a"));
+	l = fx_map_user("unusable_password no\n", USER("uid=a,dc=x", "uid", "a"));
 	assert_string_equal(l->v[0].passwd, "*");
 	free_users(l);
 }
@@ -124,14 +73,14 @@ test_repairs(void **state)
 	struct users *l;
 
 	(void)state;
-	l = map1(NULL, fx_entry("uid=a,dc=x", "uid", "a", "uidNumber", "10001",
+	l = fx_map_user(NULL, fx_entry("uid=a,dc=x", "uid", "a", "uidNumber", "10001",
 	    "gidNumber", "10001", "homeDirectory", "/home/a", "loginShell",
 	    "/bin/zsh", "gecos", "A:B\tC\x7f", NULL));
 	assert_int_equal(l->n, 1);
 	assert_string_equal(l->v[0].shell, "/usr/sbin/nologin");
 	assert_string_equal(l->v[0].gecos, "A B C ");
 	free_users(l);
-	l = map1(NULL, fx_entry("uid=a,dc=x", "uid", "a", "uidNumber", "10001",
+	l = fx_map_user(NULL, fx_entry("uid=a,dc=x", "uid", "a", "uidNumber", "10001",
 	    "gidNumber", "10001", "homeDirectory", "/home/a", NULL));
 	assert_string_equal(l->v[0].shell, "");
 	assert_string_equal(l->v[0].gecos, "");
@@ -160,7 +109,7 @@ test_limits(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		refused(NULL, HOMED(bad[i]));
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		l = map1(NULL, HOMED(good[i]));
+		l = fx_map_user(NULL, HOMED(good[i]));
 		if (l->n != 1)
 			fail_msg("home %s refused", good[i]);
 		free_users(l);
@@ -169,7 +118,7 @@ test_limits(void **state)
 	memset(gecos, 'g', (1 << 20) - 1);
 	gecos[(1 << 20) - 1] = '\0';
 	memcpy(gecos + 990, "\xc3\xbc\xc3\xbc\xc3\xbc", 6);	/* UTF-8 at the cut */
-	l = map1(NULL, fx_entry("uid=a,dc=x", "uid", "a", "uidNumber", "10001",
+	l = fx_map_user(NULL, fx_entry("uid=a,dc=x", "uid", "a", "uidNumber", "10001",
 	    "gidNumber", "10001", "homeDirectory", "/home/a", "loginShell",
 	    "/bin/sh", "gecos", gecos, NULL));
 	assert_int_equal(l->n, 1);
@@ -188,13 +137,13 @@ test_limits(void **state)
 	refused(NULL, fx_entry("uid=a,dc=x", "uid", "b", "uid", "c",
 	    "uidNumber", "10001", "gidNumber", "10001", "homeDirectory",
 	    "/home/a", NULL));
-	l = map1(NULL, fx_entry("uid=a,dc=x", "uid", "b", "uid", "a",
+	l = fx_map_user(NULL, fx_entry("uid=a,dc=x", "uid", "b", "uid", "a",
 	    "uidNumber", "10001", "gidNumber", "10001", "homeDirectory",
 	    "/home/a", NULL));
 	assert_int_equal(l->n, 1);
 	assert_string_equal(l->v[0].name, "a");
 	free_users(l);
-	l = map1(NULL, fx_entry("UID=a+cn=x,dc=x", "uid", "b", "uid", "a",
+	l = fx_map_user(NULL, fx_entry("UID=a+cn=x,dc=x", "uid", "b", "uid", "a",
 	    "uidNumber", "10001", "gidNumber", "10001", "homeDirectory",
 	    "/home/a", NULL));
 	assert_int_equal(l->n, 1);
@@ -210,7 +159,7 @@ static int refusals;
 static void
 refused(const char *extra, struct entry *e)
 {
-	struct users *l = map1(extra, e);
+	struct users *l = fx_map_user(extra, e);
 
 	refusals++;
 	if (l->n != 0)
@@ -279,7 +228,7 @@ test_refused(void **state)
 static void
 test_home_dots_allowed(void **state)
 {
-	struct users *l = map1(NULL, fx_entry("dn", "uid", "a", "uidNumber",
+	struct users *l = fx_map_user(NULL, fx_entry("dn", "uid", "a", "uidNumber",
 	    "10001", "gidNumber", "10001", "homeDirectory", "/home/a..b/.x",
 	    NULL));
 
@@ -297,7 +246,7 @@ test_nul_in_value(void **state)
 	(void)state;
 	/* "a\0b" as a counted value: the name must be refused. */
 	e->attrs[4].vals[0] = (struct bval){ "a\0b", 3 };
-	l = map1(NULL, e);
+	l = fx_map_user(NULL, e);
 	assert_int_equal(l->n, 0);
 	free_users(l);
 }
@@ -312,14 +261,14 @@ test_uuids(void **state)
 	/* AD's objectGUID is 16 raw bytes. */
 	e->attrs[5].vals[0] = (struct bval){ "\x01\x23\x45\x67\x89\xab\xcd\xef"
 	    "\x00\xff\x10\x20\x30\x40\x50\x60", 16 };
-	l = map1(NULL, e);
+	l = fx_map_user(NULL, e);
 	assert_string_equal(l->v[0].uuid, "0123456789abcdef00ff102030405060");
 	free_users(l);
-	l = map1(NULL, USER("dn", "uid", "a", "entryUUID", "bad uuid\nx"));
+	l = fx_map_user(NULL, USER("dn", "uid", "a", "entryUUID", "bad uuid\nx"));
 	assert_int_equal(l->n, 1);
 	assert_null(l->v[0].uuid);
 	free_users(l);
-	l = map1(NULL, USER("dn", "uid", "a"));
+	l = fx_map_user(NULL, USER("dn", "uid", "a"));
 	assert_null(l->v[0].uuid);
 	free_users(l);
 }
@@ -387,5 +336,5 @@ main(void)
 		cmocka_unit_test(test_dedupe_and_members),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fx_root_setup, fx_root_teardown);
 }
