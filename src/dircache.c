@@ -234,6 +234,13 @@ add_record(struct dircache *c, const char *uuid, uint32_t search)
 	return r;
 }
 
+/* Whether a deletion or mark of search takes a record of that one. */
+static bool
+takes(uint32_t search, uint32_t record)
+{
+	return search == DIRCACHE_ANY || search == record;
+}
+
 static void
 index_image(struct dircache *c, struct cf_reader *r)
 {
@@ -261,7 +268,7 @@ replay_log(struct dircache *c, struct cf_reader *r)
 		struct cached *rec = find(c, x.uuid);
 
 		if (x.op == CF_DEL) {
-			if (rec != NULL && rec->search == x.search)
+			if (rec != NULL && takes(x.search, rec->search))
 				rec->gone = true;
 			continue;
 		}
@@ -276,6 +283,7 @@ replay_log(struct dircache *c, struct cf_reader *r)
 
 static void put_indexed(struct dircache *, const char *, uint32_t,
     struct entry *);
+
 static bool del_indexed(struct dircache *, const char *, uint32_t);
 
 /* What waited for the index goes through it now, in order. */
@@ -404,7 +412,7 @@ del_indexed(struct dircache *c, const char *uuid, uint32_t search)
 {
 	struct cached *rec = find(c, uuid);
 
-	if (rec == NULL || rec->gone || rec->search != search)
+	if (rec == NULL || rec->gone || !takes(search, rec->search))
 		return false;
 	first_change(rec);
 	FREE(rec->e);
@@ -431,7 +439,7 @@ dircache_mark(struct dircache *c, const char *uuid, uint32_t search)
 	struct cached *rec;
 
 	if (dircache_index(c) && (rec = find(c, uuid)) != NULL &&
-	    !rec->gone && rec->search == search)
+	    !rec->gone && takes(search, rec->search))
 		rec->seen = true;
 }
 
@@ -443,7 +451,8 @@ dircache_drop_unseen(struct dircache *c, uint32_t search)
 	if (!dircache_index(c))
 		return 0;
 	for (size_t i = 0; i < c->n; i++)
-		if (!c->v[i].gone && c->v[i].search == search && !c->v[i].seen)
+		if (!c->v[i].gone && takes(search, c->v[i].search) &&
+		    !c->v[i].seen)
 			n += del_indexed(c, c->v[i].uuid, search);
 	return n;
 }
@@ -591,7 +600,7 @@ look_up_pending(struct dircache *c, struct fate *f)
 				continue;
 			if (x.op == CF_PUT)
 				f[i] = (struct fate){ x.dn, x.search, true, NULL };
-			else if (f[i].search == x.search)
+			else if (takes(x.search, f[i].search))
 				f[i] = (struct fate){ 0 };
 		}
 	}
@@ -617,9 +626,9 @@ pending_changes(struct dircache *c, struct dircache_change *out)
 		if (!p->gone)
 			f[first] = (struct fate){ f[first].was_dn, p->search,
 			    true, p->e };
-		else if (f[first].there && f[first].search == p->search)
-			f[first] = (struct fate){ f[first].was_dn, p->search,
-			    false, NULL };
+		else if (f[first].there && takes(p->search, f[first].search))
+			f[first] = (struct fate){ f[first].was_dn,
+			    f[first].search, false, NULL };
 	}
 	for (size_t i = 0; i < c->npending; i++) {
 		const struct fate *x = &f[i];
@@ -663,7 +672,7 @@ look_up(const struct dircache *c, const char *uuid, struct cf_record *found)
 		if (x.op == CF_PUT) {
 			*found = x;
 			there = true;
-		} else if (there && found->search == x.search)
+		} else if (there && takes(x.search, found->search))
 			there = false;
 	}
 	return there;

@@ -108,10 +108,14 @@ size_t	 dircache_changes(struct dircache *, struct dircache_change **);
 /* Adds or replaces the entry with this uuid. */
 void	 dircache_put(struct dircache *, const char *uuid, uint32_t search,
 	    const struct entry *);
-/* Deletes or marks as present an entry of that search (others are kept). */
+/*
+ * Deletes or marks as present an entry of that search (others are kept),
+ * or of any search with DIRCACHE_ANY.
+ */
+#define DIRCACHE_ANY	UINT32_MAX
 void	 dircache_del(struct dircache *, const char *uuid, uint32_t search);
 void	 dircache_mark(struct dircache *, const char *uuid, uint32_t search);
-/* Drops the entries of a search that were not seen this run: how many. */
+/* Drops the entries of a search (or any) not seen this run: how many. */
 size_t	 dircache_drop_unseen(struct dircache *, uint32_t search);
 void	 dircache_set_cookie(struct dircache *, size_t search, const char *);
 

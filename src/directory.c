@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ldap.h>
 #include <stdio.h>
@@ -737,6 +738,21 @@ dir_search(struct dir *d, const char *base, int scope, const char *filter,
 		    filter, why);
 	free(why);
 	return rc == 0 ? 0 : -1;
+}
+
+char *
+dir_dn_fold(const char *dn)
+{
+	char *norm = NULL, *key;
+
+	if (ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAPV3, &norm,
+	    LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS)
+		return NULL;
+	key = xstrdup(norm);
+	ldap_memfree(norm);
+	for (char *p = key; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return key;
 }
 
 char *

@@ -71,6 +71,12 @@ struct dir_sync {
 int	 dir_sync(struct dir *, const char *base, int scope, const char *filter,
 	    char **attrs, char **cookie, struct dir_sync *, char **why);
 
+/*
+ * A DN in one form for comparing (RFC 4514 allows many): normalized and
+ * case-folded; NULL when it does not parse.  free() it.
+ */
+char	*dir_dn_fold(const char *dn);
+
 /* RFC 4515 escaping of a value for use inside a filter. */
 char	*dir_filter_escape(const char *);
 

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "acctstate.h"
+#include "directory.h"
 #include "htab.h"
 #include "idmap.h"
 #include "log.h"
@@ -737,26 +738,10 @@ map_dedupe_groups(struct groups *l)
 	htab_free(ids);
 }
 
-/* DNs compare after normalization and case folding (RFC 4514 forms vary). */
-static char *
-dn_key(const char *dn)
-{
-	char *norm = NULL, *key;
-
-	if (ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAPV3, &norm,
-	    LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS)
-		return NULL;
-	key = xstrdup(norm);
-	ldap_memfree(norm);
-	for (char *p = key; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return key;
-}
-
 char *
 map_dn_key(const char *dn)
 {
-	char *key = dn_key(dn), *out;
+	char *key = dir_dn_fold(dn), *out;
 
 	out = xasprintf("dn:%s", key ? key : dn);
 	free(key);
@@ -787,7 +772,7 @@ dn_lookup(struct dnindex *ix, const char *dn)
 		/* Only when a member DN is spelled unlike the entry's DN. */
 		ix->norm = htab_new(ix->users->n);
 		for (size_t i = 0; i < ix->users->n; i++) {
-			if ((key = dn_key(ix->users->v[i].dn)) == NULL)
+			if ((key = dir_dn_fold(ix->users->v[i].dn)) == NULL)
 				continue;
 			strlist_add(&ix->keys, key);
 			free(key);
@@ -795,7 +780,7 @@ dn_lookup(struct dnindex *ix, const char *dn)
 			    &ix->users->v[i]);
 		}
 	}
-	if ((key = dn_key(dn)) == NULL)
+	if ((key = dir_dn_fold(dn)) == NULL)
 		return NULL;
 	u = htab_get(ix->norm, key);
 	free(key);
@@ -837,7 +822,7 @@ nest_init(struct nest *nt, const struct groups *gl)
 	nt->onpath = xcalloc(gl->n + 1, sizeof(*nt->onpath));
 	nt->warned = xcalloc(gl->n + 1, sizeof(*nt->warned));
 	for (size_t i = 0; i < gl->n; i++) {
-		if ((key = dn_key(gl->v[i].dn)) == NULL)
+		if ((key = dir_dn_fold(gl->v[i].dn)) == NULL)
 			continue;
 		strlist_add(&nt->keys, key);
 		free(key);
@@ -849,7 +834,7 @@ nest_init(struct nest *nt, const struct groups *gl)
 static bool
 nest_child(struct nest *nt, size_t g, const char *dn)
 {
-	char *key = dn_key(dn);
+	char *key = dir_dn_fold(dn);
 	uintptr_t k = key ? (uintptr_t)htab_get(nt->by_dn, key) : 0;
 	struct kids *kd = &nt->kids[g];
 

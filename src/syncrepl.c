@@ -4,18 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "htab.h"
 #include "log.h"
+#include "ocfilter.h"
 #include "syncrepl.h"
-
-/* One search: a base of users or of groups. */
-struct search {
-	const char	*base;
-	int		 scope;
-	const char	*filter;
-	struct strlist	 attrs;
-};
 
 size_t
 syncrepl_searches(const struct conf *c)
@@ -30,21 +24,167 @@ syncrepl_is_group(const struct conf *c, size_t i)
 	return i >= (c->users ? c->user_bases.n : 0);
 }
 
-static void
-search_of(const struct conf *c, size_t i, struct search *s)
+/* --- requests ---------------------------------------------------------- */
+
+/* Whether folded DN dn is base or under it (a comma not escaped between). */
+static bool
+at_or_under(const char *dn, const char *base)
+{
+	size_t n = strlen(dn), b = strlen(base), slashes = 0;
+
+	if (n < b || strcasecmp(dn + n - b, base) != 0)
+		return false;
+	if (n == b)
+		return true;
+	if (dn[n - b - 1] != ',')
+		return false;
+	for (size_t i = n - b - 1; i > 0 && dn[i - 1] == '\\'; i--)
+		slashes++;
+	return slashes % 2 == 0;
+}
+
+/* The folded DN's parent: past its first comma not escaped; NULL at the top. */
+static const char *
+parent(const char *dn)
+{
+	for (const char *p = dn; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == ',')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* The closest DN both folded DNs are at or under, or NULL. */
+static char *
+common_ancestor(const char *a, const char *b)
+{
+	for (const char *p = a; p != NULL; p = parent(p))
+		if (at_or_under(b, p))
+			return xstrdup(p);
+	return NULL;
+}
+
+/*
+ * Users and groups are asked for in one search when the answer can be
+ * sorted exactly: one base each, neither under the other, whole subtrees,
+ * and filters the client can judge (ocfilter.h).  The search starts at
+ * their closest common ancestor.
+ */
+static bool
+joined(const struct conf *c, struct syncrepl_request *r)
+{
+	char *u, *g, *top = NULL;
+
+	if (!c->users || !c->groups || c->user_bases.n != 1 ||
+	    c->group_bases.n != 1 || c->user_scope != LDAP_SCOPE_SUBTREE ||
+	    c->group_scope != LDAP_SCOPE_SUBTREE ||
+	    !ocfilter_simple(c->user_filter) ||
+	    !ocfilter_simple(c->group_filter))
+		return false;
+	u = dir_dn_fold(c->user_bases.v[0]);
+	g = dir_dn_fold(c->group_bases.v[0]);
+	if (u != NULL && g != NULL && !at_or_under(u, g) && !at_or_under(g, u))
+		top = common_ancestor(u, g);
+	if (top == NULL) {
+		free(u);
+		free(g);
+		return false;
+	}
+	r->folded[0] = u;
+	r->folded[1] = g;
+	r->own_base = top;
+	r->own_filter = xasprintf("(|%s%s)", c->user_filter, c->group_filter);
+	return true;
+}
+
+size_t
+syncrepl_requests(const struct conf *c)
+{
+	struct syncrepl_request r = { 0 };
+	bool one = joined(c, &r);
+
+	syncrepl_request_free(&r);
+	return one ? 1 : syncrepl_searches(c);
+}
+
+void
+syncrepl_request(const struct conf *c, size_t i, struct syncrepl_request *r)
 {
 	size_t nu = c->users ? c->user_bases.n : 0;
 
-	memset(s, 0, sizeof(*s));
-	if (i < nu) {
-		*s = (struct search){ c->user_bases.v[i], c->user_scope,
-		    c->user_filter, { 0 } };
-		conf_user_attrs(c, &s->attrs);
+	memset(r, 0, sizeof(*r));
+	if (joined(c, r)) {
+		r->base = r->own_base;
+		r->scope = LDAP_SCOPE_SUBTREE;
+		r->filter = r->own_filter;
+		r->search = SYNCREPL_BOTH;
+		conf_user_attrs(c, &r->attrs);
+		conf_group_attrs(c, &r->attrs);
+		strlist_add(&r->attrs, "objectClass");
+	} else if (i < nu) {
+		r->base = c->user_bases.v[i];
+		r->scope = c->user_scope;
+		r->filter = c->user_filter;
+		r->search = (uint32_t)i;
+		conf_user_attrs(c, &r->attrs);
 	} else {
-		*s = (struct search){ c->group_bases.v[i - nu], c->group_scope,
-		    c->group_filter, { 0 } };
-		conf_group_attrs(c, &s->attrs);
+		r->base = c->group_bases.v[i - nu];
+		r->scope = c->group_scope;
+		r->filter = c->group_filter;
+		r->search = (uint32_t)i;
+		conf_group_attrs(c, &r->attrs);
 	}
+}
+
+void
+syncrepl_request_free(struct syncrepl_request *r)
+{
+	strlist_free(&r->attrs);
+	free(r->own_base);
+	free(r->own_filter);
+	free(r->folded[0]);
+	free(r->folded[1]);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Whether an entry is under a folded base: as sent, or folded itself. */
+static bool
+dn_under(const char *dn, const char *base)
+{
+	char *folded;
+	bool under;
+
+	if (at_or_under(dn, base))
+		return true;
+	if ((folded = dir_dn_fold(dn)) == NULL)
+		return false;
+	under = at_or_under(folded, base);
+	free(folded);
+	return under;
+}
+
+/* Whether an entry under one base is not its own: it matches only the other filter. */
+static bool
+only_other(const char *own, const char *other, const struct entry *e)
+{
+	return ocfilter_match(other, e) && !ocfilter_match(own, e);
+}
+
+uint32_t
+syncrepl_search_of(const struct conf *c, const struct syncrepl_request *r,
+    const struct entry *e)
+{
+	if (r->search != SYNCREPL_BOTH)
+		return r->search;
+	if (dn_under(e->dn, r->folded[0]))
+		return only_other(c->user_filter, c->group_filter, e) ?
+		    SYNCREPL_NONE : 0;
+	if (dn_under(e->dn, r->folded[1]))
+		return only_other(c->group_filter, c->user_filter, e) ?
+		    SYNCREPL_NONE : 1;
+	return SYNCREPL_NONE;
 }
 
 char *
@@ -52,14 +192,14 @@ syncrepl_fingerprint(const struct conf *c)
 {
 	struct buf b = { 0 };
 	uint64_t h = 14695981039346656037ull;
-	struct search s;
+	struct syncrepl_request s;
 
-	for (size_t i = 0; i < syncrepl_searches(c); i++) {
-		search_of(c, i, &s);
+	for (size_t i = 0; i < syncrepl_requests(c); i++) {
+		syncrepl_request(c, i, &s);
 		buf_printf(&b, "%zu|%s|%d|%s|", i, s.base, s.scope, s.filter);
 		for (size_t j = 0; j < s.attrs.n; j++)
 			buf_printf(&b, "%s,", s.attrs.v[j]);
-		strlist_free(&s.attrs);
+		syncrepl_request_free(&s);
 	}
 	for (size_t i = 0; i < b.len; i++) {
 		h ^= (unsigned char)b.p[i];
@@ -72,9 +212,10 @@ syncrepl_fingerprint(const struct conf *c)
 /* --- incremental ------------------------------------------------------ */
 
 struct apply_ctx {
-	struct dircache	*cache;
-	uint32_t	 search;
-	struct htab	*heard;		/* uuids added, changed or deleted */
+	const struct conf		*c;
+	struct dircache			*cache;
+	const struct syncrepl_request	*r;	/* the search under way */
+	struct htab			*heard;	/* uuids added, changed or deleted */
 	struct strlist	 uuids;		/* their strings */
 };
 
@@ -85,6 +226,29 @@ heard_of(struct apply_ctx *x, const char *uuid)
 		return;
 	strlist_add(&x->uuids, uuid);
 	htab_put(x->heard, x->uuids.v[x->uuids.n - 1], x);
+}
+
+/*
+ * The search's own deletions and marks: a joined search's reach every
+ * search (the one request covers them all).
+ */
+static uint32_t
+own(const struct apply_ctx *x)
+{
+	return x->r->search == SYNCREPL_BOTH ? DIRCACHE_ANY : x->r->search;
+}
+
+/* An entry sent: kept under its search; one that fits none goes. */
+static void
+sent(struct apply_ctx *x, const char *uuid, const struct entry *e)
+{
+	uint32_t search = syncrepl_search_of(x->c, x->r, e);
+
+	if (search == SYNCREPL_NONE)
+		dircache_del(x->cache, uuid, DIRCACHE_ANY);
+	else
+		dircache_put(x->cache, uuid, search, e);
+	heard_of(x, uuid);
 }
 
 /* slapd reports a changed entry as deleted, then sent: it counts once. */
@@ -98,15 +262,14 @@ apply_change(void *arg, const char *uuid, const struct entry *e,
 	case SYNC_ADD:
 	case SYNC_MODIFY:
 		log_progress();
-		dircache_put(x->cache, uuid, x->search, e);
-		heard_of(x, uuid);
+		sent(x, uuid, e);
 		break;
 	case SYNC_DELETE:
-		dircache_del(x->cache, uuid, x->search);
+		dircache_del(x->cache, uuid, own(x));
 		heard_of(x, uuid);
 		break;
 	case SYNC_PRESENT:
-		dircache_mark(x->cache, uuid, x->search);
+		dircache_mark(x->cache, uuid, own(x));
 		break;
 	}
 	return 0;
@@ -145,8 +308,7 @@ ad_changed(const struct entry *e, void *arg)
 	if (uuid == NULL)
 		return -1;
 	log_progress();
-	dircache_put(x->cache, uuid, x->search, e);
-	heard_of(x, uuid);
+	sent(x, uuid, e);
 	free(uuid);
 	return 0;
 }
@@ -173,7 +335,7 @@ ad_present(const struct entry *e, void *arg)
 
 	if (uuid == NULL)
 		return -1;
-	dircache_mark(sc->x->cache, uuid, sc->x->search);
+	dircache_mark(sc->x->cache, uuid, own(sc->x));
 	/* Without a USN to compare, it is read again. */
 	if (a == NULL || a->nvals == 0 ||
 	    strtoull(a->vals[0].v, NULL, 10) > sc->since)
@@ -189,7 +351,7 @@ ad_present(const struct entry *e, void *arg)
  * read again whole, or all in one search when they are many.
  */
 static int
-ad_search(struct dir *d, const struct search *s, unsigned long long since,
+ad_search(struct dir *d, const struct syncrepl_request *s, unsigned long long since,
     struct apply_ctx *x, char **why)
 {
 	char *ids[] = { "objectGUID", "entryUUID", "nsUniqueId", "uSNChanged",
@@ -221,7 +383,7 @@ ad_search(struct dir *d, const struct search *s, unsigned long long since,
  * DC's) or -1.
  */
 static int
-refresh_one(struct dir *d, const struct search *s,
+refresh_one(struct dir *d, const struct syncrepl_request *s,
     const struct ad_position *ad, struct dir_sync *cb, char **cookie,
     bool *present, char **why)
 {
@@ -249,25 +411,24 @@ static int
 incremental(struct dir *d, const struct conf *c, struct dircache *cache,
     const struct ad_position *ad, size_t *received, char **why)
 {
-	struct apply_ctx x = { cache, 0, htab_new(64), { 0 } };
+	struct syncrepl_request s;
+	struct apply_ctx x = { c, cache, &s, htab_new(64), { 0 } };
 	size_t dropped = 0;	/* left out of the present phase */
 	struct dir_sync cb = { apply_change, &x, false };
-	struct search s;
 	bool present;
 	int rc = 0;
 
-	for (size_t i = 0; i < syncrepl_searches(c) && rc == 0; i++) {
+	for (size_t i = 0; i < syncrepl_requests(c) && rc == 0; i++) {
 		char *cookie = xstrdup(cache->cookies.v[i]);
 
-		search_of(c, i, &s);
-		x.search = (uint32_t)i;
+		syncrepl_request(c, i, &s);
 		rc = refresh_one(d, &s, ad, &cb, &cookie, &present, why);
 		if (rc == 0 && present)
-			dropped += dircache_drop_unseen(cache, (uint32_t)i);
+			dropped += dircache_drop_unseen(cache, own(&x));
 		if (rc == 0)
 			dircache_set_cookie(cache, i, cookie);
 		free(cookie);
-		strlist_free(&s.attrs);
+		syncrepl_request_free(&s);
 	}
 	*received = htab_count(x.heard) + dropped;
 	htab_free(x.heard);
@@ -294,7 +455,7 @@ ignore_entry(void *arg, const char *uuid, const struct entry *e,
  * a filter that matches nothing returns only the cookie.
  */
 static int
-take_cookie(struct dir *d, const struct search *s, char **cookie, char **why)
+take_cookie(struct dir *d, const struct syncrepl_request *s, char **cookie, char **why)
 {
 	struct dir_sync cb = { ignore_entry, NULL, false };
 	char *none = xasprintf("(&%s(!(objectClass=*)))", s->filter);
@@ -313,9 +474,10 @@ take_cookie(struct dir *d, const struct search *s, char **cookie, char **why)
 }
 
 struct fill_ctx {
+	const struct conf		*c;
 	struct dircache			*cache;
 	const struct syncrepl_sink	*sink;
-	uint32_t			 search;
+	const struct syncrepl_request	*r;
 	size_t				 received;
 	bool				 no_uuid;
 };
@@ -324,14 +486,17 @@ static int
 fill(const struct entry *e, void *arg)
 {
 	struct fill_ctx *x = arg;
-	char *uuid = entry_uuid(e);
+	uint32_t search = syncrepl_search_of(x->c, x->r, e);
+	char *uuid;
 
 	x->received++;
-	x->sink->entry(x->sink->arg, x->search, e);
-	if (uuid == NULL)
+	if (search == SYNCREPL_NONE)
+		return 0;	/* under the common ancestor, in neither base */
+	x->sink->entry(x->sink->arg, search, e);
+	if ((uuid = entry_uuid(e)) == NULL)
 		x->no_uuid = true;	/* cannot be kept up to date */
 	else
-		dircache_append(x->cache, uuid, x->search, e);
+		dircache_append(x->cache, uuid, search, e);
 	free(uuid);
 	return 0;
 }
@@ -346,15 +511,15 @@ full(struct dir *d, const struct conf *c, const char *fp,
     struct dircache *cache, const struct ad_position *ad,
     const struct syncrepl_sink *sink, size_t *received, char **why)
 {
-	struct fill_ctx x = { cache, sink, 0, 0, false };
+	struct syncrepl_request s;
+	struct fill_ctx x = { c, cache, sink, &s, 0, false };
 	struct strlist cookies = { 0 }, none = { 0 };
-	struct search s;
 	int rc = 0;
 
-	for (size_t i = 0; i < syncrepl_searches(c) && rc == 0; i++) {
+	for (size_t i = 0; i < syncrepl_requests(c) && rc == 0; i++) {
 		char *cookie = NULL;
 
-		search_of(c, i, &s);
+		syncrepl_request(c, i, &s);
 		/* AD's position was read before any search began. */
 		if (ad != NULL)
 			cookie = ad_cookie(ad);
@@ -363,15 +528,14 @@ full(struct dir *d, const struct conf *c, const char *fp,
 		strlist_add(&cookies, rc == 0 ? cookie : "");
 		strlist_add(&none, "");
 		free(cookie);
-		strlist_free(&s.attrs);
+		syncrepl_request_free(&s);
 	}
 	dircache_refill(cache, fp, &cookies);
-	for (size_t i = 0; i < syncrepl_searches(c) && rc == 0; i++) {
-		search_of(c, i, &s);
-		x.search = (uint32_t)i;
+	for (size_t i = 0; i < syncrepl_requests(c) && rc == 0; i++) {
+		syncrepl_request(c, i, &s);
 		rc = dir_search(d, s.base, s.scope, s.filter, s.attrs.v, fill,
 		    &x, why);
-		strlist_free(&s.attrs);
+		syncrepl_request_free(&s);
 	}
 	if (rc == 0 && x.no_uuid) {
 		log_warn("entries without entryUUID or objectGUID: the next "
@@ -389,12 +553,25 @@ usable(const struct dircache *cache, const struct conf *c,
     const char *fingerprint)
 {
 	if (strcmp(cache->fingerprint, fingerprint) != 0 ||
-	    cache->cookies.n != syncrepl_searches(c))
+	    cache->cookies.n != syncrepl_requests(c))
 		return false;
 	for (size_t i = 0; i < cache->cookies.n; i++)
 		if (cache->cookies.v[i][0] == '\0')
 			return false;
 	return cache->cookies.n > 0;
+}
+
+static void
+say_joined(const struct conf *c)
+{
+	struct syncrepl_request r;
+
+	if (syncrepl_requests(c) != 1)
+		return;
+	syncrepl_request(c, 0, &r);
+	if (r.search == SYNCREPL_BOTH)
+		log_verbose("users and groups in one search from %s", r.base);
+	syncrepl_request_free(&r);
 }
 
 int
@@ -407,6 +584,7 @@ syncrepl_refresh(struct dir *d, const struct conf *c, struct dircache *cache,
 	int rc = DIR_SYNC_RELOAD;
 
 	*was_full = false;
+	say_joined(c);
 	if (!want_full && usable(cache, c, fp)) {
 		rc = incremental(d, c, cache, ad, received, why);
 		if (rc == 0)

@@ -12,10 +12,38 @@
 #define LDAPSYNC_SYNCREPL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "conf.h"
 #include "dircache.h"
 #include "directory.h"
+
+/*
+ * A search as the server is asked it: one base of users or of groups, or
+ * users and groups together (search SYNCREPL_BOTH) when their bases and
+ * filters allow (syncrepl.c's joined()).  The cache keeps a cookie per
+ * request and files each entry under a search: user bases, then group
+ * bases.
+ */
+#define SYNCREPL_BOTH	UINT32_MAX
+#define SYNCREPL_NONE	(UINT32_MAX - 1)
+
+struct syncrepl_request {
+	const char	*base;
+	int		 scope;
+	const char	*filter;
+	struct strlist	 attrs;
+	uint32_t	 search;	/* or SYNCREPL_BOTH */
+	char		*own_base, *own_filter, *folded[2];
+};
+
+size_t	 syncrepl_requests(const struct conf *);
+void	 syncrepl_request(const struct conf *, size_t i,
+	    struct syncrepl_request *);
+void	 syncrepl_request_free(struct syncrepl_request *);
+/* The search an entry the request sent is filed under, or SYNCREPL_NONE. */
+uint32_t syncrepl_search_of(const struct conf *,
+	    const struct syncrepl_request *, const struct entry *);
 
 /* What the searches depend on: a cache made otherwise is not reused. */
 char	*syncrepl_fingerprint(const struct conf *);

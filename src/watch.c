@@ -87,9 +87,9 @@ struct watcher {
 	struct conf		*c;
 	const struct sync_opts	*o;
 	struct dir		*d;
-	ldap_sync_t		*ls;		/* one per search */
+	ldap_sync_t		*ls;		/* one per request */
+	struct syncrepl_request	*req;
 	size_t			 n;
-	struct strlist		 attrs[2];	/* users', groups' */
 	char			*cache_path;
 	long			 changed_at;	/* last change heard, or 0 */
 	bool			 files_due;	/* the files lag the mirror */
@@ -126,22 +126,24 @@ heard_ids(ldap_sync_t *ls, LDAPMessage *msg, BerVarray uuids,
 static void
 unwatch(struct watcher *w)
 {
-	for (size_t i = 0; i < w->n; i++)
+	for (size_t i = 0; i < w->n; i++) {
 		ber_memfree(w->ls[i].ls_cookie.bv_val);
+		syncrepl_request_free(&w->req[i]);
+	}
 	free(w->ls);
+	free(w->req);
 	w->ls = NULL;
+	w->req = NULL;
 	w->n = 0;
 	dir_close(w->d);
 	w->d = NULL;
-	strlist_free(&w->attrs[0]);
-	strlist_free(&w->attrs[1]);
 }
 
-/* Connects to the pool and starts a persistent search per base. */
+/* Connects to the pool and starts a persistent search per request. */
 static int
 watch_start(struct watcher *w)
 {
-	size_t *order = pool_order(w->c, w->o->root), nu;
+	size_t *order = pool_order(w->c, w->o->root);
 	struct dircache cache;
 	char *why = NULL;
 	int rc = -1;
@@ -166,22 +168,19 @@ watch_start(struct watcher *w)
 	}
 	dircache_init(&cache);
 	dircache_load(&cache, w->cache_path);
-	conf_user_attrs(w->c, &w->attrs[0]);
-	conf_group_attrs(w->c, &w->attrs[1]);
-	w->n = syncrepl_searches(w->c);
+	w->n = syncrepl_requests(w->c);
 	w->ls = xcalloc(w->n, sizeof(*w->ls));
-	nu = w->c->users ? w->c->user_bases.n : 0;
+	w->req = xcalloc(w->n, sizeof(*w->req));
 	for (size_t i = 0; i < w->n; i++) {
 		ldap_sync_t *ls = &w->ls[i];
-		bool grp = syncrepl_is_group(w->c, i);
 
+		syncrepl_request(w->c, i, &w->req[i]);
 		ldap_sync_initialize(ls);
 		ls->ls_ld = dir_ld(w->d);
-		ls->ls_base = grp ? w->c->group_bases.v[i - nu] :
-		    w->c->user_bases.v[i];
-		ls->ls_scope = grp ? w->c->group_scope : w->c->user_scope;
-		ls->ls_filter = grp ? w->c->group_filter : w->c->user_filter;
-		ls->ls_attrs = w->attrs[grp].v;
+		ls->ls_base = (char *)w->req[i].base;
+		ls->ls_scope = w->req[i].scope;
+		ls->ls_filter = (char *)w->req[i].filter;
+		ls->ls_attrs = w->req[i].attrs.v;
 		ls->ls_timeout = 0;		/* poll() waits, not libldap */
 		ls->ls_search_entry = heard;
 		ls->ls_intermediate = heard_ids;

@@ -138,6 +138,64 @@ test_round_trip(void **st)
 	strlist_free(&cookies);
 }
 
+/* Two entries, of search 0 and of search 1, saved as an image. */
+static void
+two_searches(void)
+{
+	struct strlist cookies = { 0 };
+	struct dircache c;
+	struct entry *e;
+
+	strlist_add(&cookies, "one-joined-search");
+	dircache_init(&c);
+	dircache_refill(&c, "fp2", &cookies);
+	e = fx_entry("uid=a,dc=x", "uid", "a", NULL);
+	dircache_append(&c, "uuid-a", 0, e);
+	fx_entry_free(e);
+	e = fx_entry("cn=g,dc=x", "uid", "g", NULL);
+	dircache_append(&c, "uuid-g", 1, e);
+	fx_entry_free(e);
+	save(&c);
+	dircache_free(&c);
+	strlist_free(&cookies);
+}
+
+/*
+ * A joined search's deletion takes an entry of any search, waiting for
+ * the index or through it; a search's own deletion takes only its own.
+ */
+static void
+test_any_search(void **st)
+{
+	struct dircache_change *ch;
+	struct dircache c;
+	char *s;
+
+	(void)st;
+	for (int indexed = 0; indexed < 2; indexed++) {
+		two_searches();
+		dircache_init(&c);
+		assert_int_equal(dircache_load(&c, path), 0);
+		if (indexed)
+			assert_true(dircache_index(&c));
+		dircache_del(&c, "uuid-a", 1);
+		dircache_del(&c, "uuid-g", DIRCACHE_ANY);
+		assert_int_equal(dircache_changes(&c, &ch), 1);
+		assert_string_equal(ch[0].uuid, "uuid-g");
+		assert_int_equal(ch[0].search, 1);
+		assert_null(ch[0].e);
+		free(ch);
+		save(&c);
+		dircache_free(&c);
+		dircache_init(&c);
+		assert_int_equal(dircache_load(&c, path), 0);
+		s = uids(&c);
+		assert_string_equal(s, "a");
+		free(s);
+		dircache_free(&c);
+	}
+}
+
 /* A cut image or log never reads as a smaller directory. */
 static void
 test_damaged(void **st)
@@ -178,6 +236,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_damaged),
+		cmocka_unit_test(test_any_search),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
