@@ -99,6 +99,15 @@ joined(const struct conf *c, struct syncrepl_request *r)
 	return true;
 }
 
+static bool
+has_attr(const struct strlist *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i], name) == 0)
+			return true;
+	return false;
+}
+
 size_t
 syncrepl_requests(const struct conf *c)
 {
@@ -122,7 +131,9 @@ syncrepl_request(const struct conf *c, size_t i, struct syncrepl_request *r)
 		r->search = SYNCREPL_BOTH;
 		conf_user_attrs(c, &r->attrs);
 		conf_group_attrs(c, &r->attrs);
-		strlist_add(&r->attrs, "objectClass");
+		r->class_added = !has_attr(&r->attrs, "objectClass");
+		if (r->class_added)
+			strlist_add(&r->attrs, "objectClass");
 	} else if (i < nu) {
 		r->base = c->user_bases.v[i];
 		r->scope = c->user_scope;
@@ -187,6 +198,27 @@ syncrepl_search_of(const struct conf *c, const struct syncrepl_request *r,
 	return SYNCREPL_NONE;
 }
 
+/*
+ * The entry as its own search would have sent it: without objectClass
+ * when only sorting asked for it (tmp's attrs then need free()).
+ */
+static const struct entry *
+as_asked(const struct syncrepl_request *r, const struct entry *e,
+    struct entry *tmp)
+{
+	size_t n = 0;
+
+	if (!r->class_added)
+		return e;
+	*tmp = (struct entry){ e->dn, xcalloc(e->nattrs + 1,
+	    sizeof(*tmp->attrs)), 0 };
+	for (size_t i = 0; i < e->nattrs; i++)
+		if (strcasecmp(e->attrs[i].name, "objectClass") != 0)
+			tmp->attrs[n++] = e->attrs[i];
+	tmp->nattrs = n;
+	return tmp;
+}
+
 char *
 syncrepl_fingerprint(const struct conf *c)
 {
@@ -243,11 +275,14 @@ static void
 sent(struct apply_ctx *x, const char *uuid, const struct entry *e)
 {
 	uint32_t search = syncrepl_search_of(x->c, x->r, e);
+	struct entry tmp = { 0 };
 
 	if (search == SYNCREPL_NONE)
 		dircache_del(x->cache, uuid, DIRCACHE_ANY);
 	else
-		dircache_put(x->cache, uuid, search, e);
+		dircache_put(x->cache, uuid, search,
+		    as_asked(x->r, e, &tmp));
+	free(tmp.attrs);
 	heard_of(x, uuid);
 }
 
@@ -487,17 +522,20 @@ fill(const struct entry *e, void *arg)
 {
 	struct fill_ctx *x = arg;
 	uint32_t search = syncrepl_search_of(x->c, x->r, e);
+	struct entry tmp = { 0 };
 	char *uuid;
 
 	x->received++;
 	if (search == SYNCREPL_NONE)
 		return 0;	/* under the common ancestor, in neither base */
+	e = as_asked(x->r, e, &tmp);
 	x->sink->entry(x->sink->arg, search, e);
 	if ((uuid = entry_uuid(e)) == NULL)
 		x->no_uuid = true;	/* cannot be kept up to date */
 	else
 		dircache_append(x->cache, uuid, search, e);
 	free(uuid);
+	free(tmp.attrs);
 	return 0;
 }
 

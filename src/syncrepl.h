@@ -34,6 +34,7 @@ struct syncrepl_request {
 	const char	*filter;
 	struct strlist	 attrs;
 	uint32_t	 search;	/* or SYNCREPL_BOTH */
+	bool		 class_added;	/* objectClass asked for sorting alone */
 	char		*own_base, *own_filter, *folded[2];
 };
 
