@@ -56,12 +56,13 @@ void
 sshkeys_edit(const char *old, size_t len, const struct strlist *drop,
     const struct strlist *add, struct buf *out)
 {
-	struct htab *gone = htab_new(drop->n);
+	struct htab *gone = htab_new(len > 0 ? drop->n : 0);
 	struct line *v = NULL;
 	const char *colon;
 	size_t n = 0;
 
-	for (size_t i = 0; i < drop->n; i++)
+	/* At a first sync every name is dropped from an empty map. */
+	for (size_t i = 0; i < drop->n && len > 0; i++)
 		htab_put(gone, drop->v[i], (void *)1);
 	for (const char *p = old, *end = old + len, *nl; p && p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
