@@ -19,7 +19,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 : "${LDAPSYNC:=$here/../ldapsync}"
 . "$here/../tests/integration/lib.sh"
-NUSERS=${1:-100000} NGROUPS=${2:-10000} HOSTS=${3:-40} RUNS=${RUNS:-3}
+NUSERS=${1:-100000} NGROUPS=${2:-10000} HOSTS=${3:-100} RUNS=${RUNS:-3}
 TICK=$(getconf CLK_TCK)
 
 "$here/gen.sh" "$NUSERS" "$NGROUPS" 20 > "$WORK/dir.ldif"

@@ -490,6 +490,20 @@ no_local_clash(const struct changeset *cs, const struct keys *k,
 	return ok;
 }
 
+/* The names a group line's member list holds, read in place. */
+static size_t
+member_count(const struct pwline *l)
+{
+	const char *p = l->raw, *end = l->raw + l->len, *list;
+	size_t n = 0;
+
+	for (int colons = 0; p < end && colons < 3; p++)
+		colons += *p == ':';
+	for (list = p; p < end && *p != ':'; p++)
+		n += p == list || p[-1] == ',';
+	return n;
+}
+
 /* What the guard weighs against: every account and membership. */
 static void
 count_totals(struct changeset *cs, const struct pwfile *group)
@@ -499,18 +513,14 @@ count_totals(struct changeset *cs, const struct pwfile *group)
 	memset(&cs->totals, 0, sizeof(cs->totals));
 	for (size_t i = 0; i < w->n; i++) {
 		const struct pwline *l;
-		char *list;
 
 		if (!w->v[i].is_group) {
 			cs->totals.users++;
 			continue;
 		}
 		cs->totals.groups++;
-		l = pwfile_find(group, w->v[i].name);
-		list = l ? pwline_field(l, 3) : NULL;
-		for (char *c = list; c != NULL && *c != '\0'; c++)
-			cs->totals.members += c == list || c[-1] == ',';
-		free(list);
+		if ((l = pwfile_find(group, w->v[i].name)) != NULL)
+			cs->totals.members += member_count(l);
 	}
 }
 

@@ -166,6 +166,54 @@ cmp_membership(const void *a, const void *b, void *strings)
 	return x->gid < y->gid ? -1 : x->gid > y->gid;
 }
 
+/*
+ * Memberships by name, then gid.  Each carries its name's first 8 bytes
+ * as a big-endian number: most comparisons end there, without a miss
+ * into the strings.
+ */
+struct keyed {
+	uint64_t			 pre;
+	struct mirror_membership	 m;
+};
+
+static int
+cmp_keyed(const void *a, const void *b, void *strings)
+{
+	const struct keyed *x = a, *y = b;
+
+	if (x->pre != y->pre)
+		return x->pre < y->pre ? -1 : 1;
+	/* Both names end within the prefix (a NUL in it): the same name. */
+	if ((x->pre & 0xff) == 0)
+		return x->m.gid < y->m.gid ? -1 : x->m.gid > y->m.gid;
+	return cmp_membership(&x->m, &y->m, strings);
+}
+
+static uint64_t
+prefix(const char *s)
+{
+	uint64_t v = 0;
+	int i = 0;
+
+	for (; i < 8 && s[i] != '\0'; i++)
+		v = v << 8 | (unsigned char)s[i];
+	return v << (8 * (8 - i));
+}
+
+static void
+sort_memberships(struct builder *b, size_t n)
+{
+	struct mirror_membership *v = (void *)b->memberships.p;
+	struct keyed *k = xreallocarray(NULL, n, sizeof(*k));
+
+	for (size_t i = 0; i < n; i++)
+		k[i] = (struct keyed){ prefix(b->s.b.p + v[i].name), v[i] };
+	qsort_r(k, n, sizeof(*k), cmp_keyed, b->s.b.p);
+	for (size_t i = 0; i < n; i++)
+		v[i] = k[i].m;
+	free(k);
+}
+
 /* Open addressing over record indexes; the name is the record's first field. */
 static uint32_t
 slot_count(uint32_t n)
@@ -243,8 +291,7 @@ layout_main(struct builder *b, struct buf *out)
 		qsort(b->group_ids.p, b->ngroups, sizeof(struct mirror_id),
 		    cmp_id);
 	if (nms > 0 && !b->edited)
-		qsort_r(b->memberships.p, nms, sizeof(struct mirror_membership),
-		    cmp_membership, b->s.b.p);
+		sort_memberships(b, nms);
 	buf_reserve(out, sizeof(h) + b->users.len + b->user_ids.len +
 	    4 * slot_count(b->nusers) + b->groups.len + b->group_ids.len +
 	    4 * slot_count(b->ngroups) + b->members.len + b->memberships.len +

@@ -409,24 +409,32 @@ keep_mirror(const struct run *r)
 	}
 }
 
-/* state_text empty: a change set's state, unchanged, is its view. */
+/*
+ * The accounts the mirror holds: a whole plan's next state as it is; a
+ * change set's (whose plan holds only what it planned) read back from
+ * the state text, or its view when that text is empty (unchanged).
+ */
 static int
 build_mirror(struct run *r, struct buf *state_text, struct buf b[2])
 {
-	bool same = r->changeset && state_text->len == 0;
-	struct state_view next;
+	struct state_view next = { 0 };
+	const struct managed *v = r->plan.next.v;
+	size_t n = r->plan.next.n;
 	int rc = 0;
 
-	if (same)
-		next = r->cs.view;
-	else
+	if (r->changeset && state_text->len == 0) {
+		v = r->cs.view.v;
+		n = r->cs.view.n;
+	} else if (r->changeset) {
 		rc = state_view_parse(&next, r->state_path,
 		    buf_cstr(state_text));
+		v = next.v;
+		n = next.n;
+	}
 	if (rc == 0)
-		mirror_build(next.v, next.n, &r->out[F_PASSWD],
-		    &r->out[F_GROUP], &r->out[F_SHADOW], &b[0], &b[1]);
-	if (!same)
-		state_view_free(&next);
+		mirror_build(v, n, &r->out[F_PASSWD], &r->out[F_GROUP],
+		    &r->out[F_SHADOW], &b[0], &b[1]);
+	state_view_free(&next);
 	return rc;
 }
 
