@@ -194,3 +194,12 @@ htab_count(const struct htab *t)
 {
 	return t->n;
 }
+
+void
+htab_each(const struct htab *t, void (*fn)(const char *, void *, void *),
+    void *arg)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->s[i].state == 1 && t->s[i].key != NULL)
+			fn(t->s[i].key, t->s[i].val, arg);
+}

@@ -20,6 +20,9 @@ void		*htab_get_id(const struct htab *, uint32_t id);
 /* Removal leaves a tombstone; fine for our few deletes. */
 void		*htab_del(struct htab *, const char *key);
 size_t		 htab_count(const struct htab *);
+/* Calls fn for every string key and its value, in no order. */
+void		 htab_each(const struct htab *,
+		    void (*fn)(const char *key, void *val, void *arg), void *arg);
 
 /* The hash of a string the tables use (FNV-1a, mixed). */
 uint32_t htab_hash(const char *);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../nss/mirror-format.h"
+#include <sys/param.h>
 #include <sys/stat.h>
 
 #include "acctline.h"
@@ -145,14 +146,41 @@ add_shadow(struct builder *b, const char *line, size_t len)
 
 /* --- indexes ---------------------------------------------------------- */
 
-static int
-cmp_id(const void *a, const void *b)
+/*
+ * By id, then index.  Records add their ids in index order, so a stable
+ * radix sort on the id alone (two 16-bit passes) orders them so.
+ */
+static void
+sort_ids(struct buf *ids, uint32_t n)
 {
-	const struct mirror_id *x = a, *y = b;
+	struct mirror_id *v = (void *)ids->p, *from = v, *to, *swap;
+	uint32_t *count;
 
-	if (x->id != y->id)
-		return x->id < y->id ? -1 : 1;
-	return x->index < y->index ? -1 : x->index > y->index;
+	if (n < 2)
+		return;
+	to = xreallocarray(NULL, n, sizeof(*to));
+	count = xreallocarray(NULL, 65536, sizeof(*count));
+	for (int shift = 0; shift < 32; shift += 16) {
+		uint32_t sum = 0;
+
+		memset(count, 0, 65536 * sizeof(*count));
+		for (uint32_t i = 0; i < n; i++)
+			count[from[i].id >> shift & 0xffff]++;
+		for (uint32_t d = 0; d < 65536; d++) {
+			uint32_t c = count[d];
+
+			count[d] = sum;
+			sum += c;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			to[count[from[i].id >> shift & 0xffff]++] = from[i];
+		swap = from;
+		from = to;
+		to = swap;
+	}
+	/* Two passes: the sorted ids are back in v, and to is the copy. */
+	free(to);
+	free(count);
 }
 
 static int
@@ -284,12 +312,8 @@ layout_main(struct builder *b, struct buf *out)
 	struct buf slots = { 0 };
 	size_t nms = b->memberships.len / sizeof(struct mirror_membership);
 
-	/* An empty buffer has no array at all: qsort must not see NULL. */
-	if (b->nusers > 0)
-		qsort(b->user_ids.p, b->nusers, sizeof(struct mirror_id), cmp_id);
-	if (b->ngroups > 0)
-		qsort(b->group_ids.p, b->ngroups, sizeof(struct mirror_id),
-		    cmp_id);
+	sort_ids(&b->user_ids, b->nusers);
+	sort_ids(&b->group_ids, b->ngroups);
 	if (nms > 0 && !b->edited)
 		sort_memberships(b, nms);
 	buf_reserve(out, sizeof(h) + b->users.len + b->user_ids.len +
@@ -528,17 +552,84 @@ suspended(const struct state *next, const char *line)
 	return m != NULL && m->suspended;
 }
 
+/* The record named name (its first field), through the old slots. */
+enum { NOT_FOUND = -1, UNUSABLE = -2 };
+
+static long
+old_find(const struct old *o, const struct mirror_table *recs, size_t size,
+    const struct mirror_table *slots, const char *name)
+{
+	uint32_t cap = slots->count, h, idx, off;
+
+	if (cap == 0 || (cap & (cap - 1)) != 0 || !table_ok(o, slots, 4))
+		return UNUSABLE;
+	h = mirror_hash(name) & (cap - 1);
+	for (uint32_t n = 0; n < cap; n++, h = (h + 1) & (cap - 1)) {
+		memcpy(&idx, old_rec(o, slots, 4, h), sizeof(idx));
+		if (idx == MIRROR_NONE)
+			return NOT_FOUND;
+		if (idx >= recs->count)
+			return UNUSABLE;
+		memcpy(&off, old_rec(o, recs, size, idx), sizeof(off));
+		if (strcmp(old_str(o, off), name) == 0)
+			return idx;
+	}
+	return NOT_FOUND;
+}
+
+struct marking {
+	const struct old		*o;
+	const struct mirror_table	*recs, *slots;
+	size_t				 size;
+	const char			**text;		/* per old record */
+	bool				 bad;
+};
+
 static void
+mark(const char *name, void *text, void *arg)
+{
+	struct marking *m = arg;
+	long i = old_find(m->o, m->recs, m->size, m->slots, name);
+
+	if (i == UNUSABLE)
+		m->bad = true;
+	else if (i >= 0)
+		m->text[i] = text;
+}
+
+/*
+ * Per old record, the text that replaces it (or PWFILE_DROP), NULL for
+ * those kept: found by name through the old file's own slots, so that
+ * the records kept are never hashed.  NULL when the slots are unusable.
+ */
+static const char **
+replacements(const struct old *o, const struct mirror_table *recs,
+    size_t size, const struct mirror_table *slots, const struct pwedit *e)
+{
+	struct marking m = { o, recs, slots, size,
+	    xcalloc(recs->count + 1, sizeof(char *)), false };
+
+	htab_each(e->replace, mark, &m);
+	if (!m.bad)
+		return m.text;
+	free(m.text);
+	return NULL;
+}
+
+static bool
 edit_users(struct builder *b, const struct old *o, const struct mirror_edit *e)
 {
+	const char **repl = replacements(o, &o->h.users,
+	    sizeof(struct mirror_user), &o->h.user_names, e->passwd);
 	const char *text;
 
+	if (repl == NULL)
+		return false;
 	for (uint32_t i = 0; i < o->h.users.count; i++) {
 		struct mirror_user u;
 
 		memcpy(&u, old_rec(o, &o->h.users, sizeof(u), i), sizeof(u));
-		text = htab_get(e->passwd->replace, old_str(o, u.name));
-		if (text == NULL)
+		if ((text = repl[i]) == NULL)
 			keep_user(b, &u);
 		else if (text != PWFILE_DROP)
 			add_user(b, text, strlen(text), suspended(e->next, text));
@@ -547,6 +638,8 @@ edit_users(struct builder *b, const struct old *o, const struct mirror_edit *e)
 		text = e->passwd->append.v[i];
 		add_user(b, text, strlen(text), suspended(e->next, text));
 	}
+	free(repl);
+	return true;
 }
 
 /* Whether a member name is stripped: a few names, compared in turn. */
@@ -570,9 +663,15 @@ keep_group(struct builder *b, const struct old *o, struct mirror_group g,
 
 	g.first_member = (uint32_t)(b->members.len / 4);
 	g.nmembers = 0;
-	for (uint32_t i = first; i < first + n && i < t->count; i++) {
+	if (strip->n == 0 && first <= t->count) {
+		g.nmembers = MIN(n, t->count - first);
+		buf_add(&b->members, old_rec(o, t, sizeof(off), first),
+		    g.nmembers * sizeof(off));
+	}
+	for (uint32_t i = first; strip->n > 0 && i < first + n &&
+	    i < t->count; i++) {
 		memcpy(&off, old_rec(o, t, sizeof(off), i), sizeof(off));
-		if (strip->n > 0 && stripped(strip, old_str(o, off)))
+		if (stripped(strip, old_str(o, off)))
 			continue;
 		buf_add(&b->members, &off, sizeof(off));
 		g.nmembers++;
@@ -597,22 +696,94 @@ redo_memberships(struct builder *b)
 	}
 }
 
-/* Groups as edited: touched receives the gids whose memberships change. */
+/* Gids, with a filter on their low bits that spares most misses a lookup. */
+struct gidset {
+	struct htab	*ids;
+	unsigned char	 maybe[512];
+};
+
 static void
-edit_groups(struct builder *b, const struct old *o, const struct mirror_edit *e,
-    struct htab *touched)
+gid_add(struct gidset *s, uint32_t gid)
 {
+	htab_put_id(s->ids, gid, (void *)1);
+	s->maybe[gid % sizeof(s->maybe)] = 1;
+}
+
+static bool
+gid_has(const struct gidset *s, uint32_t gid)
+{
+	return s->maybe[gid % sizeof(s->maybe)] &&
+	    htab_get_id(s->ids, gid) != NULL;
+}
+
+/* The first old membership not ordered before (name, gid). */
+static uint32_t
+lower_bound(const struct old *o, const char *name, uint32_t gid)
+{
+	uint32_t lo = 0, hi = o->h.memberships.count;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		struct mirror_membership x;
+		int c;
+
+		memcpy(&x, old_rec(o, &o->h.memberships, sizeof(x), mid),
+		    sizeof(x));
+		c = strcmp(old_str(o, x.name), name);
+		if (c < 0 || (c == 0 && x.gid < gid))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The gids of the groups listing one of the names (memberships by name). */
+static void
+listing(const struct old *o, const struct strlist *names, struct gidset *gids)
+{
+	for (size_t i = 0; i < names->n; i++) {
+		for (uint32_t j = lower_bound(o, names->v[i], 0);
+		    j < o->h.memberships.count; j++) {
+			struct mirror_membership x;
+
+			memcpy(&x, old_rec(o, &o->h.memberships, sizeof(x), j),
+			    sizeof(x));
+			if (strcmp(old_str(o, x.name), names->v[i]) != 0)
+				break;
+			gid_add(gids, x.gid);
+		}
+	}
+}
+
+/*
+ * Groups as edited: touched receives the gids whose memberships change.
+ * Only the groups listing a stripped name are searched for it.
+ */
+static bool
+edit_groups(struct builder *b, const struct old *o, const struct mirror_edit *e,
+    struct gidset *touched)
+{
+	static const struct strlist none;
+	const char **repl = replacements(o, &o->h.groups,
+	    sizeof(struct mirror_group), &o->h.group_names, e->group);
+	struct gidset listed = { htab_new(16), { 0 } };
 	const char *text;
 
+	if (repl == NULL) {
+		htab_free(listed.ids);
+		return false;
+	}
+	listing(o, &e->group->strip_names, &listed);
 	for (uint32_t i = 0; i < o->h.groups.count; i++) {
 		struct mirror_group g;
 
 		memcpy(&g, old_rec(o, &o->h.groups, sizeof(g), i), sizeof(g));
-		text = htab_get(e->group->replace, old_str(o, g.name));
-		if (text != NULL)
-			htab_put_id(touched, g.gid, (void *)1);
-		if (text == NULL && keep_group(b, o, g, &e->group->strip_names)) {
-			htab_put_id(touched, g.gid, (void *)1);
+		if ((text = repl[i]) != NULL)
+			gid_add(touched, g.gid);
+		if (text == NULL && keep_group(b, o, g,
+		    gid_has(&listed, g.gid) ? &e->group->strip_names : &none)) {
+			gid_add(touched, g.gid);
 			redo_memberships(b);
 		} else if (text != NULL && text != PWFILE_DROP)
 			add_group(b, text, strlen(text));
@@ -621,51 +792,69 @@ edit_groups(struct builder *b, const struct old *o, const struct mirror_edit *e,
 		text = e->group->append.v[i];
 		add_group(b, text, strlen(text));
 	}
+	free(repl);
+	htab_free(listed.ids);
+	return true;
 }
 
 /*
  * The memberships: the old ones of groups untouched, in their order,
- * merged with the new ones (b->memberships), sorted, as layout wants.
+ * with the new ones (b->memberships, sorted) each put where a binary
+ * search of the old ones places it, as layout wants them.
  */
 static void
 merge_memberships(struct builder *b, const struct old *o,
-    struct htab *touched)
+    struct gidset *touched)
 {
 	struct mirror_membership *v = (void *)b->memberships.p, x;
 	size_t n = b->memberships.len / sizeof(x), k = 0;
+	uint32_t total = o->h.memberships.count, run = 0;
+	uint32_t *at = xcalloc(n + 1, sizeof(*at));
+	const char *old = old_rec(o, &o->h.memberships, sizeof(x), 0);
 	struct buf out = { 0 };
 
 	for (size_t i = 0; i < n; i++)
-		htab_put_id(touched, v[i].gid, (void *)1);
+		gid_add(touched, v[i].gid);
 	if (n > 0)
-		qsort_r(v, n, sizeof(x), cmp_membership, b->s.b.p);
-	buf_reserve(&out, (o->h.memberships.count + n) * sizeof(x));
-	for (uint32_t i = 0; i < o->h.memberships.count; i++) {
-		memcpy(&x, old_rec(o, &o->h.memberships, sizeof(x), i),
-		    sizeof(x));
-		if (htab_get_id(touched, x.gid) != NULL)
+		sort_memberships(b, n);
+	for (size_t i = 0; i < n; i++)
+		at[i] = lower_bound(o, b->s.b.p + v[i].name, v[i].gid);
+	buf_reserve(&out, (total + n) * sizeof(x));
+	for (uint32_t i = 0; i <= total; i++) {
+		bool skip = false;
+
+		if (i < total) {
+			memcpy(&x, old + (size_t)i * sizeof(x), sizeof(x));
+			skip = gid_has(touched, x.gid);
+		}
+		if (i < total && !skip && !(k < n && at[k] <= i))
 			continue;
-		for (; k < n && cmp_membership(&v[k], &x, b->s.b.p) < 0; k++)
+		buf_add(&out, old + (size_t)run * sizeof(x),
+		    (size_t)(i - run) * sizeof(x));
+		for (; k < n && at[k] <= i; k++)
 			buf_add(&out, &v[k], sizeof(x));
-		buf_add(&out, &x, sizeof(x));
+		run = skip ? i + 1 : i;
 	}
-	buf_add(&out, v + k, (n - k) * sizeof(x));
 	buf_free(&b->memberships);
 	b->memberships = out;
+	free(at);
 }
 
-static void
+static bool
 edit_shadows(struct builder *b, const struct old *o, const struct pwedit *e)
 {
+	const char **repl = replacements(o, &o->h.shadows,
+	    sizeof(struct mirror_shadow), &o->h.shadow_names, e);
 	const char *text;
 
+	if (repl == NULL)
+		return false;
 	for (uint32_t i = 0; i < o->h.shadows.count; i++) {
 		struct mirror_shadow sp;
 
 		memcpy(&sp, old_rec(o, &o->h.shadows, sizeof(sp), i),
 		    sizeof(sp));
-		text = htab_get(e->replace, old_str(o, sp.name));
-		if (text == NULL) {
+		if ((text = repl[i]) == NULL) {
 			buf_add(&b->shadows, &sp, sizeof(sp));
 			b->nshadows++;
 		} else if (text != PWFILE_DROP)
@@ -673,6 +862,8 @@ edit_shadows(struct builder *b, const struct old *o, const struct pwedit *e)
 	}
 	for (size_t i = 0; i < e->append.n; i++)
 		add_shadow(b, e->append.v[i], strlen(e->append.v[i]));
+	free(repl);
+	return true;
 }
 
 /* Half stale: time for a mirror built anew. */
@@ -682,29 +873,37 @@ too_stale(const struct builder *b, const struct old *o)
 	return b->stale + (b->s.b.len - o->h.strings.count) > b->s.b.len / 2;
 }
 
+/* The edited file laid out, unless half of it would be stale: -1 then. */
+static int
+lay_out(struct builder *b, const struct old *o, struct buf *out,
+    void (*layout)(struct builder *, struct buf *))
+{
+	if (too_stale(b, o))
+		return -1;
+	b->stale += (uint32_t)(b->s.b.len - o->h.strings.count);
+	layout(b, out);
+	return 0;
+}
+
 static int
 edit_main(const char *path, const struct mirror_edit *e, struct buf *out)
 {
-	struct htab *touched = htab_new(64);
+	struct gidset touched = { htab_new(64), { 0 } };
 	struct builder b;
 	struct old o;
 	int rc = -1;
 
 	if (old_load(&o, path, MIRROR_PASSWD_GROUP)) {
 		builder_from(&b, &o);
-		edit_users(&b, &o, e);
-		edit_groups(&b, &o, e, touched);
-		merge_memberships(&b, &o, touched);
-		if (!too_stale(&b, &o)) {
-			b.stale += (uint32_t)(b.s.b.len - o.h.strings.count);
-			layout_main(&b, out);
-			rc = 0;
+		if (edit_users(&b, &o, e) && edit_groups(&b, &o, e, &touched)) {
+			merge_memberships(&b, &o, &touched);
+			rc = lay_out(&b, &o, out, layout_main);
 		}
 		builder_free(&b);
 	}
 	if (o.p != NULL)
 		unmap_file(o.p, o.len);
-	htab_free(touched);
+	htab_free(touched.ids);
 	return rc;
 }
 
@@ -717,12 +916,8 @@ edit_shadow(const char *path, const struct mirror_edit *e, struct buf *out)
 
 	if (old_load(&o, path, MIRROR_SHADOW)) {
 		builder_from(&b, &o);
-		edit_shadows(&b, &o, e->shadow);
-		if (!too_stale(&b, &o)) {
-			b.stale += (uint32_t)(b.s.b.len - o.h.strings.count);
-			layout_shadow(&b, out);
-			rc = 0;
-		}
+		if (edit_shadows(&b, &o, e->shadow))
+			rc = lay_out(&b, &o, out, layout_shadow);
 		builder_free(&b);
 	}
 	if (o.p != NULL)

@@ -23,6 +23,7 @@
 struct staged {
 	char	*path;
 	char	*tmp;
+	bool	 sync;		/* tmp's data to be on disk before the renames */
 };
 
 struct txn {
@@ -73,7 +74,19 @@ temp_open(const char *path, char **tmp)
 	return fd;
 }
 
-/* A synced temporary file beside path; its name, or NULL after a message. */
+/*
+ * Its data on its way to the disk: written back while the run goes on,
+ * and waited for (fsync) only at the commit, all files at once.
+ */
+static int
+start_writeback(int fd)
+{
+	if (sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) == 0)
+		return 0;
+	return errno == ENOSYS || errno == EINVAL ? fsync(fd) : -1;
+}
+
+/* A temporary file beside path; its name, or NULL after a message. */
 static char *
 temp_with(const char *path, const void *data, size_t len, mode_t mode,
     uid_t uid, gid_t gid, bool sync)
@@ -84,7 +97,8 @@ temp_with(const char *path, const void *data, size_t len, mode_t mode,
 	if (fd == -1)
 		return NULL;
 	if (fchown(fd, uid, gid) == -1 || fchmod(fd, mode) == -1 ||
-	    write_all(fd, data, len) == -1 || (sync && fsync(fd) == -1)) {
+	    write_all(fd, data, len) == -1 ||
+	    (sync && start_writeback(fd) == -1)) {
 		int saved = errno;
 
 		close(fd);
@@ -100,10 +114,10 @@ temp_with(const char *path, const void *data, size_t len, mode_t mode,
 }
 
 static void
-add(struct txn *t, const char *path, char *tmp)
+add(struct txn *t, const char *path, char *tmp, bool sync)
 {
 	t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
-	t->v[t->n++] = (struct staged){ xstrdup(path), tmp };
+	t->v[t->n++] = (struct staged){ xstrdup(path), tmp, sync };
 }
 
 int
@@ -115,7 +129,7 @@ txn_temp(const char *path, char **tmp)
 void
 txn_stage_temp(struct txn *t, const char *path, char *tmp)
 {
-	add(t, path, tmp);
+	add(t, path, tmp, false);
 }
 
 /*
@@ -138,7 +152,7 @@ stage_backup(struct txn *t, const char *path)
 			    strerror(errno));
 	}
 	if (rc == 0)
-		add(t, bpath, tmp);
+		add(t, bpath, tmp, false);
 	else
 		free(tmp);
 	free(bpath);
@@ -162,14 +176,14 @@ txn_stage(struct txn *t, const char *path, const void *data, size_t len,
 	if ((tmp = temp_with(path, data, len, mode, uid, gid,
 	    !(flags & TXN_NOSYNC))) == NULL)
 		return -1;
-	add(t, path, tmp);
+	add(t, path, tmp, !(flags & TXN_NOSYNC));
 	return 0;
 }
 
 void
 txn_stage_unlink(struct txn *t, const char *path)
 {
-	add(t, path, NULL);
+	add(t, path, NULL, false);
 }
 
 /* --- making it so ------------------------------------------------------ */
@@ -273,6 +287,10 @@ journal_write(const struct txn *t, const char *journal)
 	return rc;
 }
 
+/*
+ * Not synced: a journal back after a power failure names temporary files
+ * that are gone, and replaying it (txn_recover) does nothing.
+ */
 static int
 journal_remove(const char *journal)
 {
@@ -280,7 +298,27 @@ journal_remove(const char *journal)
 		log_error("%s: %s", journal, strerror(errno));
 		return -1;
 	}
-	sync_dir(journal);
+	return 0;
+}
+
+/* Every staged file's data on disk, its writeback long begun. */
+static int
+sync_staged(const struct txn *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		int fd;
+
+		if (!t->v[i].sync)
+			continue;
+		if ((fd = open(t->v[i].tmp, O_RDONLY | O_CLOEXEC)) == -1 ||
+		    fsync(fd) == -1) {
+			log_error("%s: %s", t->v[i].tmp, strerror(errno));
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+	}
 	return 0;
 }
 
@@ -291,7 +329,8 @@ txn_commit(struct txn *t, const char *journal)
 
 	if (t->n == 0)
 		return 0;
-	if (journal != NULL && journal_write(t, journal) != 0)
+	if (sync_staged(t) != 0 ||
+	    (journal != NULL && journal_write(t, journal) != 0))
 		return -1;
 	rc = carry_out_all(t->v, t->n);
 	/*
@@ -363,7 +402,7 @@ journal_parse(const char *text, size_t len, struct txn *t)
 		    (path = field(&p, end)) == NULL || path[0] != '/' ||
 		    (tmp != NULL && !tmp_of(tmp, path)))
 			return false;
-		add(t, path, tmp ? xstrdup(tmp) : NULL);
+		add(t, path, tmp ? xstrdup(tmp) : NULL, false);
 	}
 	return p + 1 == end;
 }
@@ -445,6 +484,20 @@ write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 	rc = txn_stage(t, path, data, len, mode, getuid(), getgid(), TXN_KEEP);
 	if (rc == 0)
 		rc = txn_commit(t, NULL);
+	txn_free(t);
+	return rc;
+}
+
+int
+write_quick(const char *path, const void *data, size_t len, mode_t mode)
+{
+	struct txn *t = txn_new();
+	int rc;
+
+	rc = txn_stage(t, path, data, len, mode, getuid(), getgid(),
+	    TXN_KEEP | TXN_NOSYNC);
+	if (rc == 0)
+		rc = carry_out(&t->v[0]);
 	txn_free(t);
 	return rc;
 }

@@ -68,5 +68,12 @@ void	 txn_sweep(const char *dir);
 /* Writes one file atomically (temporary file, fsync, rename). */
 int	 write_atomic(const char *path, const void *data, size_t len,
 	    mode_t mode);
+/*
+ * The same without fsync, for a file whose loss in a power failure only
+ * costs the next run time (on ext4 an fsync also writes out every file
+ * written since, the mirror's megabytes among them).
+ */
+int	 write_quick(const char *path, const void *data, size_t len,
+	    mode_t mode);
 
 #endif
