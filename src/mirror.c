@@ -32,6 +32,17 @@ struct strings {
 	int		 ncommon;
 };
 
+/*
+ * A kind's id table and name slots as the old file has them, when an
+ * edit left every record where it was, under its name and id.
+ */
+struct index_kept {
+	const void	*ids, *names;	/* NULL: built anew */
+	size_t		 ids_len, names_len;
+};
+
+enum { K_USERS, K_GROUPS, K_SHADOWS };
+
 struct builder {
 	struct buf	 users, user_ids, groups, group_ids, members, memberships;
 	struct buf	 shadows;
@@ -39,6 +50,7 @@ struct builder {
 	uint32_t	 nusers, ngroups, nshadows;
 	uint32_t	 stale;		/* bytes no record refers to */
 	bool		 edited;	/* memberships already in order */
+	struct index_kept kept[3];
 };
 
 static uint32_t
@@ -305,15 +317,36 @@ header(struct buf *file, struct mirror_header *h, enum mirror_kind kind)
 	memcpy(file->p, h, sizeof(*h));
 }
 
+/* A kind's id table (ids_t NULL: none) and name slots, kept or built. */
+static void
+place_index(struct buf *out, struct builder *b, int kind, struct buf *ids,
+    const void *recs, size_t size, uint32_t n, struct mirror_table *ids_t,
+    struct mirror_table *names_t)
+{
+	const struct index_kept *k = &b->kept[kind];
+	struct buf slots = { 0 };
+
+	if (ids_t != NULL && k->ids != NULL)
+		place(out, ids_t, k->ids, k->ids_len, sizeof(struct mirror_id));
+	else if (ids_t != NULL) {
+		sort_ids(ids, n);
+		place(out, ids_t, ids->p, ids->len, sizeof(struct mirror_id));
+	}
+	if (k->names != NULL) {
+		place(out, names_t, k->names, k->names_len, sizeof(uint32_t));
+		return;
+	}
+	name_slots(&slots, recs, size, n, b->s.b.p);
+	place(out, names_t, slots.p, slots.len, sizeof(uint32_t));
+	buf_free(&slots);
+}
+
 static void
 layout_main(struct builder *b, struct buf *out)
 {
 	struct mirror_header h = { 0 };
-	struct buf slots = { 0 };
 	size_t nms = b->memberships.len / sizeof(struct mirror_membership);
 
-	sort_ids(&b->user_ids, b->nusers);
-	sort_ids(&b->group_ids, b->ngroups);
 	if (nms > 0 && !b->edited)
 		sort_memberships(b, nms);
 	buf_reserve(out, sizeof(h) + b->users.len + b->user_ids.len +
@@ -322,44 +355,34 @@ layout_main(struct builder *b, struct buf *out)
 	    b->s.b.len + 10 * 8);
 	buf_add(out, &h, sizeof(h));
 	place(out, &h.users, b->users.p, b->users.len, sizeof(struct mirror_user));
-	place(out, &h.user_ids, b->user_ids.p, b->user_ids.len,
-	    sizeof(struct mirror_id));
-	name_slots(&slots, b->users.p, sizeof(struct mirror_user), b->nusers,
-	    b->s.b.p);
-	place(out, &h.user_names, slots.p, slots.len, sizeof(uint32_t));
-	slots.len = 0;
+	place_index(out, b, K_USERS, &b->user_ids, b->users.p,
+	    sizeof(struct mirror_user), b->nusers, &h.user_ids, &h.user_names);
 	place(out, &h.groups, b->groups.p, b->groups.len,
 	    sizeof(struct mirror_group));
-	place(out, &h.group_ids, b->group_ids.p, b->group_ids.len,
-	    sizeof(struct mirror_id));
-	name_slots(&slots, b->groups.p, sizeof(struct mirror_group),
-	    b->ngroups, b->s.b.p);
-	place(out, &h.group_names, slots.p, slots.len, sizeof(uint32_t));
+	place_index(out, b, K_GROUPS, &b->group_ids, b->groups.p,
+	    sizeof(struct mirror_group), b->ngroups, &h.group_ids,
+	    &h.group_names);
 	place(out, &h.members, b->members.p, b->members.len, sizeof(uint32_t));
 	place(out, &h.memberships, b->memberships.p, b->memberships.len,
 	    sizeof(struct mirror_membership));
 	place(out, &h.strings, b->s.b.p, b->s.b.len, 1);
 	h.stale = b->stale;
 	header(out, &h, MIRROR_PASSWD_GROUP);
-	buf_free(&slots);
 }
 
 static void
 layout_shadow(struct builder *b, struct buf *out)
 {
 	struct mirror_header h = { 0 };
-	struct buf slots = { 0 };
 
 	buf_add(out, &h, sizeof(h));
 	place(out, &h.shadows, b->shadows.p, b->shadows.len,
 	    sizeof(struct mirror_shadow));
-	name_slots(&slots, b->shadows.p, sizeof(struct mirror_shadow),
-	    b->nshadows, b->s.b.p);
-	place(out, &h.shadow_names, slots.p, slots.len, sizeof(uint32_t));
+	place_index(out, b, K_SHADOWS, NULL, b->shadows.p,
+	    sizeof(struct mirror_shadow), b->nshadows, NULL, &h.shadow_names);
 	place(out, &h.strings, b->s.b.p, b->s.b.len, 1);
 	h.stale = b->stale;
 	header(out, &h, MIRROR_SHADOW);
-	buf_free(&slots);
 }
 
 static void
@@ -528,13 +551,24 @@ builder_from(struct builder *b, const struct old *o)
 	b->edited = true;
 }
 
+/* Old users first to end-1, kept as they are: one copy, and their ids. */
 static void
-keep_user(struct builder *b, const struct mirror_user *u)
+keep_users(struct builder *b, const struct old *o, uint32_t first,
+    uint32_t end)
 {
-	struct mirror_id id = { u->uid, b->nusers++ };
+	const char *recs = old_rec(o, &o->h.users, sizeof(struct mirror_user),
+	    first);
 
-	buf_add(&b->users, u, sizeof(*u));
-	buf_add(&b->user_ids, &id, sizeof(id));
+	buf_add(&b->users, recs, (size_t)(end - first) *
+	    sizeof(struct mirror_user));
+	for (uint32_t i = first; i < end; i++) {
+		struct mirror_user u;
+		struct mirror_id id;
+
+		memcpy(&u, recs + (size_t)(i - first) * sizeof(u), sizeof(u));
+		id = (struct mirror_id){ u.uid, b->nusers++ };
+		buf_add(&b->user_ids, &id, sizeof(id));
+	}
 }
 
 static bool
@@ -616,28 +650,94 @@ replacements(const struct old *o, const struct mirror_table *recs,
 	return NULL;
 }
 
+/* No id to compare (shadow records). */
+#define NO_ID	SIZE_MAX
+
+/*
+ * Whether the record just added, the last of recs, has the name and (at
+ * id_at) the id of was, the old record it replaces: then it sits where
+ * that one did, and the old indexes still find it.
+ */
+static bool
+same_place(const struct builder *b, const struct buf *recs, size_t size,
+    size_t id_at, const struct old *o, const void *was)
+{
+	const char *now = recs->p + recs->len - size;
+	uint32_t name[2], id[2] = { 0, 0 };
+
+	memcpy(&name[0], now, sizeof(name[0]));
+	memcpy(&name[1], was, sizeof(name[1]));
+	if (id_at != NO_ID) {
+		memcpy(&id[0], now + id_at, sizeof(id[0]));
+		memcpy(&id[1], (const char *)was + id_at, sizeof(id[1]));
+	}
+	return id[0] == id[1] &&
+	    strcmp(b->s.b.p + name[0], old_str(o, name[1])) == 0;
+}
+
+/*
+ * For a kind whose n records all stayed put: the old file's id table
+ * (ids NULL: none) and name slots, when they look sound.
+ */
+static void
+keep_index(struct builder *b, int kind, const struct old *o, uint32_t n,
+    const struct mirror_table *ids, const struct mirror_table *names)
+{
+	struct index_kept *k = &b->kept[kind];
+	uint32_t cap = names->count;
+
+	if ((ids != NULL && (ids->count != n ||
+	    !table_ok(o, ids, sizeof(struct mirror_id)))) || cap < n ||
+	    (cap & (cap - 1)) != 0 || !table_ok(o, names, sizeof(uint32_t)))
+		return;
+	if (ids != NULL) {
+		k->ids = old_rec(o, ids, sizeof(struct mirror_id), 0);
+		k->ids_len = (size_t)n * sizeof(struct mirror_id);
+	}
+	k->names = old_rec(o, names, sizeof(uint32_t), 0);
+	k->names_len = (size_t)cap * sizeof(uint32_t);
+}
+
+/* Old user i replaced by text, or dropped: false unless it stays put. */
+static bool
+replace_user(struct builder *b, const struct old *o,
+    const struct mirror_edit *e, uint32_t i, const char *text)
+{
+	struct mirror_user u;
+
+	if (text == PWFILE_DROP)
+		return false;
+	memcpy(&u, old_rec(o, &o->h.users, sizeof(u), i), sizeof(u));
+	add_user(b, text, strlen(text), suspended(e->next, text));
+	return same_place(b, &b->users, sizeof(u),
+	    offsetof(struct mirror_user, uid), o, &u);
+}
+
 static bool
 edit_users(struct builder *b, const struct old *o, const struct mirror_edit *e)
 {
 	const char **repl = replacements(o, &o->h.users,
 	    sizeof(struct mirror_user), &o->h.user_names, e->passwd);
-	const char *text;
+	uint32_t n = o->h.users.count, run = 0;
+	bool same = e->passwd->append.n == 0;
 
 	if (repl == NULL)
 		return false;
-	for (uint32_t i = 0; i < o->h.users.count; i++) {
-		struct mirror_user u;
-
-		memcpy(&u, old_rec(o, &o->h.users, sizeof(u), i), sizeof(u));
-		if ((text = repl[i]) == NULL)
-			keep_user(b, &u);
-		else if (text != PWFILE_DROP)
-			add_user(b, text, strlen(text), suspended(e->next, text));
+	for (uint32_t i = 0; i < n; i++) {
+		if (repl[i] == NULL)
+			continue;
+		keep_users(b, o, run, i);
+		same = replace_user(b, o, e, i, repl[i]) && same;
+		run = i + 1;
 	}
+	keep_users(b, o, run, n);
 	for (size_t i = 0; i < e->passwd->append.n; i++) {
-		text = e->passwd->append.v[i];
+		const char *text = e->passwd->append.v[i];
+
 		add_user(b, text, strlen(text), suspended(e->next, text));
 	}
+	if (same)
+		keep_index(b, K_USERS, o, n, &o->h.user_ids, &o->h.user_names);
 	free(repl);
 	return true;
 }
@@ -768,6 +868,7 @@ edit_groups(struct builder *b, const struct old *o, const struct mirror_edit *e,
 	const char **repl = replacements(o, &o->h.groups,
 	    sizeof(struct mirror_group), &o->h.group_names, e->group);
 	struct gidset listed = { htab_new(16), { 0 } };
+	bool same = e->group->append.n == 0;
 	const char *text;
 
 	if (repl == NULL) {
@@ -785,13 +886,21 @@ edit_groups(struct builder *b, const struct old *o, const struct mirror_edit *e,
 		    gid_has(&listed, g.gid) ? &e->group->strip_names : &none)) {
 			gid_add(touched, g.gid);
 			redo_memberships(b);
-		} else if (text != NULL && text != PWFILE_DROP)
+		} else if (text == PWFILE_DROP)
+			same = false;
+		else if (text != NULL) {
 			add_group(b, text, strlen(text));
+			same = same && same_place(b, &b->groups, sizeof(g),
+			    offsetof(struct mirror_group, gid), o, &g);
+		}
 	}
 	for (size_t i = 0; i < e->group->append.n; i++) {
 		text = e->group->append.v[i];
 		add_group(b, text, strlen(text));
 	}
+	if (same)
+		keep_index(b, K_GROUPS, o, o->h.groups.count, &o->h.group_ids,
+		    &o->h.group_names);
 	free(repl);
 	htab_free(listed.ids);
 	return true;
@@ -847,6 +956,8 @@ edit_shadows(struct builder *b, const struct old *o, const struct pwedit *e)
 	    sizeof(struct mirror_shadow), &o->h.shadow_names, e);
 	const char *text;
 
+	bool same = e->append.n == 0;
+
 	if (repl == NULL)
 		return false;
 	for (uint32_t i = 0; i < o->h.shadows.count; i++) {
@@ -857,11 +968,19 @@ edit_shadows(struct builder *b, const struct old *o, const struct pwedit *e)
 		if ((text = repl[i]) == NULL) {
 			buf_add(&b->shadows, &sp, sizeof(sp));
 			b->nshadows++;
-		} else if (text != PWFILE_DROP)
+		} else if (text == PWFILE_DROP)
+			same = false;
+		else {
 			add_shadow(b, text, strlen(text));
+			same = same && same_place(b, &b->shadows, sizeof(sp),
+			    NO_ID, o, &sp);
+		}
 	}
 	for (size_t i = 0; i < e->append.n; i++)
 		add_shadow(b, e->append.v[i], strlen(e->append.v[i]));
+	if (same)
+		keep_index(b, K_SHADOWS, o, o->h.shadows.count, NULL,
+		    &o->h.shadow_names);
 	free(repl);
 	return true;
 }
