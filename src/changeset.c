@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "changeset.h"
+#include "directory.h"
 #include "htab.h"
 #include "log.h"
 #include "map.h"
@@ -132,10 +133,6 @@ mapped_cleanly(const struct changeset *cs)
 {
 	if (cs->users.seen.n > 0 || cs->groups.seen.n > 0)
 		return no("a changed entry is refused", "");
-	for (size_t i = 0; i < cs->groups.n; i++)
-		if (cs->groups.v[i].member_dns.n > 0)
-			return no("a group lists members by DN: ",
-			    cs->groups.v[i].name);
 	return true;
 }
 
@@ -420,6 +417,126 @@ touched_groups(struct changeset *cs, const struct changeset_in *in,
 	return ok && mapped_cleanly(cs);
 }
 
+/* --- members listed by DN --------------------------------------------- */
+
+static bool
+same_dn(const char *a, const char *b)
+{
+	char *x, *y;
+	bool same;
+
+	if (strcmp(a, b) == 0)
+		return true;
+	x = dir_dn_fold(a);
+	y = dir_dn_fold(b);
+	same = x != NULL && y != NULL && strcmp(x, y) == 0;
+	free(x);
+	free(y);
+	return same;
+}
+
+/* The value of a DN's first RDN when it is plain (one value, no escape). */
+static char *
+rdn_value(const char *dn)
+{
+	const char *eq = strchr(dn, '='), *end;
+
+	if (eq == NULL)
+		return NULL;
+	end = eq + 1 + strcspn(eq + 1, ",+\\\"");
+	return *end == ',' ? xstrndup(eq + 1, (size_t)(end - eq - 1)) : NULL;
+}
+
+/* The managed users whose names a member DN's first RDN may be. */
+static struct htab *
+candidates(const struct changeset *cs, struct strlist *names)
+{
+	struct htab *want = htab_new(names->n), *found = htab_new(names->n);
+
+	for (size_t i = 0; i < cs->groups.n; i++)
+		for (size_t j = 0; j < cs->groups.v[i].member_dns.n; j++) {
+			char *v = rdn_value(cs->groups.v[i].member_dns.v[j]);
+
+			if (v != NULL)
+				strlist_add(names, v);
+			free(v);
+		}
+	for (size_t i = 0; i < names->n; i++)
+		htab_put(want, names->v[i], (void *)1);
+	for (size_t i = 0; i < cs->view.n; i++)
+		if (!cs->view.v[i].is_group &&
+		    htab_get(want, cs->view.v[i].name) != NULL)
+			htab_put(found, cs->view.v[i].name, &cs->view.v[i]);
+	htab_free(want);
+	return found;
+}
+
+/*
+ * The name of the user a member DN is, as map_members() would find it
+ * among all users: a changed one, or a managed one the run leaves alone
+ * whose cached entry carries that DN; NULL when neither is.
+ */
+static const char *
+dn_member(const struct changeset *cs, const struct changeset_in *in,
+    const struct keys *k, const struct htab *managed, const char *dn)
+{
+	const struct managed *m;
+	const struct entry *e;
+	uint32_t search;
+	char *v;
+
+	for (size_t i = 0; i < cs->users.n; i++)
+		if (same_dn(cs->users.v[i].dn, dn))
+			return cs->users.v[i].name;
+	v = rdn_value(dn);
+	m = v != NULL ? htab_get(managed, v) : NULL;
+	free(v);
+	if (m == NULL || m->suspended || m->kept || m->uuid == NULL ||
+	    htab_get(k->uuids[0], m->uuid) != NULL)
+		return NULL;
+	e = dircache_get(in->cache, m->uuid, &search);
+	return e != NULL && !syncrepl_is_group(in->c, search) &&
+	    same_dn(e->dn, dn) ? m->name : NULL;
+}
+
+/*
+ * Member DNs turned into names, after those listed by name, as a whole
+ * run does; one the change set cannot tell (a user it does not manage,
+ * or a nested group) means the whole directory.
+ */
+static bool
+members_by_dn(struct changeset *cs, const struct changeset_in *in,
+    const struct keys *k)
+{
+	struct strlist names = { 0 };
+	struct htab *managed = NULL;
+	bool ok = true;
+
+	for (size_t i = 0; i < cs->groups.n && ok; i++) {
+		struct group *g = &cs->groups.v[i];
+
+		if (g->member_dns.n > 0 && in->c->nested_groups)
+			return no("a group lists members by DN, and groups "
+			    "nest: ", g->name);
+		if (g->member_dns.n > 0 && managed == NULL)
+			managed = candidates(cs, &names);
+		for (size_t j = 0; j < g->member_dns.n && ok; j++) {
+			const char *name = dn_member(cs, in, k, managed,
+			    g->member_dns.v[j]);
+
+			if (name == NULL)
+				ok = no("a member DN is no user the change set "
+				    "can tell: ", g->member_dns.v[j]);
+			else
+				strlist_add(&g->members, name);
+		}
+		strlist_free(&g->member_dns);
+	}
+	htab_free(managed);
+	strlist_free(&names);
+	return ok;
+}
+
 /* --- the files -------------------------------------------------------- */
 
 /* The names whose lines in passwd and shadow the plan reads. */
@@ -561,7 +678,8 @@ load(struct changeset *cs, const struct changeset_in *in, struct keys *k,
 	if (pwfile_load(&f[CS_GROUP], in->paths[CS_GROUP]) != 0 ||
 	    pwfile_load(&f[CS_GSHADOW], in->paths[CS_GSHADOW]) != 0)
 		return false;
-	if (!touched_groups(cs, in, k, &f[CS_GROUP]) || !resolved(cs, k) ||
+	if (!touched_groups(cs, in, k, &f[CS_GROUP]) ||
+	    !members_by_dn(cs, in, k) || !resolved(cs, k) ||
 	    !load_files(cs, in, f) || !no_local_clash(cs, k, f))
 		return false;
 	/* What a lookup found unreadable, the whole run's mapping reports. */

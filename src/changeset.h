@@ -8,9 +8,12 @@
  * spliced (state_splice), so that a run costs what changed, not what the
  * directory holds (but for copying the files' bytes).
  *
- * A change set that collides with an account outside it, touches what
- * the last run left unresolved (state.h) or leaves something unresolved
- * itself is not planned alone: the whole directory is, from the cache.
+ * Member DNs are told from the change set's users, or from the managed
+ * user a DN's first RDN names whose cached entry carries it.  A change
+ * set that collides with an account outside it, touches what the last
+ * run left unresolved (state.h), lists a member DN it cannot tell so, or
+ * leaves something unresolved itself is not planned alone: the whole
+ * directory is, from the cache.
  */
 #ifndef LDAPSYNC_CHANGESET_H
 #define LDAPSYNC_CHANGESET_H

@@ -742,16 +742,6 @@ edit_users(struct builder *b, const struct old *o, const struct mirror_edit *e)
 	return true;
 }
 
-/* Whether a member name is stripped: a few names, compared in turn. */
-static bool
-stripped(const struct strlist *names, const char *name)
-{
-	for (size_t i = 0; i < names->n; i++)
-		if (strcmp(names->v[i], name) == 0)
-			return true;
-	return false;
-}
-
 /* A group kept, but for the member names stripped; true if any was. */
 static bool
 keep_group(struct builder *b, const struct old *o, struct mirror_group g,
@@ -771,7 +761,7 @@ keep_group(struct builder *b, const struct old *o, struct mirror_group g,
 	for (uint32_t i = first; strip->n > 0 && i < first + n &&
 	    i < t->count; i++) {
 		memcpy(&off, old_rec(o, t, sizeof(off), i), sizeof(off));
-		if (stripped(strip, old_str(o, off)))
+		if (strlist_has(strip, old_str(o, off)))
 			continue;
 		buf_add(&b->members, &off, sizeof(off));
 		g.nmembers++;

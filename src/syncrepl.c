@@ -43,7 +43,7 @@ at_or_under(const char *dn, const char *base)
 	return slashes % 2 == 0;
 }
 
-/* The folded DN's parent: past its first comma not escaped; NULL at the top. */
+/* A folded DN's parent: past its first comma not escaped; NULL at the top. */
 static const char *
 parent(const char *dn)
 {
@@ -99,15 +99,6 @@ joined(const struct conf *c, struct syncrepl_request *r)
 	return true;
 }
 
-static bool
-has_attr(const struct strlist *l, const char *name)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strcasecmp(l->v[i], name) == 0)
-			return true;
-	return false;
-}
-
 size_t
 syncrepl_requests(const struct conf *c)
 {
@@ -131,7 +122,7 @@ syncrepl_request(const struct conf *c, size_t i, struct syncrepl_request *r)
 		r->search = SYNCREPL_BOTH;
 		conf_user_attrs(c, &r->attrs);
 		conf_group_attrs(c, &r->attrs);
-		r->class_added = !has_attr(&r->attrs, "objectClass");
+		r->class_added = !strlist_has_nocase(&r->attrs, "objectClass");
 		if (r->class_added)
 			strlist_add(&r->attrs, "objectClass");
 	} else if (i < nu) {
@@ -176,7 +167,7 @@ dn_under(const char *dn, const char *base)
 	return under;
 }
 
-/* Whether an entry under one base is not its own: it matches only the other filter. */
+/* Whether an entry under one base matches only the other base's filter. */
 static bool
 only_other(const char *own, const char *other, const struct entry *e)
 {
@@ -246,9 +237,9 @@ syncrepl_fingerprint(const struct conf *c)
 struct apply_ctx {
 	const struct conf		*c;
 	struct dircache			*cache;
-	const struct syncrepl_request	*r;	/* the search under way */
-	struct htab			*heard;	/* uuids added, changed or deleted */
-	struct strlist	 uuids;		/* their strings */
+	const struct syncrepl_request	*r;	/* the one under way */
+	struct htab			*heard;	/* uuids sent or deleted */
+	struct strlist			 uuids;	/* their strings */
 };
 
 static void
@@ -386,8 +377,8 @@ ad_present(const struct entry *e, void *arg)
  * read again whole, or all in one search when they are many.
  */
 static int
-ad_search(struct dir *d, const struct syncrepl_request *s, unsigned long long since,
-    struct apply_ctx *x, char **why)
+ad_search(struct dir *d, const struct syncrepl_request *s,
+    unsigned long long since, struct apply_ctx *x, char **why)
 {
 	char *ids[] = { "objectGUID", "entryUUID", "nsUniqueId", "uSNChanged",
 	    NULL };
@@ -490,7 +481,8 @@ ignore_entry(void *arg, const char *uuid, const struct entry *e,
  * a filter that matches nothing returns only the cookie.
  */
 static int
-take_cookie(struct dir *d, const struct syncrepl_request *s, char **cookie, char **why)
+take_cookie(struct dir *d, const struct syncrepl_request *s, char **cookie,
+    char **why)
 {
 	struct dir_sync cb = { ignore_entry, NULL, false };
 	char *none = xasprintf("(&%s(!(objectClass=*)))", s->filter);
@@ -527,7 +519,7 @@ fill(const struct entry *e, void *arg)
 
 	x->received++;
 	if (search == SYNCREPL_NONE)
-		return 0;	/* under the common ancestor, in neither base */
+		return 0;	/* under the ancestor, in neither base */
 	e = as_asked(x->r, e, &tmp);
 	x->sink->entry(x->sink->arg, search, e);
 	if ((uuid = entry_uuid(e)) == NULL)

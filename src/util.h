@@ -40,6 +40,8 @@ struct strlist {
 
 void	 strlist_add(struct strlist *, const char *);
 bool	 strlist_has(const struct strlist *, const char *);
+/* The same, ASCII case ignored (attribute names). */
+bool	 strlist_has_nocase(const struct strlist *, const char *);
 void	 strlist_free(struct strlist *);
 
 /* Decimal id in [0, 2^32-2]: no sign, no spaces, no leading zeros trick. */

@@ -229,7 +229,25 @@ gen_users 1 add | sed 's/u1\b/n1/g; s/20001/20901/' | ldap_modify A
 as_changeset "an addition"
 printf 'dn: uid=n1,ou=people,%s\nchangetype: delete\n' "$SUFFIX" | ldap_modify A
 as_changeset "the addition deleted"
-pass "a new uid, a membership, a deletion, a rename and an addition are change sets"
+# Members by DN (spelt otherwise than the entry, too) are told by the
+# change set from the users it manages.
+ldap_modify A <<L
+dn: cn=dns,ou=groups,$SUFFIX
+changetype: add
+objectClass: posixGroup
+objectClass: extensibleObject
+cn: dns
+gidNumber: 40001
+memberUid: u21
+member: uid=u20,ou=people,$SUFFIX
+member: UID=u23, OU=People, $SUFFIX
+L
+as_changeset "a group listing members by DN"
+assert_grep '^dns:x:40001:u21,u20,u23$' "$ROOT/etc/group"
+printf 'dn: cn=dns,ou=groups,%s\nchangetype: modify\nadd: member\nmember: uid=u22,ou=people,%s\n' "$SUFFIX" "$SUFFIX" | ldap_modify A
+as_changeset "a member added by DN"
+assert_grep '^~ group dns members \+u22$' "$WORK/out"
+pass "a new uid, a membership, a deletion, a rename, an addition and members by DN are change sets"
 
 # What a change set cannot plan alone is planned whole, -v says why.
 planned_whole() {	# WHY-PATTERN WHAT [history]
@@ -255,7 +273,9 @@ planned_whole "local files changed" "a local edit" history
 sed -i '/^zed:/d' "$ROOT/etc/passwd"
 sync
 as_full "after the local edit is undone"
-pass "a refused entry, a taken id, what a collision left and a local edit are planned whole"
+printf 'dn: cn=dns,ou=groups,%s\nchangetype: modify\nadd: member\nmember: uid=nobody,ou=people,%s\n' "$SUFFIX" "$SUFFIX" | ldap_modify A
+planned_whole "a member DN is no user the change set can tell" "a member DN of no user"
+pass "a refused entry, a taken id, what a collision left, a local edit and a member DN of no user are planned whole"
 
 # A damaged cache costs a full refresh, never a wrong result.
 printf 'dn: uid=u17,ou=people,%s\nchangetype: modify\nreplace: gecos\ngecos: y\n' "$SUFFIX" | ldap_modify A
@@ -267,10 +287,10 @@ as_full "after a damaged cache"
 pass "a damaged cache means a full refresh"
 
 sync --full
-assert_eq "$(received)" "full 200" "--full"
+assert_eq "$(received)" "full 201" "--full"
 sed -i 's|^user_filter .*|user_filter (\&(objectClass=posixAccount)(!(loginShell=/bin/zsh)))|' "$WORK/c.conf"
 sync
-assert_eq "$(received)" "full 202" "a changed filter"
+assert_eq "$(received)" "full 203" "a changed filter"
 sync
 assert_eq "$(received)" "incremental 0" "after the changed filter"
 pass "--full and a changed filter refresh everything"
