@@ -33,6 +33,7 @@ struct dir {
 	struct bval		*vals;
 	size_t			 rawcap, attrcap, valcap;
 	char			*entry_why;	/* why an entry was unreadable */
+	bool			 silent;	/* the watchdog fired once */
 };
 
 static int
@@ -224,7 +225,10 @@ dog_watch(struct dir *d)
 static bool
 dog_rest(struct dir *d)
 {
-	return watchdog_disarm(d->dog);
+	bool fired = watchdog_disarm(d->dog);
+
+	d->silent = d->silent || fired;
+	return fired;
 }
 
 /*
@@ -753,6 +757,16 @@ dir_dn_fold(const char *dn)
 	for (char *p = key; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	return key;
+}
+
+bool
+dir_lost(struct dir *d)
+{
+	int err = LDAP_SUCCESS;
+
+	ldap_get_option(d->ld, LDAP_OPT_RESULT_CODE, &err);
+	return d->silent || err == LDAP_SERVER_DOWN || err == LDAP_TIMEOUT ||
+	    err == LDAP_CONNECT_ERROR;
 }
 
 char *

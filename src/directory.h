@@ -77,6 +77,12 @@ int	 dir_sync(struct dir *, const char *base, int scope, const char *filter,
  */
 char	*dir_dn_fold(const char *dn);
 
+/*
+ * Whether the server stopped answering (op_timeout) or the connection
+ * is gone: nothing more is to be asked of it.
+ */
+bool	 dir_lost(struct dir *);
+
 /* RFC 4515 escaping of a value for use inside a filter. */
 char	*dir_filter_escape(const char *);
 

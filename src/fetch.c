@@ -203,6 +203,22 @@ fetch_from_cache(const struct conf *c, const char *root,
 	return rc;
 }
 
+/* Between runs the cache is in its files: loaded afresh for each attempt. */
+static void
+reset_cache(struct fetch_ctx *x)
+{
+	dircache_free(x->cache);
+	dircache_init(x->cache);
+	dircache_spill(x->cache, x->cache_spill);
+}
+
+/* What an incremental refresh leaves: nothing new, or changes to plan. */
+static int
+refreshed(const struct dircache *cache)
+{
+	return cache->dirty ? FETCH_CHANGED : FETCH_UNCHANGED;
+}
+
 /*
  * Through the directory cache: a full refresh maps entries as they
  * arrive, as a paged fetch does; after an incremental one, every entry the
@@ -223,18 +239,40 @@ fetch_synced(struct dir *d, const struct conf *c, struct fetch_ctx *x,
 		return -1;
 	if (!full && cache->damaged) {
 		log_warn("%s: damaged; doing a full refresh", x->cache_path);
-		dircache_free(cache);
-		dircache_init(cache);
-		dircache_spill(cache, x->cache_spill);
+		reset_cache(x);
 		x->full = true;
 		return fetch_synced(d, c, x, ad, why);
 	}
 	/* Nothing came and the cookies stayed: perhaps nothing to do. */
-	if (!full && !cache->dirty)
-		return FETCH_UNCHANGED;
 	if (!full)
-		return FETCH_CHANGED;
+		return refreshed(cache);
 	return settle(d, c, x, why);
+}
+
+/*
+ * The short way of a run whose cache holds RFC 4533 cookies: the refresh
+ * at once.  NOT_RESUMED when it cannot be (no such cache, a damaged one,
+ * the server refuses or wants a full refresh): then the long way asks
+ * the root DSE first; -1 when the server is gone.
+ */
+#define NOT_RESUMED	(-2)
+
+static int
+resume(struct dir *d, const struct conf *c, struct fetch_ctx *x, char **why)
+{
+	int rc = NOT_RESUMED;
+
+	if (!x->full && dircache_load(x->cache, x->cache_path) == 0) {
+		rc = syncrepl_resume(d, c, x->cache, why);
+		if (rc == 0 && !x->cache->damaged)
+			return refreshed(x->cache);
+		if (rc == -1 && dir_lost(d))
+			return -1;
+		FREE(*why);
+		rc = NOT_RESUMED;
+	}
+	reset_cache(x);
+	return rc;
 }
 
 static int
@@ -246,11 +284,11 @@ fetch_from(struct dir *d, const struct conf *c, struct fetch_ctx *x,
 	int rc;
 
 	/* A cache of a fresh server, or of none: start from what is on disk. */
-	dircache_free(x->cache);
-	dircache_init(x->cache);
-	dircache_spill(x->cache, x->cache_spill);
+	reset_cache(x);
 	if (x->cache_path == NULL || c->membership_filter != NULL)
 		return fetch_paged(d, c, x, why);
+	if ((rc = resume(d, c, x, why)) != NOT_RESUMED)
+		return rc;
 	sync = dir_has_sync(d);
 	if (!sync && !dir_ad_position(d, &ad.dc, &ad.usn))
 		return fetch_paged(d, c, x, why);

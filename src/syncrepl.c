@@ -591,6 +591,19 @@ usable(const struct dircache *cache, const struct conf *c,
 	return cache->cookies.n > 0;
 }
 
+/* Cookies RFC 4533 gave (AD's are "usn:DC:USN"), for this configuration. */
+static bool
+resumable(const struct dircache *cache, const struct conf *c)
+{
+	char *fp = syncrepl_fingerprint(c);
+	bool ok = usable(cache, c, fp);
+
+	for (size_t i = 0; ok && i < cache->cookies.n; i++)
+		ok = strncmp(cache->cookies.v[i], "usn:", 4) != 0;
+	free(fp);
+	return ok;
+}
+
 static void
 say_joined(const struct conf *c)
 {
@@ -602,6 +615,23 @@ say_joined(const struct conf *c)
 	if (r.search == SYNCREPL_BOTH)
 		log_verbose("users and groups in one search from %s", r.base);
 	syncrepl_request_free(&r);
+}
+
+int
+syncrepl_resume(struct dir *d, const struct conf *c, struct dircache *cache,
+    char **why)
+{
+	size_t received;
+	int rc;
+
+	if (!resumable(cache, c))
+		return DIR_SYNC_RELOAD;
+	if ((rc = incremental(d, c, cache, NULL, &received, why)) == 0) {
+		say_joined(c);
+		log_verbose("incremental refresh: %zu entries received",
+		    received);
+	}
+	return rc;
 }
 
 int

@@ -76,4 +76,15 @@ int	 syncrepl_refresh(struct dir *, const struct conf *, struct dircache *,
 	    const struct ad_position *ad, bool want_full, const struct syncrepl_sink *, bool *full,
 	    size_t *received, char **why);
 
+/*
+ * An incremental refresh asked for at once, the server taken to offer
+ * RFC 4533 because the cache holds its cookies (no root DSE read: a
+ * run's cost to the server is then that of one sync search).  0 done;
+ * DIR_SYNC_RELOAD when the cache holds no such cookies or the server
+ * wants a full refresh; -1 failed, with *why.  After anything but 0 the
+ * cache must be loaded again.
+ */
+int	 syncrepl_resume(struct dir *, const struct conf *, struct dircache *,
+	    char **why);
+
 #endif
