@@ -10,17 +10,16 @@
 #    modified, 1 added, 1 deleted, 2 memberships, 1 rename), each an
 #    incremental run as a share of the full sync (at most 5 %);
 #  - a fleet: HOSTS roots synced before that quarter hour, each run once
-#    after it; slapd's CPU per run (its threads' schedstat) beside a bare
-#    ldapsearch -E sync=ro of users and groups together from a cookie of
-#    the same age (at most 1.1), and the hosts one 2-core replica serves
-#    at 50 % load on a 15-minute timer.
+#    after it, each run followed by a bare ldapsearch -E sync=ro of users
+#    and groups together from a cookie of the same age; slapd's CPU (its
+#    threads' schedstat) per run of each, as a ratio (at most 1.1), and
+#    the hosts one 2-core replica serves at 50 % load on a 15-minute timer.
 # Medians of RUNS (3) runs; every sync runs after "sync", as a timer's
 # run finds the disk caught up.
 here=$(cd "$(dirname "$0")" && pwd)
 : "${LDAPSYNC:=$here/../ldapsync}"
 . "$here/../tests/integration/lib.sh"
 NUSERS=${1:-100000} NGROUPS=${2:-10000} HOSTS=${3:-100} RUNS=${RUNS:-3}
-TICK=$(getconf CLK_TCK)
 
 "$here/gen.sh" "$NUSERS" "$NGROUPS" 20 > "$WORK/dir.ldif"
 slapd_start B "$WORK/dir.ldif"
@@ -37,22 +36,13 @@ UATTRS="uid uidNumber gidNumber gecos cn homeDirectory loginShell userPassword s
 GATTRS="cn gidNumber memberUid member entryUUID objectGUID"
 
 now() { date +%s.%N; }
-# slapd's CPU in nanoseconds: the sum over its threads (schedstat), which
-# holds while no thread of the start is gone at the end; otherwise clock
-# ticks of the whole process (10 ms each: coarse over a short fleet).
-tasks() { ls "/proc/$B_PID/task" | sort; }
-cpu_ns() { cat "/proc/$B_PID"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f", s }'; }
-ticks() { awk '{ print $14 + $15 }' "/proc/$B_PID/stat"; }
-declare -A NS TICKS TASKS
-cpu_mark() {	# NAME: slapd's CPU now
-	NS[$1]=$(cpu_ns) TICKS[$1]=$(ticks) TASKS[$1]=$(tasks)
+# slapd's CPU in nanoseconds, thread by thread (schedstat): a thread
+# gone between two marks is left out of both, one new counts whole.
+cpu_mark() {	# FILE
+	for t in /proc/"$B_PID"/task/*; do echo "${t##*/} $(cut -d' ' -f1 "$t/schedstat")"; done > "$1"
 }
-cpu_per_run() {	# FROM TO: seconds of slapd CPU per host between two marks
-	if [ -z "$(comm -23 <(echo "${TASKS[$1]}") <(echo "${TASKS[$2]}"))" ]; then
-		awk -v d="$(( NS[$2] - NS[$1] ))" -v n="$HOSTS" 'BEGIN { printf "%.5f", d / 1e9 / n }'
-	else
-		awk -v d="$(( TICKS[$2] - TICKS[$1] ))" -v t="$TICK" -v n="$HOSTS" 'BEGIN { printf "%.5f", d / t / n }'
-	fi
+cpu_spent() {	# FROM TO: nanoseconds between two marks
+	awk 'NR == FNR { was[$1] = $2; next } { s += $2 - ($1 in was ? was[$1] : 0) } END { printf "%.0f", s }' "$1" "$2"
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
@@ -119,19 +109,22 @@ COOKIE=$(sed -n 's/^# cookie: //p' "$WORK/sync.out")
 for h in $(seq "$HOSTS"); do cp -a "$WORK/root" "$WORK/host$h"; done
 quarter > "$WORK/change.ldif"
 ldapmodify -x -H "$B_URI" -D "$ADMIN_DN" -w "$ADMIN_PW" -f "$WORK/change.ldif" > /dev/null || fail "the fleet's quarter hour"
-cpu_mark m0
+# Each host's run, then a bare search, in turn: both under the same
+# conditions.
+SPENT_HOSTS=0 SPENT_BARE=0
 for h in $(seq "$HOSTS"); do
+	cpu_mark "$WORK/m0"
 	ldsync "$WORK/host$h" > "$WORK/host.out" 2>&1 || { cat "$WORK/host.out"; fail "host $h"; }
-	rm -rf "$WORK/host$h"
-done
-cpu_mark m1
-for _ in $(seq "$HOSTS"); do
+	cpu_mark "$WORK/m1"
 	ldapsearch -x -LLL -H "$B_URI" -D "$SYNC_DN" -w "$SYNC_PW" -E "sync=ro/$COOKIE" -b "$SUFFIX" \
 		'(|(objectClass=posixAccount)(objectClass=posixGroup))' $UATTRS $GATTRS > /dev/null || fail "ldapsearch sync=ro/cookie"
+	cpu_mark "$WORK/m2"
+	SPENT_HOSTS=$((SPENT_HOSTS + $(cpu_spent "$WORK/m0" "$WORK/m1")))
+	SPENT_BARE=$((SPENT_BARE + $(cpu_spent "$WORK/m1" "$WORK/m2")))
+	rm -rf "$WORK/host$h"
 done
-cpu_mark m2
-HOST_CPU=$(cpu_per_run m0 m1)
-BARE_CPU=$(cpu_per_run m1 m2)
+HOST_CPU=$(awk -v d="$SPENT_HOSTS" -v n="$HOSTS" 'BEGIN { printf "%.5f", d / 1e9 / n }')
+BARE_CPU=$(awk -v d="$SPENT_BARE" -v n="$HOSTS" 'BEGIN { printf "%.5f", d / 1e9 / n }')
 
 printf 'directory: %d users, %d groups; medians of %d runs\n' "$NUSERS" "$NGROUPS" "$RUNS"
 printf '%-44s %8.3f s\n' "ldapsearch fetch (users + groups)" "$F"
