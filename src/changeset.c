@@ -477,17 +477,17 @@ candidates(const struct changeset *cs, struct strlist *names)
  * whose cached entry carries that DN; NULL when neither is.
  */
 static const char *
-dn_member(const struct changeset *cs, const struct changeset_in *in,
+dn_member(struct dnindex *changed, const struct changeset_in *in,
     const struct keys *k, const struct htab *managed, const char *dn)
 {
 	const struct managed *m;
 	const struct entry *e;
+	const char *name;
 	uint32_t search;
 	char *v;
 
-	for (size_t i = 0; i < cs->users.n; i++)
-		if (same_dn(cs->users.v[i].dn, dn))
-			return cs->users.v[i].name;
+	if ((name = map_dn_lookup(changed, dn)) != NULL)
+		return name;
 	v = rdn_value(dn);
 	m = v != NULL ? htab_get(managed, v) : NULL;
 	free(v);
@@ -508,6 +508,7 @@ static bool
 members_by_dn(struct changeset *cs, const struct changeset_in *in,
     const struct keys *k)
 {
+	struct dnindex changed = { .users = &cs->users };
 	struct strlist names = { 0 };
 	struct htab *managed = NULL;
 	bool ok = true;
@@ -515,13 +516,15 @@ members_by_dn(struct changeset *cs, const struct changeset_in *in,
 	for (size_t i = 0; i < cs->groups.n && ok; i++) {
 		struct group *g = &cs->groups.v[i];
 
-		if (g->member_dns.n > 0 && in->c->nested_groups)
-			return no("a group lists members by DN, and groups "
+		if (g->member_dns.n > 0 && in->c->nested_groups) {
+			ok = no("a group lists members by DN, and groups "
 			    "nest: ", g->name);
+			break;
+		}
 		if (g->member_dns.n > 0 && managed == NULL)
 			managed = candidates(cs, &names);
 		for (size_t j = 0; j < g->member_dns.n && ok; j++) {
-			const char *name = dn_member(cs, in, k, managed,
+			const char *name = dn_member(&changed, in, k, managed,
 			    g->member_dns.v[j]);
 
 			if (name == NULL)
@@ -532,6 +535,7 @@ members_by_dn(struct changeset *cs, const struct changeset_in *in,
 		}
 		strlist_free(&g->member_dns);
 	}
+	map_dnindex_free(&changed);
 	htab_free(managed);
 	strlist_free(&names);
 	return ok;

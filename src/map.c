@@ -748,14 +748,17 @@ map_dn_key(const char *dn)
 	return out;
 }
 
-struct dnindex {
-	struct htab	*exact, *norm;	/* built on first use */
-	struct strlist	 keys;
-	const struct users *users;
-};
+void
+map_dnindex_free(struct dnindex *ix)
+{
+	htab_free(ix->exact);
+	htab_free(ix->norm);
+	strlist_free(&ix->keys);
+	memset(ix, 0, sizeof(*ix));
+}
 
-static const char *
-dn_lookup(struct dnindex *ix, const char *dn)
+const char *
+map_dn_lookup(struct dnindex *ix, const char *dn)
 {
 	struct user *u;
 	char *key;
@@ -927,7 +930,7 @@ map_members(struct groups *gl, const struct users *ul, int nesting)
 
 		for (size_t j = 0; j < g->member_dns.n; j++) {
 			const char *dn = g->member_dns.v[j];
-			const char *name = dn_lookup(&ix, dn);
+			const char *name = map_dn_lookup(&ix, dn);
 
 			if (name != NULL)
 				strlist_add(&g->members, name);
@@ -942,9 +945,7 @@ map_members(struct groups *gl, const struct users *ul, int nesting)
 	if (nesting > 0)
 		nest_expand(&nt, gl, nesting);
 	nest_free(&nt, gl->n);
-	htab_free(ix.exact);
-	htab_free(ix.norm);
-	strlist_free(&ix.keys);
+	map_dnindex_free(&ix);
 }
 
 /* --- who may have an account --------------------------------------------- */

@@ -11,6 +11,7 @@
 #include "account.h"
 #include "conf.h"
 #include "entry.h"
+#include "htab.h"
 
 struct mapper;
 
@@ -26,6 +27,19 @@ void	 map_group(struct mapper *, const struct entry *, struct groups *);
 /* Two entries claiming one name or one id: both go, each with a warning. */
 void	 map_dedupe_users(struct users *);
 void	 map_dedupe_groups(struct groups *);
+/*
+ * Users by DN, as sent or folded (dir_dn_fold()); its tables are built
+ * on first use: { .users = list }, then map_dnindex_free().
+ */
+struct dnindex {
+	struct htab		*exact, *norm;
+	struct strlist		 keys;
+	const struct users	*users;
+};
+
+/* The name of the user whose DN dn is, or NULL. */
+const char *map_dn_lookup(struct dnindex *, const char *dn);
+void	 map_dnindex_free(struct dnindex *);
 /*
  * Turns member DNs into the names of the users that carry them; a DN
  * that none carries is left unresolved (state.h), keyed by map_dn_key().

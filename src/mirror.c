@@ -586,6 +586,16 @@ suspended(const struct state *next, const char *line)
 	return m != NULL && m->suspended;
 }
 
+/* Name slots of the old file that can be probed: a power of 2 in place. */
+static bool
+slots_ok(const struct old *o, const struct mirror_table *slots)
+{
+	uint32_t cap = slots->count;
+
+	return cap > 0 && (cap & (cap - 1)) == 0 &&
+	    table_ok(o, slots, sizeof(uint32_t));
+}
+
 /* The record named name (its first field), through the old slots. */
 enum { NOT_FOUND = -1, UNUSABLE = -2 };
 
@@ -595,7 +605,7 @@ old_find(const struct old *o, const struct mirror_table *recs, size_t size,
 {
 	uint32_t cap = slots->count, h, idx, off;
 
-	if (cap == 0 || (cap & (cap - 1)) != 0 || !table_ok(o, slots, 4))
+	if (!slots_ok(o, slots))
 		return UNUSABLE;
 	h = mirror_hash(name) & (cap - 1);
 	for (uint32_t n = 0; n < cap; n++, h = (h + 1) & (cap - 1)) {
@@ -688,7 +698,7 @@ keep_index(struct builder *b, int kind, const struct old *o, uint32_t n,
 
 	if ((ids != NULL && (ids->count != n ||
 	    !table_ok(o, ids, sizeof(struct mirror_id)))) || cap < n ||
-	    (cap & (cap - 1)) != 0 || !table_ok(o, names, sizeof(uint32_t)))
+	    !slots_ok(o, names))
 		return;
 	if (ids != NULL) {
 		k->ids = old_rec(o, ids, sizeof(struct mirror_id), 0);

@@ -216,8 +216,9 @@ syncrepl_fingerprint(const struct conf *c)
 	struct buf b = { 0 };
 	uint64_t h = 14695981039346656037ull;
 	struct syncrepl_request s;
+	size_t n = syncrepl_requests(c);
 
-	for (size_t i = 0; i < syncrepl_requests(c); i++) {
+	for (size_t i = 0; i < n; i++) {
 		syncrepl_request(c, i, &s);
 		buf_printf(&b, "%zu|%s|%d|%s|", i, s.base, s.scope, s.filter);
 		for (size_t j = 0; j < s.attrs.n; j++)
@@ -441,10 +442,11 @@ incremental(struct dir *d, const struct conf *c, struct dircache *cache,
 	struct apply_ctx x = { c, cache, &s, htab_new(64), { 0 } };
 	size_t dropped = 0;	/* left out of the present phase */
 	struct dir_sync cb = { apply_change, &x, false };
+	size_t n = syncrepl_requests(c);
 	bool present;
 	int rc = 0;
 
-	for (size_t i = 0; i < syncrepl_requests(c) && rc == 0; i++) {
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *cookie = xstrdup(cache->cookies.v[i]);
 
 		syncrepl_request(c, i, &s);
@@ -544,9 +546,10 @@ full(struct dir *d, const struct conf *c, const char *fp,
 	struct syncrepl_request s;
 	struct fill_ctx x = { c, cache, sink, &s, 0, false };
 	struct strlist cookies = { 0 }, none = { 0 };
+	size_t n = syncrepl_requests(c);
 	int rc = 0;
 
-	for (size_t i = 0; i < syncrepl_requests(c) && rc == 0; i++) {
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *cookie = NULL;
 
 		syncrepl_request(c, i, &s);
@@ -561,7 +564,7 @@ full(struct dir *d, const struct conf *c, const char *fp,
 		syncrepl_request_free(&s);
 	}
 	dircache_refill(cache, fp, &cookies);
-	for (size_t i = 0; i < syncrepl_requests(c) && rc == 0; i++) {
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		syncrepl_request(c, i, &s);
 		rc = dir_search(d, s.base, s.scope, s.filter, s.attrs.v, fill,
 		    &x, why);
