@@ -176,6 +176,15 @@ state_load(struct state *s, const char *path)
 	return rc;
 }
 
+/* A group's flag only when kept: older states stay as they were. */
+static const char *
+flag_of(const struct managed *m)
+{
+	if (!m->is_group)
+		return m->suspended ? " 1" : m->kept ? " 2" : " 0";
+	return m->kept ? " 2" : "";
+}
+
 static void
 render_record(struct buf *b, const struct managed *m)
 {
@@ -183,14 +192,27 @@ render_record(struct buf *b, const struct managed *m)
 	buf_addstr(b, m->name);
 	buf_addc(b, ' ');
 	buf_addu(b, m->id);
-	/* A group's flag only when kept: older states stay as they were. */
-	if (!m->is_group)
-		buf_addstr(b, m->suspended ? " 1" : m->kept ? " 2" : " 0");
-	else if (m->kept)
-		buf_addstr(b, " 2");
+	buf_addstr(b, flag_of(m));
 	buf_addc(b, ' ');
 	buf_addstr(b, m->uuid ? m->uuid : "-");
 	buf_addc(b, '\n');
+}
+
+/*
+ * How many bytes render_record() writes for m.  A line parse_line()
+ * accepts differs from that rendering only by bytes it has more (spaces,
+ * zeros before an id, fields after the last), so the same length means
+ * the same line.
+ */
+static size_t
+record_size(const struct managed *m)
+{
+	size_t digits = 1;
+
+	for (uint32_t id = m->id; id >= 10; id /= 10)
+		digits++;
+	return 2 + strlen(m->name) + 1 + digits + strlen(flag_of(m)) + 1 +
+	    strlen(m->uuid ? m->uuid : "-") + 1;
 }
 
 static void
@@ -334,6 +356,22 @@ in_order(const struct managed *a, const struct managed *b)
 	return x < y || (x == y && (x & 1 || strcmp(a->name, b->name) < 0));
 }
 
+/* A record of the view, whose line of len bytes (its newline too) is at. */
+static void
+view_add(struct state_view *w, const struct managed *m, size_t at, size_t len)
+{
+	if (w->n % 1024 == 0) {
+		w->v = xreallocarray(w->v, w->n + 1024, sizeof(*w->v));
+		w->lines = xreallocarray(w->lines, w->n + 1024,
+		    sizeof(*w->lines));
+	}
+	if (w->n > 0 && !in_order(&w->v[w->n - 1], m))
+		w->laid_out = false;
+	w->lines[w->n] = (struct view_line){ at,
+	    record_size(m) == len ? len : 0 };
+	w->v[w->n++] = *m;
+}
+
 static int
 view_parse(struct state_view *w, const char *path)
 {
@@ -354,14 +392,10 @@ view_parse(struct state_view *w, const char *path)
 			w->files_absent = true;
 		else if (unresolved_line(line, &w->unresolved))
 			continue;
-		else if (parse_line(line, &m)) {
-			if (w->n % 1024 == 0)
-				w->v = xreallocarray(w->v, w->n + 1024,
-				    sizeof(*w->v));
-			if (w->n > 0 && !in_order(&w->v[w->n - 1], &m))
-				w->laid_out = false;
-			w->v[w->n++] = m;
-		} else {
+		else if (parse_line(line, &m))
+			view_add(w, &m, (size_t)(line - w->text),
+			    (size_t)(nl - line));
+		else {
 			log_error("%s:%d: malformed record", path, lineno);
 			return -1;
 		}
@@ -375,6 +409,7 @@ view_take(struct state_view *w, const char *name, char *text)
 {
 	memset(w, 0, sizeof(*w));
 	w->text = text;
+	w->raw = xstrdup(text);
 	if (strncmp(w->text, MAGIC "\n", sizeof(MAGIC)) != 0) {
 		log_error("%s:1: not an ldapsync state file", name);
 		return -1;
@@ -406,7 +441,9 @@ void
 state_view_free(struct state_view *w)
 {
 	free(w->text);
+	free(w->raw);
 	free(w->v);
+	free(w->lines);
 	strlist_free(&w->unresolved);
 	memset(w, 0, sizeof(*w));
 }
@@ -468,12 +505,44 @@ splice_unresolved(const struct state_view *w, const struct htab *owners,
 	strlist_free(&l);
 }
 
+/* The bytes of the view's lines kept as they are, not yet copied. */
+struct run {
+	size_t	at, len;
+};
+
+static void
+flush_run(const struct state_view *w, struct run *run, struct buf *out)
+{
+	buf_add(out, w->raw + run->at, run->len);
+	run->len = 0;
+}
+
+/* The view's record i, kept: its line joins the run, or is rendered. */
+static void
+keep_line(const struct state_view *w, struct run *run, size_t i,
+    struct buf *out)
+{
+	const struct view_line *l = &w->lines[i];
+
+	if (l->len == 0) {
+		flush_run(w, run, out);
+		render_record(out, &w->v[i]);
+		return;
+	}
+	if (run->len > 0 && run->at + run->len != l->at)
+		flush_run(w, run, out);
+	if (run->len == 0)
+		run->at = l->at;
+	run->len += l->len;
+}
+
 void
 state_splice(const struct state_view *w, const struct state *gone,
     const struct htab *owners, const struct state *part, struct buf *out)
 {
 	struct htab *drop[2] = { htab_new(gone->n), htab_new(gone->n) };
 	struct placed *pl = xcalloc(part->n + 1, sizeof(*pl));
+	struct run run = { 0, 0 };
 	size_t k = 0;
 
 	for (size_t i = 0; i < gone->n; i++)
@@ -487,12 +556,17 @@ state_splice(const struct state_view *w, const struct state *gone,
 	if (part->files_absent)
 		buf_addstr(out, FILES_NO "\n");
 	for (size_t i = 0; i < w->n; i++) {
-		if (htab_get(drop[w->v[i].is_group], w->v[i].name) != NULL)
+		if (htab_get(drop[w->v[i].is_group], w->v[i].name) != NULL) {
+			flush_run(w, &run, out);
 			continue;
-		for (; k < part->n && placed_first(&pl[k], &w->v[i], i); k++)
+		}
+		for (; k < part->n && placed_first(&pl[k], &w->v[i], i); k++) {
+			flush_run(w, &run, out);
 			render_record(out, pl[k].m);
-		render_record(out, &w->v[i]);
+		}
+		keep_line(w, &run, i, out);
 	}
+	flush_run(w, &run, out);
 	for (; k < part->n; k++)
 		render_record(out, pl[k].m);
 	splice_unresolved(w, owners, part, out);

@@ -82,6 +82,13 @@ struct state_view {
 	char		*text;
 	struct managed	*v;
 	size_t		 n;
+	/*
+	 * The file as read, and where each record's line lies in it: a
+	 * splice copies runs of the lines it keeps as they are.  len is 0
+	 * for a line that is not exactly what the record renders to.
+	 */
+	char		*raw;
+	struct view_line { size_t at, len; } *lines;
 	bool		 files_absent;
 	struct strlist	 unresolved;
 	/*

@@ -131,6 +131,38 @@ test_order_and_splice(void **state)
 	htab_free(owners);
 }
 
+/*
+ * A splice copies the lines it keeps as they are, but one not exactly
+ * as a record renders (spaces, zeros, fields after the last) is written
+ * anew, as a whole plan would write it.
+ */
+static void
+test_splice_verbatim(void **state)
+{
+	struct state gone, part;
+	struct state_view w;
+	struct htab *owners = htab_new(4);
+	struct buf b = { 0 };
+
+	(void)state;
+	assert_int_equal(state_view_parse(&w, "t", "ldapsync-state 1\n"
+	    "u amy 1 0 a\nu  bob 2 0 b\nu cat 03 0 c\nu dan 4 0 d\n"
+	    "u eve 5 0 e more\nu fay 6 1 -\ng grp 10 G\ng hat 11 2 H\n"), 0);
+	assert_int_equal(w.n, 8);
+	state_init(&gone);
+	state_add(&gone, &(struct managed){ .name = "dan", .id = 4, .uuid = "d" });
+	state_init(&part);
+	state_splice(&w, &gone, owners, &part, &b);
+	assert_string_equal(buf_cstr(&b), "ldapsync-state 1\n"
+	    "u amy 1 0 a\nu bob 2 0 b\nu cat 3 0 c\nu eve 5 0 e\n"
+	    "u fay 6 1 -\ng grp 10 G\ng hat 11 2 H\n");
+	state_view_free(&w);
+	state_free(&gone);
+	state_free(&part);
+	buf_free(&b);
+	htab_free(owners);
+}
+
 int
 main(void)
 {
@@ -138,6 +170,7 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_order_and_splice),
+		cmocka_unit_test(test_splice_verbatim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
