@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include <sasl/sasl.h>
+#include <sys/stat.h>
 
 #include "directory.h"
 #include "kerberos.h"
@@ -317,6 +318,26 @@ fail:
 		*why = xasprintf("%s failed: %s", step, ld ? diag(ld,
 		    strcmp(step, "bind") != 0) : ldap_err2string(rc));
 	return false;
+}
+
+/*
+ * libldap starts Cyrus SASL, which loads every mechanism plugin installed
+ * (GSSAPI and Kerberos with them): some milliseconds of each run.  A
+ * path that does not exist would be logged to syslog, hence a directory.
+ */
+void
+dir_sasl_plugins(const struct conf *c, const char *dir)
+{
+	struct stat st;
+	char *path;
+
+	if (c->sasl_mech != NULL && strcmp(c->sasl_mech, "GSSAPI") == 0)
+		return;
+	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode))
+		return;
+	path = xstrdup(dir);	/* not const in its prototype; it copies */
+	(void)sasl_set_path(SASL_PATH_TYPE_PLUGIN, path);
+	free(path);
 }
 
 struct dir *

@@ -14,6 +14,13 @@
 
 struct dir;
 
+/*
+ * Before the first dir_open(): unless binds use GSSAPI, the one mechanism
+ * that is a plugin, Cyrus SASL looks for its plugins in dir (the state
+ * directory, root's, which holds none) rather than loading every one
+ * installed.  Nothing when dir is not a directory.
+ */
+void		 dir_sasl_plugins(const struct conf *, const char *dir);
 /* Connects and binds to one server; NULL with *why (to free) set. */
 struct dir	*dir_open(const struct conf *, const char *uri, char **why);
 void		 dir_close(struct dir *);

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "map.h"
 #include "pool.h"
+#include "statedir.h"
 #include "syncrepl.h"
 
 struct fetch_ctx {
@@ -337,6 +338,16 @@ report(const struct strlist *failed, bool fatal)
  * mixes two servers' views.  Any failure, from a refused connection to a
  * connection lost on the last page, moves on to the next.
  */
+/* SASL's plugins: only GSSAPI's, from where they are installed. */
+static void
+plugins(const struct conf *c, const char *root)
+{
+	char *dir = state_dir(c, root);
+
+	dir_sasl_plugins(c, dir);
+	free(dir);
+}
+
 int
 fetch(struct conf *c, const struct fetch_opts *o, struct users *users,
     struct groups *groups, struct dircache *cache, char **used)
@@ -349,6 +360,7 @@ fetch(struct conf *c, const struct fetch_opts *o, struct users *users,
 	int rc = -1;
 
 	*used = NULL;
+	plugins(c, root);
 	if (conf_read_bindpw(c) == 0) {
 		for (size_t i = 0; i < c->uris.n && rc < 0; i++) {
 			const char *uri = c->uris.v[order[i]];
