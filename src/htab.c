@@ -97,17 +97,14 @@ find(const struct htab *t, const char *key, uint32_t id, uint32_t h)
 	}
 }
 
+/* The slots again, cap of them, without the tombstones. */
 static void
-grow(struct htab *t)
+rehash(struct htab *t, size_t cap)
 {
 	struct slot *old = t->s;
 	size_t oldcap = t->cap;
 
-	/* Half full at most: linear probing slows down fast beyond. */
-	if ((t->used + 1) * 2 < t->cap)
-		return;
-	if (t->n * 4 >= t->cap)
-		t->cap *= 2;
+	t->cap = cap;
 	t->s = xcalloc(t->cap, sizeof(*t->s));
 	t->used = 0;
 	for (size_t i = 0; i < oldcap; i++) {
@@ -121,6 +118,26 @@ grow(struct htab *t)
 		t->used++;
 	}
 	free(old);
+}
+
+static void
+grow(struct htab *t)
+{
+	/* Half full at most: linear probing slows down fast beyond. */
+	if ((t->used + 1) * 2 < t->cap)
+		return;
+	rehash(t, t->n * 4 >= t->cap ? t->cap * 2 : t->cap);
+}
+
+void
+htab_reserve(struct htab *t, size_t n)
+{
+	size_t cap = t->cap;
+
+	while (cap < n * 2 + 2)
+		cap *= 2;
+	if (cap != t->cap)
+		rehash(t, cap);
 }
 
 static void *

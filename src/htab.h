@@ -12,6 +12,8 @@ struct htab;
 
 struct htab	*htab_new(size_t hint);
 void		 htab_free(struct htab *);
+/* Room for n keys in all, so that putting them never grows the table. */
+void		 htab_reserve(struct htab *, size_t n);
 /* Both return the previous value, or NULL. */
 void		*htab_put(struct htab *, const char *key, void *val);
 void		*htab_put_id(struct htab *, uint32_t id, void *val);

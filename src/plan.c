@@ -239,22 +239,26 @@ static void
 occupy_existing(struct planner *p, struct side *s, const struct pwfile *f)
 {
 	const struct state *old = p->in->old;
+	size_t managed = htab_count(s->by_name);
+	struct acct_field field[4];
 	uint32_t id;
 
+	/* A change set's plan sees the lines of accounts it does not plan
+	 * as local: as many as the file has. */
+	htab_reserve(s->names, f->n > managed ? f->n - managed : 0);
+	htab_reserve(s->ids, f->n > managed ? f->n - managed : 0);
 	for (size_t i = 0; i < f->n; i++) {
 		const struct pwline *l = &f->lines[i];
-		char *field;
 
 		if (l->name == NULL || htab_get(s->by_name, l->name) != NULL)
 			continue;
 		if (!s->groups)
 			htab_put(p->accounts, l->name, (void *)l->name);
-		field = pwline_field(l, 2);
-		if (field != NULL && parse_id(field, strlen(field), &id))
+		if (acctline_split(l->raw, l->len, field, 4) > 2 &&
+		    parse_id(field[2].p, field[2].len, &id))
 			occupy(s, l->name, id);
 		else
 			htab_put(s->names, l->name, (void *)l->name);
-		free(field);
 	}
 	for (size_t i = 0; i < old->n; i++)
 		if (old->v[i].is_group == s->groups &&

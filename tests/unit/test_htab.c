@@ -1,0 +1,49 @@
+#include "fixture.h"
+#include "htab.h"
+
+/*
+ * Names and ids in one table each, through growth, a reserve and
+ * removals: every key keeps its value, and a removed one is gone.
+ */
+static void
+test_keys_survive_growth(void **state)
+{
+	struct htab *names = htab_new(1), *ids = htab_new(1);
+	char key[32][8];
+
+	(void)state;
+	for (int i = 0; i < 32; i++) {
+		snprintf(key[i], sizeof(key[i]), "u%d", i);
+		assert_null(htab_put(names, key[i], key[i]));
+		assert_null(htab_put_id(ids, (uint32_t)i * 1000, key[i]));
+		if (i == 8) {
+			htab_reserve(names, 5000);
+			htab_reserve(ids, 3);	/* smaller than it is: no change */
+		}
+	}
+	assert_ptr_equal(htab_put(names, "u3", key[4]), key[3]);
+	assert_ptr_equal(htab_del(names, "u5"), key[5]);
+	htab_reserve(names, 10000);	/* a rehash drops the tombstone */
+	assert_int_equal(htab_count(names), 31);
+	assert_null(htab_get(names, "u5"));
+	assert_ptr_equal(htab_get(names, "u3"), key[4]);
+	for (int i = 0; i < 32; i++) {
+		if (i != 3 && i != 5)
+			assert_ptr_equal(htab_get(names, key[i]), key[i]);
+		assert_ptr_equal(htab_get_id(ids, (uint32_t)i * 1000), key[i]);
+	}
+	assert_null(htab_get_id(ids, 1));
+	assert_int_equal(htab_count(ids), 32);
+	htab_free(names);
+	htab_free(ids);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keys_survive_growth),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
