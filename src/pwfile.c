@@ -61,33 +61,19 @@ index_lines(struct pwfile *f)
 			htab_put(f->byname, f->lines[i].name, &f->lines[i]);
 }
 
-/*
- * Whether a name of this length and last character may be wanted: a
- * glance that spares most lines the hash.
- */
-static bool
-may_want(const uint64_t *bits, const char *name, size_t len)
-{
-	unsigned k = (unsigned)(len & 63);
-
-	return bits[k] & 1ull << ((unsigned char)name[len - 1] & 63);
-}
-
 /* Only the lines of the names wanted, in file order. */
 static void
 find_lines(struct pwfile *f, const struct strlist *names)
 {
 	const char *p = f->data, *end = f->data + f->size, *nl, *colon;
 	struct htab *want = htab_new(names->n);
-	uint64_t bits[64] = { 0 };
+	struct namefilter filter = { { 0 } };
 	char name[256];
-	size_t cap = 0, len;
+	size_t cap = 0;
 
 	for (size_t i = 0; i < names->n; i++) {
-		len = strlen(names->v[i]);
 		htab_put(want, names->v[i], names->v[i]);
-		if (len > 0)
-			bits[len & 63] |= 1ull << ((unsigned char)names->v[i][len - 1] & 63);
+		namefilter_add(&filter, names->v[i]);
 	}
 	f->byname = htab_new(names->n);
 	for (; p < end; p = nl + 1) {
@@ -95,7 +81,7 @@ find_lines(struct pwfile *f, const struct strlist *names)
 			nl = end;
 		colon = memchr(p, ':', (size_t)(nl - p));
 		if (colon == NULL || colon == p || colon - p >= (long)sizeof(name) ||
-		    !may_want(bits, p, (size_t)(colon - p)))
+		    !namefilter_may(&filter, p, (size_t)(colon - p)))
 			continue;
 		memcpy(name, p, (size_t)(colon - p));
 		name[colon - p] = '\0';

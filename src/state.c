@@ -542,12 +542,15 @@ state_splice(const struct state_view *w, const struct state *gone,
 {
 	struct htab *drop[2] = { htab_new(gone->n), htab_new(gone->n) };
 	struct placed *pl = xcalloc(part->n + 1, sizeof(*pl));
+	struct namefilter filter = { { 0 } };
 	struct run run = { 0, 0 };
 	size_t k = 0;
 
-	for (size_t i = 0; i < gone->n; i++)
+	for (size_t i = 0; i < gone->n; i++) {
 		htab_put(drop[gone->v[i].is_group], gone->v[i].name,
 		    &gone->v[i]);
+		namefilter_add(&filter, gone->v[i].name);
+	}
 	for (size_t i = 0; i < part->n; i++)
 		pl[i] = (struct placed){ &part->v[i],
 		    block_of(&part->v[i]) & 1 ? view_index(w, &part->v[i]) : 0 };
@@ -556,7 +559,9 @@ state_splice(const struct state_view *w, const struct state *gone,
 	if (part->files_absent)
 		buf_addstr(out, FILES_NO "\n");
 	for (size_t i = 0; i < w->n; i++) {
-		if (htab_get(drop[w->v[i].is_group], w->v[i].name) != NULL) {
+		if (namefilter_may(&filter, w->v[i].name,
+		    strlen(w->v[i].name)) &&
+		    htab_get(drop[w->v[i].is_group], w->v[i].name) != NULL) {
 			flush_run(w, &run, out);
 			continue;
 		}

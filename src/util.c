@@ -355,3 +355,19 @@ pwrite_all(int fd, const void *p, size_t len, uint64_t off)
 	}
 	return 0;
 }
+
+void
+namefilter_add(struct namefilter *f, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len > 0)
+		f->bits[len & 63] |= 1ull << ((unsigned char)name[len - 1] & 63);
+}
+
+bool
+namefilter_may(const struct namefilter *f, const char *name, size_t len)
+{
+	return len > 0 &&
+	    f->bits[len & 63] & 1ull << ((unsigned char)name[len - 1] & 63);
+}

@@ -44,6 +44,19 @@ bool	 strlist_has(const struct strlist *, const char *);
 bool	 strlist_has_nocase(const struct strlist *, const char *);
 void	 strlist_free(struct strlist *);
 
+/*
+ * A glance before a hash lookup: names are filed by their length and
+ * last character, so that most names of a file that are not among a few
+ * wanted are told apart without hashing them.  No false "no".
+ */
+struct namefilter {
+	uint64_t	bits[64];
+};
+
+void	 namefilter_add(struct namefilter *, const char *name);
+bool	 namefilter_may(const struct namefilter *, const char *name,
+	    size_t len);
+
 /* Decimal id in [0, 2^32-2]: no sign, no spaces, no leading zeros trick. */
 bool	 parse_id(const char *, size_t, uint32_t *);
 /* Decimal long for shadow fields; empty is -1. */
