@@ -7,6 +7,17 @@
  * reference goes, its status word is set to RECYCLED, so every process
  * that has it mapped learns of the replacement from one memory read.
  *
+ * Each file has a delta beside it, "mirror.delta" and "mirror.shadow.delta":
+ * a file of the same format whose records replace, remove or follow those
+ * of the file it applies to (named by its generation), so that a run that
+ * changes a few accounts writes a few records, not the whole mirror.  A
+ * record of the delta is found first; a record of the base is served
+ * unless the delta's "over" table names it.  A run that writes a base
+ * writes an empty delta for it, so that readers always have one mapped
+ * and learn of a new one from its RECYCLED status word.  A delta whose
+ * base generation is not its base's is not applied: the base it goes with
+ * is on its way, or gone.
+ *
  * All numbers are in host byte order: a mirror is read on the host that
  * wrote it.  Offsets are from the start of the file; every string is
  * NUL-terminated inside the string area.  The reader checks all of this
@@ -24,6 +35,7 @@
 #define MIRROR_NONE		0xffffffffu	/* empty hash slot */
 
 enum mirror_kind { MIRROR_PASSWD_GROUP = 1, MIRROR_SHADOW = 2 };
+#define MIRROR_DELTA		0x100u	/* added to the kind of a delta */
 
 /* A table: count entries of a fixed size at an offset. */
 struct mirror_table {
@@ -57,7 +69,24 @@ struct mirror_header {
 	 * records appends their new strings rather than rewriting all.
 	 */
 	uint32_t	stale;
-	uint32_t	reserved[7];
+	/*
+	 * A delta's: the generation of its base (low word, high word), and
+	 * the base records it replaces or removes (struct mirror_over), users
+	 * then groups, or shadows in the first.
+	 */
+	uint32_t	base_generation[2];
+	struct mirror_table over[2];
+	uint32_t	reserved[1];
+};
+
+/*
+ * A base record (its index) that a delta replaces or removes, by base
+ * index.  The records that replace come first in the delta, in the order
+ * of their over entries; those after them follow the base's records.
+ */
+struct mirror_over {
+	uint32_t	base;
+	uint32_t	index;		/* into the delta; MIRROR_NONE: removed */
 };
 
 struct mirror_user {

@@ -70,13 +70,13 @@ fill_pw(const struct mapping *m, const struct mirror_user *u,
 
 /* Finishes a lookup: fills the result or says why not, and lets go. */
 static enum nss_status
-answer_pw(struct mapping *m, const struct mirror_user *u, struct passwd *pw,
-    char *buf, size_t len, int *errnop)
+answer_pw(struct view *v, const struct mapping *m, const struct mirror_user *u,
+    struct passwd *pw, char *buf, size_t len, int *errnop)
 {
 	enum nss_status st = u ? fill_pw(m, u, pw, buf, len, errnop) :
 	    NSS_STATUS_NOTFOUND;
 
-	reader_release(m);
+	reader_release_view(v);
 	return st;
 }
 
@@ -84,22 +84,28 @@ EXPORT enum nss_status
 _nss_ldapsync_getpwnam_r(const char *name, struct passwd *pw, char *buf,
     size_t len, int *errnop)
 {
-	struct mapping *m = reader_acquire(SEC_USERS);
+	const struct mapping *m;
+	const struct mirror_user *u;
+	struct view v;
 
-	if (m == NULL)
+	if (!reader_acquire(SEC_USERS, &v))
 		return NSS_STATUS_UNAVAIL;
-	return answer_pw(m, reader_user_by_name(m, name), pw, buf, len, errnop);
+	u = reader_user_by_name(&v, name, &m);
+	return answer_pw(&v, m, u, pw, buf, len, errnop);
 }
 
 EXPORT enum nss_status
 _nss_ldapsync_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
     int *errnop)
 {
-	struct mapping *m = reader_acquire(SEC_USERS);
+	const struct mapping *m;
+	const struct mirror_user *u;
+	struct view v;
 
-	if (m == NULL)
+	if (!reader_acquire(SEC_USERS, &v))
 		return NSS_STATUS_UNAVAIL;
-	return answer_pw(m, reader_user_by_id(m, uid), pw, buf, len, errnop);
+	u = reader_user_by_id(&v, uid, &m);
+	return answer_pw(&v, m, u, pw, buf, len, errnop);
 }
 
 /* --- group ------------------------------------------------------------ */
@@ -130,13 +136,14 @@ fill_gr(const struct mapping *m, const struct mirror_group *g,
 }
 
 static enum nss_status
-answer_gr(struct mapping *m, const struct mirror_group *g, struct group *gr,
-    char *buf, size_t len, int *errnop)
+answer_gr(struct view *v, const struct mapping *m,
+    const struct mirror_group *g, struct group *gr, char *buf, size_t len,
+    int *errnop)
 {
 	enum nss_status st = g ? fill_gr(m, g, gr, buf, len, errnop) :
 	    NSS_STATUS_NOTFOUND;
 
-	reader_release(m);
+	reader_release_view(v);
 	return st;
 }
 
@@ -144,23 +151,28 @@ EXPORT enum nss_status
 _nss_ldapsync_getgrnam_r(const char *name, struct group *gr, char *buf,
     size_t len, int *errnop)
 {
-	struct mapping *m = reader_acquire(SEC_GROUPS);
+	const struct mapping *m;
+	const struct mirror_group *g;
+	struct view v;
 
-	if (m == NULL)
+	if (!reader_acquire(SEC_GROUPS, &v))
 		return NSS_STATUS_UNAVAIL;
-	return answer_gr(m, reader_group_by_name(m, name), gr, buf, len,
-	    errnop);
+	g = reader_group_by_name(&v, name, &m);
+	return answer_gr(&v, m, g, gr, buf, len, errnop);
 }
 
 EXPORT enum nss_status
 _nss_ldapsync_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len,
     int *errnop)
 {
-	struct mapping *m = reader_acquire(SEC_GROUPS);
+	const struct mapping *m;
+	const struct mirror_group *g;
+	struct view v;
 
-	if (m == NULL)
+	if (!reader_acquire(SEC_GROUPS, &v))
 		return NSS_STATUS_UNAVAIL;
-	return answer_gr(m, reader_group_by_id(m, gid), gr, buf, len, errnop);
+	g = reader_group_by_id(&v, gid, &m);
+	return answer_gr(&v, m, g, gr, buf, len, errnop);
 }
 
 /* --- shadow ----------------------------------------------------------- */
@@ -188,68 +200,97 @@ EXPORT enum nss_status
 _nss_ldapsync_getspnam_r(const char *name, struct spwd *sp, char *buf,
     size_t len, int *errnop)
 {
-	struct mapping *m = reader_acquire(SEC_SHADOW);
+	const struct mapping *m;
 	const struct mirror_shadow *s;
 	enum nss_status st;
+	struct view v;
 
-	if (m == NULL)
+	if (!reader_acquire(SEC_SHADOW, &v))
 		return NSS_STATUS_UNAVAIL;
-	s = reader_shadow_by_name(m, name);
+	s = reader_shadow_by_name(&v, name, &m);
 	st = s ? fill_sp(m, s, sp, buf, len, errnop) : NSS_STATUS_NOTFOUND;
-	reader_release(m);
+	reader_release_view(&v);
 	return st;
 }
 
 /* --- initgroups ------------------------------------------------------- */
 
+/* The caller's group list, as initgroups_dyn hands it over. */
+struct gids {
+	long	 *start, *size;
+	gid_t	**groups;
+	long	  limit;
+};
+
 /* 0: added or present; 1: the caller's limit is reached; -1: no memory. */
 static int
-add_gid(gid_t gid, long *start, long *size, gid_t **groups, long limit)
+add_gid(gid_t gid, struct gids *g)
 {
-	for (long i = 0; i < *start; i++)
-		if ((*groups)[i] == gid)
+	for (long i = 0; i < *g->start; i++)
+		if ((*g->groups)[i] == gid)
 			return 0;
-	if (limit > 0 && *start >= limit)
+	if (g->limit > 0 && *g->start >= g->limit)
 		return 1;
-	if (*start == *size) {
-		long nsize = *size ? *size * 2 : 16;
+	if (*g->start == *g->size) {
+		long nsize = *g->size ? *g->size * 2 : 16;
 		gid_t *ng;
 
-		if (limit > 0 && nsize > limit)
-			nsize = limit;
-		if (nsize <= *size)
+		if (g->limit > 0 && nsize > g->limit)
+			nsize = g->limit;
+		if (nsize <= *g->size)
 			return 1;
-		if ((ng = realloc(*groups, (size_t)nsize * sizeof(gid_t))) == NULL)
+		if ((ng = realloc(*g->groups, (size_t)nsize * sizeof(gid_t))) ==
+		    NULL)
 			return -1;
-		*groups = ng;
-		*size = nsize;
+		*g->groups = ng;
+		*g->size = nsize;
 	}
-	(*groups)[(*start)++] = gid;
+	(*g->groups)[(*g->start)++] = gid;
 	return 0;
+}
+
+/* The gids of one file's memberships of user but group, as add_gid(). */
+static int
+add_gids(const struct view *v, const struct mapping *m, bool base,
+    const char *user, gid_t group, struct gids *out, bool *found)
+{
+	const struct mirror_membership *ms;
+	uint32_t n;
+	int rc = 0;
+
+	ms = reader_memberships(m, user, &n);
+	for (uint32_t i = 0; i < n && rc == 0; i++) {
+		/* A base group the delta replaces lists its members there. */
+		if (base && reader_group_hidden(v, ms[i].gid))
+			continue;
+		*found = true;
+		if (ms[i].gid != group)
+			rc = add_gid(ms[i].gid, out);
+	}
+	return rc;
 }
 
 EXPORT enum nss_status
 _nss_ldapsync_initgroups_dyn(const char *user, gid_t group, long *start,
     long *size, gid_t **groups, long limit, int *errnop)
 {
-	struct mapping *m = reader_acquire(SEC_MEMBERSHIPS);
-	const struct mirror_membership *ms;
+	struct gids out = { start, size, groups, limit };
 	enum nss_status st;
-	uint32_t n;
-	int rc = 0;
+	bool found = false;
+	struct view v;
+	int rc;
 
-	if (m == NULL)
+	if (!reader_acquire(SEC_MEMBERSHIPS, &v))
 		return NSS_STATUS_UNAVAIL;
-	ms = reader_memberships(m, user, &n);
-	st = n > 0 ? NSS_STATUS_SUCCESS : NSS_STATUS_NOTFOUND;
-	for (uint32_t i = 0; i < n && rc == 0; i++)
-		if (ms[i].gid != group)
-			rc = add_gid(ms[i].gid, start, size, groups, limit);
+	rc = add_gids(&v, v.base, true, user, group, &out, &found);
+	if (rc == 0 && v.delta != NULL)
+		rc = add_gids(&v, v.delta, false, user, group, &out, &found);
+	st = found ? NSS_STATUS_SUCCESS : NSS_STATUS_NOTFOUND;
 	if (rc == -1) {
 		*errnop = ENOMEM;
 		st = NSS_STATUS_TRYAGAIN;
 	}
-	reader_release(m);
+	reader_release_view(&v);
 	return st;
 }
 
@@ -279,73 +320,55 @@ rewind_cursor(struct cursor *c)
 }
 
 /* The record at the cursor, via fill; the cursor moves only on success. */
-typedef enum nss_status fill_fn(const struct mapping *, uint32_t index,
+typedef enum nss_status fill_fn(const struct mapping *, const void *rec,
     void *result, char *buf, size_t len, int *errnop);
 
 static enum nss_status
-next_entry(struct cursor *c, enum section sec, uint32_t (*count)(
-    const struct mapping *), fill_fn *fill, void *result, char *buf,
-    size_t len, int *errnop)
+next_entry(struct cursor *c, enum section sec, fill_fn *fill, void *result,
+    char *buf, size_t len, int *errnop)
 {
-	struct mapping *m = reader_acquire(sec);
 	enum nss_status st = NSS_STATUS_NOTFOUND;
+	const struct mapping *m;
+	const void *rec = NULL;
+	struct view v;
+	uint32_t n;
 
-	if (m == NULL)
+	if (!reader_acquire(sec, &v))
 		return NSS_STATUS_UNAVAIL;
 	pthread_mutex_lock(&c->lock);
-	if (c->pos < count(m)) {
-		st = fill(m, c->pos, result, buf, len, errnop);
+	n = reader_count(&v, sec);
+	/* Positions of base records a delta removed hold nothing. */
+	while (c->pos < n && (rec = reader_at(&v, sec, c->pos, &m)) == NULL)
+		c->pos++;
+	if (c->pos < n) {
+		st = fill(m, rec, result, buf, len, errnop);
 		if (st == NSS_STATUS_SUCCESS)
 			c->pos++;
 	}
 	pthread_mutex_unlock(&c->lock);
-	reader_release(m);
+	reader_release_view(&v);
 	return st;
 }
 
-static uint32_t
-count_users(const struct mapping *m)
+static enum nss_status
+fill_pw_at(const struct mapping *m, const void *rec, void *r, char *buf,
+    size_t len, int *errnop)
 {
-	return reader_header(m)->users.count;
-}
-
-static uint32_t
-count_groups(const struct mapping *m)
-{
-	return reader_header(m)->groups.count;
-}
-
-static uint32_t
-count_shadows(const struct mapping *m)
-{
-	return reader_header(m)->shadows.count;
+	return fill_pw(m, rec, r, buf, len, errnop);
 }
 
 static enum nss_status
-fill_pw_at(const struct mapping *m, uint32_t i, void *r, char *buf,
+fill_gr_at(const struct mapping *m, const void *rec, void *r, char *buf,
     size_t len, int *errnop)
 {
-	uint32_t n;
-
-	return fill_pw(m, &reader_users(m, &n)[i], r, buf, len, errnop);
+	return fill_gr(m, rec, r, buf, len, errnop);
 }
 
 static enum nss_status
-fill_gr_at(const struct mapping *m, uint32_t i, void *r, char *buf,
+fill_sp_at(const struct mapping *m, const void *rec, void *r, char *buf,
     size_t len, int *errnop)
 {
-	uint32_t n;
-
-	return fill_gr(m, &reader_groups(m, &n)[i], r, buf, len, errnop);
-}
-
-static enum nss_status
-fill_sp_at(const struct mapping *m, uint32_t i, void *r, char *buf,
-    size_t len, int *errnop)
-{
-	uint32_t n;
-
-	return fill_sp(m, &reader_shadows(m, &n)[i], r, buf, len, errnop);
+	return fill_sp(m, rec, r, buf, len, errnop);
 }
 
 EXPORT enum nss_status
@@ -365,8 +388,8 @@ EXPORT enum nss_status
 _nss_ldapsync_getpwent_r(struct passwd *pw, char *buf, size_t len,
     int *errnop)
 {
-	return next_entry(&pw_cursor, SEC_USERS, count_users, fill_pw_at, pw,
-	    buf, len, errnop);
+	return next_entry(&pw_cursor, SEC_USERS, fill_pw_at, pw, buf, len,
+	    errnop);
 }
 
 EXPORT enum nss_status
@@ -386,8 +409,8 @@ EXPORT enum nss_status
 _nss_ldapsync_getgrent_r(struct group *gr, char *buf, size_t len,
     int *errnop)
 {
-	return next_entry(&gr_cursor, SEC_GROUPS, count_groups, fill_gr_at, gr,
-	    buf, len, errnop);
+	return next_entry(&gr_cursor, SEC_GROUPS, fill_gr_at, gr, buf, len,
+	    errnop);
 }
 
 EXPORT enum nss_status
@@ -407,6 +430,6 @@ EXPORT enum nss_status
 _nss_ldapsync_getspent_r(struct spwd *sp, char *buf, size_t len,
     int *errnop)
 {
-	return next_entry(&sp_cursor, SEC_SHADOW, count_shadows, fill_sp_at, sp,
-	    buf, len, errnop);
+	return next_entry(&sp_cursor, SEC_SHADOW, fill_sp_at, sp, buf, len,
+	    errnop);
 }

@@ -34,6 +34,8 @@ struct mapping {
 	dev_t			 dev;
 	ino_t			 ino;
 	_Atomic int		 checked[SEC_COUNT];
+	/* A delta's: how many of its records replace, per over table. */
+	uint32_t		 nrepl[2];
 };
 
 struct source {
@@ -43,16 +45,20 @@ struct source {
 	struct mapping *_Atomic	 current;
 };
 
-static struct source sources[2] = {
+/* The bases, then their deltas. */
+static struct source sources[4] = {
 	{ .name = "mirror", .kind = MIRROR_PASSWD_GROUP },
 	{ .name = "mirror.shadow", .kind = MIRROR_SHADOW },
+	{ .name = "mirror.delta", .kind = MIRROR_PASSWD_GROUP | MIRROR_DELTA },
+	{ .name = "mirror.shadow.delta",
+	    .kind = MIRROR_SHADOW | MIRROR_DELTA },
 };
 
 /* Runs when the module is loaded: every slot starts free. */
 __attribute__((constructor)) static void
 init_slots(void)
 {
-	for (int s = 0; s < 2; s++)
+	for (int s = 0; s < 4; s++)
 		for (int i = 0; i < NSLOTS; i++)
 			atomic_init(&sources[s].slots[i].state, DEAD);
 }
@@ -165,6 +171,27 @@ shadows_ok(const char *base, const struct mirror_header *h, uint32_t nstr)
 	return slots_ok(base, &h->shadow_names, h->shadows.count);
 }
 
+/*
+ * A delta's over table: by base index, each record that replaces given
+ * in turn (nrepl of them, at most nrec).
+ */
+static bool
+overs_ok(const char *base, const struct mirror_table *t, uint32_t nrec,
+    uint32_t *nrepl)
+{
+	const struct mirror_over *o =
+	    (const struct mirror_over *)(base + t->off);
+
+	*nrepl = 0;
+	for (uint32_t i = 0; i < t->count; i++) {
+		if (i > 0 && o[i].base <= o[i - 1].base)
+			return false;
+		if (o[i].index != MIRROR_NONE && o[i].index != (*nrepl)++)
+			return false;
+	}
+	return *nrepl <= nrec;
+}
+
 /* What map time checks: the header and that every table lies inside. */
 static bool
 frame_ok(const char *base, size_t size, uint32_t kind)
@@ -174,7 +201,11 @@ frame_ok(const char *base, size_t size, uint32_t kind)
 	if (!header_ok(h, size, kind) || !table_ok(&h->strings, 1, 1, size) ||
 	    h->strings.count == 0 || base[h->strings.off + h->strings.count - 1])
 		return false;
-	if (kind == MIRROR_SHADOW)
+	if ((kind & MIRROR_DELTA) &&
+	    (!table_ok(&h->over[0], sizeof(struct mirror_over), 4, size) ||
+	    !table_ok(&h->over[1], sizeof(struct mirror_over), 4, size)))
+		return false;
+	if ((kind & ~MIRROR_DELTA) == MIRROR_SHADOW)
 		return table_ok(&h->shadows, sizeof(struct mirror_shadow), 8, size) &&
 		    table_ok(&h->shadow_names, 4, 4, size);
 	return table_ok(&h->users, sizeof(struct mirror_user), 4, size) &&
@@ -189,21 +220,26 @@ frame_ok(const char *base, size_t size, uint32_t kind)
 
 /* The records of a section, their offsets and indexes, on first use. */
 static bool
-section_ok(const char *base, enum section sec)
+section_ok(struct mapping *m, enum section sec)
 {
+	const char *base = m->base;
 	const struct mirror_header *h = (const struct mirror_header *)base;
 	uint32_t nstr = h->strings.count;
+	bool delta = h->kind & MIRROR_DELTA;
 
 	switch (sec) {
 	case SEC_USERS:
-		return users_ok(base, h, nstr);
+		return users_ok(base, h, nstr) && (!delta ||
+		    overs_ok(base, &h->over[0], h->users.count, &m->nrepl[0]));
 	case SEC_GROUPS:
-		return groups_ok(base, h, nstr);
+		return groups_ok(base, h, nstr) && (!delta ||
+		    overs_ok(base, &h->over[1], h->groups.count, &m->nrepl[1]));
 	case SEC_MEMBERSHIPS:
 		return memberships_ok(base, h, nstr);
 	case SEC_SHADOW:
 	default:
-		return shadows_ok(base, h, nstr);
+		return shadows_ok(base, h, nstr) && (!delta ||
+		    overs_ok(base, &h->over[0], h->shadows.count, &m->nrepl[0]));
 	}
 }
 
@@ -217,7 +253,7 @@ unmap(struct mapping *m)
 	atomic_store_explicit(&m->state, DEAD, memory_order_release);
 }
 
-void
+static void
 reader_release(struct mapping *m)
 {
 	uint64_t s = atomic_fetch_sub_explicit(&m->state, 1,
@@ -365,16 +401,15 @@ checked(struct mapping *m, enum section sec)
 	int c = atomic_load_explicit(&m->checked[sec], memory_order_acquire);
 
 	if (c == UNCHECKED) {
-		c = section_ok(m->base, sec) ? GOOD : BAD;
+		c = section_ok(m, sec) ? GOOD : BAD;
 		atomic_store_explicit(&m->checked[sec], c, memory_order_release);
 	}
 	return c == GOOD;
 }
 
 static struct mapping *
-current(enum section sec)
+current(struct source *src)
 {
-	struct source *src = &sources[sec == SEC_SHADOW ? 1 : 0];
 	struct mapping *m;
 
 	for (int tries = 0; tries < 8; tries++) {
@@ -397,16 +432,67 @@ current(enum section sec)
 	return NULL;
 }
 
-struct mapping *
-reader_acquire(enum section sec)
+static uint64_t
+generation_of(const struct mapping *m)
 {
-	struct mapping *m = current(sec);
+	return ((const struct mirror_header *)m->base)->generation;
+}
 
-	if (m != NULL && !checked(m, sec)) {
-		reader_release(m);
-		return NULL;
+static uint64_t
+base_of(const struct mapping *delta)
+{
+	const uint32_t *g =
+	    ((const struct mirror_header *)delta->base)->base_generation;
+
+	return (uint64_t)g[1] << 32 | g[0];
+}
+
+/*
+ * The base, and its delta unless that is another base's.  A run marks
+ * the base it replaces RECYCLED before the delta, so a base still live
+ * once its delta is held was live when that delta was current.
+ */
+static bool
+pair(int s, struct view *v)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		if ((v->base = current(&sources[s])) == NULL)
+			return false;
+		v->delta = current(&sources[s + 2]);
+		if (!recycled(v->base)) {
+			if (v->delta != NULL &&
+			    base_of(v->delta) != generation_of(v->base)) {
+				reader_release(v->delta);
+				v->delta = NULL;
+			}
+			return true;
+		}
+		reader_release_view(v);
 	}
-	return m;
+	return false;
+}
+
+bool
+reader_acquire(enum section sec, struct view *v)
+{
+	if (!pair(sec == SEC_SHADOW ? 1 : 0, v))
+		return false;
+	/* Memberships under a delta are weighed by the base's groups. */
+	if (checked(v->base, sec) && (v->delta == NULL ||
+	    (checked(v->delta, sec) && (sec != SEC_MEMBERSHIPS ||
+	    checked(v->base, SEC_GROUPS)))))
+		return true;
+	reader_release_view(v);
+	return false;
+}
+
+void
+reader_release_view(struct view *v)
+{
+	if (v->delta != NULL)
+		reader_release(v->delta);
+	reader_release(v->base);
+	v->base = v->delta = NULL;
 }
 
 /* --- lookups ---------------------------------------------------------- */
@@ -414,37 +500,10 @@ reader_acquire(enum section sec)
 #define AT(m, type, table)	((const type *)((m)->base + H(m)->table.off))
 #define H(m)			((const struct mirror_header *)(m)->base)
 
-const struct mirror_header *
-reader_header(const struct mapping *m)
-{
-	return H(m);
-}
-
 const char *
 reader_str(const struct mapping *m, uint32_t off)
 {
 	return m->base + H(m)->strings.off + off;
-}
-
-const struct mirror_user *
-reader_users(const struct mapping *m, uint32_t *n)
-{
-	*n = H(m)->users.count;
-	return AT(m, struct mirror_user, users);
-}
-
-const struct mirror_group *
-reader_groups(const struct mapping *m, uint32_t *n)
-{
-	*n = H(m)->groups.count;
-	return AT(m, struct mirror_group, groups);
-}
-
-const struct mirror_shadow *
-reader_shadows(const struct mapping *m, uint32_t *n)
-{
-	*n = H(m)->shadows.count;
-	return AT(m, struct mirror_shadow, shadows);
 }
 
 const uint32_t *
@@ -492,15 +551,106 @@ by_id(const struct mapping *m, const struct mirror_table *t, uint32_t id)
 	return lo < t->count && v[lo].id == id ? &v[lo] : NULL;
 }
 
-const struct mirror_user *
-reader_user_by_name(const struct mapping *m, const char *name)
+/* The delta's over entry for base record i of table t; NULL if none. */
+static const struct mirror_over *
+over(const struct view *v, int t, uint32_t i)
 {
-	return by_name(m, &H(m)->user_names, &H(m)->users,
-	    sizeof(struct mirror_user), name);
+	const struct mirror_over *o;
+	uint32_t lo = 0, hi;
+
+	if (v->delta == NULL)
+		return NULL;
+	o = (const struct mirror_over *)(v->delta->base +
+	    H(v->delta)->over[t].off);
+	hi = H(v->delta)->over[t].count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (o[mid].base < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < H(v->delta)->over[t].count && o[lo].base == i ?
+	    &o[lo] : NULL;
+}
+
+/* What each kind of record is, where its tables are. */
+struct kind {
+	size_t	size;
+	size_t	recs, names;	/* offsets of the tables in the header */
+	int	over;
+};
+
+static const struct kind users_k = { sizeof(struct mirror_user),
+    offsetof(struct mirror_header, users),
+    offsetof(struct mirror_header, user_names), 0 };
+static const struct kind groups_k = { sizeof(struct mirror_group),
+    offsetof(struct mirror_header, groups),
+    offsetof(struct mirror_header, group_names), 1 };
+static const struct kind shadows_k = { sizeof(struct mirror_shadow),
+    offsetof(struct mirror_header, shadows),
+    offsetof(struct mirror_header, shadow_names), 0 };
+
+static const struct mirror_table *
+table(const struct mapping *m, size_t at)
+{
+	return (const struct mirror_table *)(m->base + at);
+}
+
+/* A base record, unless the delta replaces or removes it. */
+static const void *
+unless_over(const struct view *v, const struct kind *k, const void *rec)
+{
+	uint32_t i;
+
+	if (rec == NULL)
+		return NULL;
+	i = (uint32_t)(((const char *)rec - v->base->base -
+	    table(v->base, k->recs)->off) / k->size);
+	return over(v, k->over, i) == NULL ? rec : NULL;
+}
+
+static const void *
+named(const struct view *v, const struct kind *k, const char *name,
+    const struct mapping **from)
+{
+	const void *rec = NULL;
+
+	if (v->delta != NULL && (rec = by_name(v->delta,
+	    table(v->delta, k->names), table(v->delta, k->recs), k->size,
+	    name)) != NULL) {
+		*from = v->delta;
+		return rec;
+	}
+	*from = v->base;
+	return unless_over(v, k, by_name(v->base, table(v->base, k->names),
+	    table(v->base, k->recs), k->size, name));
 }
 
 const struct mirror_user *
-reader_user_by_id(const struct mapping *m, uint32_t uid)
+reader_user_by_name(const struct view *v, const char *name,
+    const struct mapping **from)
+{
+	return named(v, &users_k, name, from);
+}
+
+const struct mirror_group *
+reader_group_by_name(const struct view *v, const char *name,
+    const struct mapping **from)
+{
+	return named(v, &groups_k, name, from);
+}
+
+const struct mirror_shadow *
+reader_shadow_by_name(const struct view *v, const char *name,
+    const struct mapping **from)
+{
+	return named(v, &shadows_k, name, from);
+}
+
+static const struct mirror_user *
+user_id(const struct mapping *m, uint32_t uid)
 {
 	const struct mirror_id *id = by_id(m, &H(m)->user_ids, uid);
 	const struct mirror_user *u = id ? &AT(m, struct mirror_user,
@@ -510,15 +660,8 @@ reader_user_by_id(const struct mapping *m, uint32_t uid)
 	return u != NULL && u->uid == uid ? u : NULL;
 }
 
-const struct mirror_group *
-reader_group_by_name(const struct mapping *m, const char *name)
-{
-	return by_name(m, &H(m)->group_names, &H(m)->groups,
-	    sizeof(struct mirror_group), name);
-}
-
-const struct mirror_group *
-reader_group_by_id(const struct mapping *m, uint32_t gid)
+static const struct mirror_group *
+group_id(const struct mapping *m, uint32_t gid)
 {
 	const struct mirror_id *id = by_id(m, &H(m)->group_ids, gid);
 	const struct mirror_group *g = id ? &AT(m, struct mirror_group,
@@ -527,11 +670,74 @@ reader_group_by_id(const struct mapping *m, uint32_t gid)
 	return g != NULL && g->gid == gid ? g : NULL;
 }
 
-const struct mirror_shadow *
-reader_shadow_by_name(const struct mapping *m, const char *name)
+const struct mirror_user *
+reader_user_by_id(const struct view *v, uint32_t uid,
+    const struct mapping **from)
 {
-	return by_name(m, &H(m)->shadow_names, &H(m)->shadows,
-	    sizeof(struct mirror_shadow), name);
+	const struct mirror_user *u;
+
+	if (v->delta != NULL && (u = user_id(v->delta, uid)) != NULL) {
+		*from = v->delta;
+		return u;
+	}
+	*from = v->base;
+	return unless_over(v, &users_k, user_id(v->base, uid));
+}
+
+const struct mirror_group *
+reader_group_by_id(const struct view *v, uint32_t gid,
+    const struct mapping **from)
+{
+	const struct mirror_group *g;
+
+	if (v->delta != NULL && (g = group_id(v->delta, gid)) != NULL) {
+		*from = v->delta;
+		return g;
+	}
+	*from = v->base;
+	return unless_over(v, &groups_k, group_id(v->base, gid));
+}
+
+static const struct kind *
+kind_of(enum section sec)
+{
+	return sec == SEC_USERS ? &users_k : sec == SEC_GROUPS ? &groups_k :
+	    &shadows_k;
+}
+
+/* The base's records, then those the delta adds after them. */
+uint32_t
+reader_count(const struct view *v, enum section sec)
+{
+	const struct kind *k = kind_of(sec);
+	uint32_t n = table(v->base, k->recs)->count;
+
+	if (v->delta != NULL)
+		n += table(v->delta, k->recs)->count - v->delta->nrepl[k->over];
+	return n;
+}
+
+const void *
+reader_at(const struct view *v, enum section sec, uint32_t pos,
+    const struct mapping **from)
+{
+	const struct kind *k = kind_of(sec);
+	uint32_t nbase = table(v->base, k->recs)->count;
+	const struct mirror_over *o;
+	const struct mapping *m = v->base;
+	uint32_t i = pos;
+
+	if (pos >= nbase) {
+		m = v->delta;
+		i = pos - nbase + v->delta->nrepl[k->over];
+	} else if ((o = over(v, k->over, pos)) != NULL) {
+		if (o->index == MIRROR_NONE)
+			return NULL;
+		m = v->delta;
+		i = o->index;
+	}
+	*from = m;
+	return m->base + table(m, k->recs)->off + (size_t)i * k->size;
 }
 
 const struct mirror_membership *
@@ -554,4 +760,11 @@ reader_memberships(const struct mapping *m, const char *name, uint32_t *n)
 		;
 	*n = end - lo;
 	return &v[lo];
+}
+
+bool
+reader_group_hidden(const struct view *v, uint32_t gid)
+{
+	return v->delta != NULL && group_id(v->base, gid) != NULL &&
+	    unless_over(v, &groups_k, group_id(v->base, gid)) == NULL;
 }

@@ -7,6 +7,7 @@
 #ifndef LDAPSYNC_NSS_READER_H
 #define LDAPSYNC_NSS_READER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,29 +22,49 @@ struct mapping;
  */
 enum section { SEC_USERS, SEC_GROUPS, SEC_MEMBERSHIPS, SEC_SHADOW, SEC_COUNT };
 
-/* The current mapping holding a valid section; NULL when missing or corrupt. */
-struct mapping	*reader_acquire(enum section);
-void		 reader_release(struct mapping *);
+/* A base file and the delta that applies to it (NULL: none). */
+struct view {
+	struct mapping	*base, *delta;
+};
 
-const struct mirror_header *reader_header(const struct mapping *);
+/*
+ * The current base and delta, each holding a valid section; false when
+ * the base is missing or corrupt.  Released with reader_release_view().
+ */
+bool		 reader_acquire(enum section, struct view *);
+void		 reader_release_view(struct view *);
+
 const char	*reader_str(const struct mapping *, uint32_t off);
-
-const struct mirror_user *reader_users(const struct mapping *, uint32_t *n);
-const struct mirror_group *reader_groups(const struct mapping *, uint32_t *n);
-const struct mirror_shadow *reader_shadows(const struct mapping *, uint32_t *n);
 const uint32_t	*reader_members(const struct mapping *);
 
-const struct mirror_user *reader_user_by_name(const struct mapping *,
-		    const char *);
-const struct mirror_user *reader_user_by_id(const struct mapping *, uint32_t);
-const struct mirror_group *reader_group_by_name(const struct mapping *,
-		    const char *);
-const struct mirror_group *reader_group_by_id(const struct mapping *,
-		    uint32_t);
-const struct mirror_shadow *reader_shadow_by_name(const struct mapping *,
-		    const char *);
-/* The first membership of a user name, and how many follow it. */
+/*
+ * Lookups through the delta, then the base: the record, and in *from the
+ * file whose strings and members it refers to.
+ */
+const struct mirror_user *reader_user_by_name(const struct view *,
+		    const char *, const struct mapping **from);
+const struct mirror_user *reader_user_by_id(const struct view *, uint32_t,
+		    const struct mapping **from);
+const struct mirror_group *reader_group_by_name(const struct view *,
+		    const char *, const struct mapping **from);
+const struct mirror_group *reader_group_by_id(const struct view *,
+		    uint32_t, const struct mapping **from);
+const struct mirror_shadow *reader_shadow_by_name(const struct view *,
+		    const char *, const struct mapping **from);
+
+/*
+ * Enumeration of SEC_USERS, SEC_GROUPS or SEC_SHADOW in the files'
+ * order: positions up to reader_count(), each a record, or NULL where the
+ * delta removed a base record.
+ */
+uint32_t	 reader_count(const struct view *, enum section);
+const void	*reader_at(const struct view *, enum section, uint32_t pos,
+		    const struct mapping **from);
+
+/* In one file: the first membership of a user name, and how many follow. */
 const struct mirror_membership *reader_memberships(const struct mapping *,
 		    const char *, uint32_t *n);
+/* Whether the base's group of that gid is one the delta replaces or removes. */
+bool		 reader_group_hidden(const struct view *, uint32_t gid);
 
 #endif

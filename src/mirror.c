@@ -32,25 +32,17 @@ struct strings {
 	int		 ncommon;
 };
 
-/*
- * A kind's id table and name slots as the old file has them, when an
- * edit left every record where it was, under its name and id.
- */
-struct index_kept {
-	const void	*ids, *names;	/* NULL: built anew */
-	size_t		 ids_len, names_len;
-};
-
-enum { K_USERS, K_GROUPS, K_SHADOWS };
-
 struct builder {
 	struct buf	 users, user_ids, groups, group_ids, members, memberships;
 	struct buf	 shadows;
 	struct strings	 s;
 	uint32_t	 nusers, ngroups, nshadows;
-	uint32_t	 stale;		/* bytes no record refers to */
-	bool		 edited;	/* memberships already in order */
-	struct index_kept kept[3];
+};
+
+/* A delta's part of the header: its base, and its over tables. */
+struct overs {
+	uint64_t	 base;		/* the base's generation */
+	struct buf	 t[2];		/* struct mirror_over, by base index */
 };
 
 static uint32_t
@@ -302,7 +294,7 @@ place(struct buf *file, struct mirror_table *t, const void *data, size_t len,
 }
 
 static void
-header(struct buf *file, struct mirror_header *h, enum mirror_kind kind)
+header(struct buf *file, struct mirror_header *h, uint32_t kind)
 {
 	struct timespec ts;
 
@@ -317,72 +309,78 @@ header(struct buf *file, struct mirror_header *h, enum mirror_kind kind)
 	memcpy(file->p, h, sizeof(*h));
 }
 
-/* A kind's id table (ids_t NULL: none) and name slots, kept or built. */
+/* A kind's id table (ids_t NULL: none) and name slots. */
 static void
-place_index(struct buf *out, struct builder *b, int kind, struct buf *ids,
+place_index(struct buf *out, const struct builder *b, struct buf *ids,
     const void *recs, size_t size, uint32_t n, struct mirror_table *ids_t,
     struct mirror_table *names_t)
 {
-	const struct index_kept *k = &b->kept[kind];
 	struct buf slots = { 0 };
 
-	if (ids_t != NULL && k->ids != NULL)
-		place(out, ids_t, k->ids, k->ids_len, sizeof(struct mirror_id));
-	else if (ids_t != NULL) {
+	if (ids_t != NULL) {
 		sort_ids(ids, n);
 		place(out, ids_t, ids->p, ids->len, sizeof(struct mirror_id));
-	}
-	if (k->names != NULL) {
-		place(out, names_t, k->names, k->names_len, sizeof(uint32_t));
-		return;
 	}
 	name_slots(&slots, recs, size, n, b->s.b.p);
 	place(out, names_t, slots.p, slots.len, sizeof(uint32_t));
 	buf_free(&slots);
 }
 
+/* A delta's over tables and base (ov NULL: a base); then the header. */
 static void
-layout_main(struct builder *b, struct buf *out)
+finish(struct buf *out, struct mirror_header *h, enum mirror_kind kind,
+    const struct overs *ov)
+{
+	if (ov != NULL) {
+		for (int i = 0; i < 2; i++)
+			place(out, &h->over[i], ov->t[i].p, ov->t[i].len,
+			    sizeof(struct mirror_over));
+		h->base_generation[0] = (uint32_t)ov->base;
+		h->base_generation[1] = (uint32_t)(ov->base >> 32);
+	}
+	header(out, h, kind | (ov != NULL ? MIRROR_DELTA : 0));
+}
+
+static void
+layout_main(struct builder *b, const struct overs *ov, struct buf *out)
 {
 	struct mirror_header h = { 0 };
 	size_t nms = b->memberships.len / sizeof(struct mirror_membership);
 
-	if (nms > 0 && !b->edited)
+	if (nms > 0)
 		sort_memberships(b, nms);
 	buf_reserve(out, sizeof(h) + b->users.len + b->user_ids.len +
 	    4 * slot_count(b->nusers) + b->groups.len + b->group_ids.len +
 	    4 * slot_count(b->ngroups) + b->members.len + b->memberships.len +
-	    b->s.b.len + 10 * 8);
+	    b->s.b.len + 12 * 8);
 	buf_add(out, &h, sizeof(h));
 	place(out, &h.users, b->users.p, b->users.len, sizeof(struct mirror_user));
-	place_index(out, b, K_USERS, &b->user_ids, b->users.p,
+	place_index(out, b, &b->user_ids, b->users.p,
 	    sizeof(struct mirror_user), b->nusers, &h.user_ids, &h.user_names);
 	place(out, &h.groups, b->groups.p, b->groups.len,
 	    sizeof(struct mirror_group));
-	place_index(out, b, K_GROUPS, &b->group_ids, b->groups.p,
+	place_index(out, b, &b->group_ids, b->groups.p,
 	    sizeof(struct mirror_group), b->ngroups, &h.group_ids,
 	    &h.group_names);
 	place(out, &h.members, b->members.p, b->members.len, sizeof(uint32_t));
 	place(out, &h.memberships, b->memberships.p, b->memberships.len,
 	    sizeof(struct mirror_membership));
 	place(out, &h.strings, b->s.b.p, b->s.b.len, 1);
-	h.stale = b->stale;
-	header(out, &h, MIRROR_PASSWD_GROUP);
+	finish(out, &h, MIRROR_PASSWD_GROUP, ov);
 }
 
 static void
-layout_shadow(struct builder *b, struct buf *out)
+layout_shadow(struct builder *b, const struct overs *ov, struct buf *out)
 {
 	struct mirror_header h = { 0 };
 
 	buf_add(out, &h, sizeof(h));
 	place(out, &h.shadows, b->shadows.p, b->shadows.len,
 	    sizeof(struct mirror_shadow));
-	place_index(out, b, K_SHADOWS, NULL, b->shadows.p,
-	    sizeof(struct mirror_shadow), b->nshadows, NULL, &h.shadow_names);
+	place_index(out, b, NULL, b->shadows.p, sizeof(struct mirror_shadow),
+	    b->nshadows, NULL, &h.shadow_names);
 	place(out, &h.strings, b->s.b.p, b->s.b.len, 1);
-	h.stale = b->stale;
-	header(out, &h, MIRROR_SHADOW);
+	finish(out, &h, MIRROR_SHADOW, ov);
 }
 
 static void
@@ -465,20 +463,20 @@ mirror_build(const struct managed *v, size_t n, const struct buf *passwd,
 	builder_init(&b, passwd->len + group->len);
 	each_managed(passwd, users, user_line, &b);
 	each_managed(group, groups, group_line, &b);
-	layout_main(&b, main);
+	layout_main(&b, NULL, main);
 	builder_free(&b);
 
 	builder_init(&b, shadow->len);
 	each_managed(shadow, users, shadow_line, &b);
-	layout_shadow(&b, shadow_out);
+	layout_shadow(&b, NULL, shadow_out);
 	builder_free(&b);
 	htab_free(users);
 	htab_free(groups);
 }
 
-/* --- editing ---------------------------------------------------------- */
+/* --- deltas ----------------------------------------------------------- */
 
-/* A mirror file read back, checked enough to copy its records from. */
+/* A mirror file read back, checked enough to read its records. */
 struct old {
 	const char		*p;
 	size_t			 len;
@@ -492,25 +490,34 @@ table_ok(const struct old *o, const struct mirror_table *t, size_t size)
 }
 
 static bool
-old_load(struct old *o, const char *path, enum mirror_kind kind)
+old_load(struct old *o, const char *path, uint32_t kind)
 {
 	const struct mirror_header *h = &o->h;
 
 	memset(o, 0, sizeof(*o));
-	/* Mapped: most of it is copied once, into the new file. */
 	if ((o->p = map_file(path, &o->len)) == NULL || o->len < sizeof(o->h))
 		return false;
 	memcpy(&o->h, o->p, sizeof(o->h));
 	return memcmp(h->magic, MIRROR_MAGIC, sizeof(h->magic)) == 0 &&
 	    h->version == MIRROR_VERSION && h->header_size == sizeof(*h) &&
-	    h->file_size == o->len && h->kind == (uint32_t)kind &&
+	    h->file_size == o->len && h->kind == kind &&
 	    h->strings.count > 0 && table_ok(o, &h->strings, 1) &&
 	    o->p[h->strings.off + h->strings.count - 1] == '\0' &&
 	    table_ok(o, &h->users, sizeof(struct mirror_user)) &&
 	    table_ok(o, &h->groups, sizeof(struct mirror_group)) &&
 	    table_ok(o, &h->members, sizeof(uint32_t)) &&
 	    table_ok(o, &h->memberships, sizeof(struct mirror_membership)) &&
-	    table_ok(o, &h->shadows, sizeof(struct mirror_shadow));
+	    table_ok(o, &h->shadows, sizeof(struct mirror_shadow)) &&
+	    table_ok(o, &h->over[0], sizeof(struct mirror_over)) &&
+	    table_ok(o, &h->over[1], sizeof(struct mirror_over));
+}
+
+static void
+old_free(struct old *o)
+{
+	if (o->p != NULL)
+		unmap_file(o->p, o->len);
+	o->p = NULL;
 }
 
 static const char *
@@ -524,51 +531,6 @@ old_rec(const struct old *o, const struct mirror_table *t, size_t size,
     size_t i)
 {
 	return o->p + t->off + i * size;
-}
-
-/*
- * Starts with the old strings, so that the records kept keep theirs, and
- * room for the old records and a few more.
- */
-static void
-builder_from(struct builder *b, const struct old *o)
-{
-	const struct mirror_header *h = &o->h;
-
-	memset(b, 0, sizeof(*b));
-	buf_reserve(&b->s.b, h->strings.count + 65536);
-	buf_add(&b->s.b, o->p + h->strings.off, h->strings.count);
-	buf_reserve(&b->users, (h->users.count + 64) * sizeof(struct mirror_user));
-	buf_reserve(&b->user_ids, (h->users.count + 64) * sizeof(struct mirror_id));
-	buf_reserve(&b->groups, (h->groups.count + 64) *
-	    sizeof(struct mirror_group));
-	buf_reserve(&b->group_ids, (h->groups.count + 64) *
-	    sizeof(struct mirror_id));
-	buf_reserve(&b->members, (h->members.count + 256) * sizeof(uint32_t));
-	buf_reserve(&b->shadows, (h->shadows.count + 64) *
-	    sizeof(struct mirror_shadow));
-	b->stale = o->h.stale;
-	b->edited = true;
-}
-
-/* Old users first to end-1, kept as they are: one copy, and their ids. */
-static void
-keep_users(struct builder *b, const struct old *o, uint32_t first,
-    uint32_t end)
-{
-	const char *recs = old_rec(o, &o->h.users, sizeof(struct mirror_user),
-	    first);
-
-	buf_add(&b->users, recs, (size_t)(end - first) *
-	    sizeof(struct mirror_user));
-	for (uint32_t i = first; i < end; i++) {
-		struct mirror_user u;
-		struct mirror_id id;
-
-		memcpy(&u, recs + (size_t)(i - first) * sizeof(u), sizeof(u));
-		id = (struct mirror_id){ u.uid, b->nusers++ };
-		buf_add(&b->user_ids, &id, sizeof(id));
-	}
 }
 
 static bool
@@ -619,181 +581,6 @@ old_find(const struct old *o, const struct mirror_table *recs, size_t size,
 			return idx;
 	}
 	return NOT_FOUND;
-}
-
-struct marking {
-	const struct old		*o;
-	const struct mirror_table	*recs, *slots;
-	size_t				 size;
-	const char			**text;		/* per old record */
-	bool				 bad;
-};
-
-static void
-mark(const char *name, void *text, void *arg)
-{
-	struct marking *m = arg;
-	long i = old_find(m->o, m->recs, m->size, m->slots, name);
-
-	if (i == UNUSABLE)
-		m->bad = true;
-	else if (i >= 0)
-		m->text[i] = text;
-}
-
-/*
- * Per old record, the text that replaces it (or PWFILE_DROP), NULL for
- * those kept: found by name through the old file's own slots, so that
- * the records kept are never hashed.  NULL when the slots are unusable.
- */
-static const char **
-replacements(const struct old *o, const struct mirror_table *recs,
-    size_t size, const struct mirror_table *slots, const struct pwedit *e)
-{
-	struct marking m = { o, recs, slots, size,
-	    xcalloc(recs->count + 1, sizeof(char *)), false };
-
-	htab_each(e->replace, mark, &m);
-	if (!m.bad)
-		return m.text;
-	free(m.text);
-	return NULL;
-}
-
-/* No id to compare (shadow records). */
-#define NO_ID	SIZE_MAX
-
-/*
- * Whether the record just added, the last of recs, has the name and (at
- * id_at) the id of was, the old record it replaces: then it sits where
- * that one did, and the old indexes still find it.
- */
-static bool
-same_place(const struct builder *b, const struct buf *recs, size_t size,
-    size_t id_at, const struct old *o, const void *was)
-{
-	const char *now = recs->p + recs->len - size;
-	uint32_t name[2], id[2] = { 0, 0 };
-
-	memcpy(&name[0], now, sizeof(name[0]));
-	memcpy(&name[1], was, sizeof(name[1]));
-	if (id_at != NO_ID) {
-		memcpy(&id[0], now + id_at, sizeof(id[0]));
-		memcpy(&id[1], (const char *)was + id_at, sizeof(id[1]));
-	}
-	return id[0] == id[1] &&
-	    strcmp(b->s.b.p + name[0], old_str(o, name[1])) == 0;
-}
-
-/*
- * For a kind whose n records all stayed put: the old file's id table
- * (ids NULL: none) and name slots, when they look sound.
- */
-static void
-keep_index(struct builder *b, int kind, const struct old *o, uint32_t n,
-    const struct mirror_table *ids, const struct mirror_table *names)
-{
-	struct index_kept *k = &b->kept[kind];
-	uint32_t cap = names->count;
-
-	if ((ids != NULL && (ids->count != n ||
-	    !table_ok(o, ids, sizeof(struct mirror_id)))) || cap < n ||
-	    !slots_ok(o, names))
-		return;
-	if (ids != NULL) {
-		k->ids = old_rec(o, ids, sizeof(struct mirror_id), 0);
-		k->ids_len = (size_t)n * sizeof(struct mirror_id);
-	}
-	k->names = old_rec(o, names, sizeof(uint32_t), 0);
-	k->names_len = (size_t)cap * sizeof(uint32_t);
-}
-
-/* Old user i replaced by text, or dropped: false unless it stays put. */
-static bool
-replace_user(struct builder *b, const struct old *o,
-    const struct mirror_edit *e, uint32_t i, const char *text)
-{
-	struct mirror_user u;
-
-	if (text == PWFILE_DROP)
-		return false;
-	memcpy(&u, old_rec(o, &o->h.users, sizeof(u), i), sizeof(u));
-	add_user(b, text, strlen(text), suspended(e->next, text));
-	return same_place(b, &b->users, sizeof(u),
-	    offsetof(struct mirror_user, uid), o, &u);
-}
-
-static bool
-edit_users(struct builder *b, const struct old *o, const struct mirror_edit *e)
-{
-	const char **repl = replacements(o, &o->h.users,
-	    sizeof(struct mirror_user), &o->h.user_names, e->passwd);
-	uint32_t n = o->h.users.count, run = 0;
-	bool same = e->passwd->append.n == 0;
-
-	if (repl == NULL)
-		return false;
-	for (uint32_t i = 0; i < n; i++) {
-		if (repl[i] == NULL)
-			continue;
-		keep_users(b, o, run, i);
-		same = replace_user(b, o, e, i, repl[i]) && same;
-		run = i + 1;
-	}
-	keep_users(b, o, run, n);
-	for (size_t i = 0; i < e->passwd->append.n; i++) {
-		const char *text = e->passwd->append.v[i];
-
-		add_user(b, text, strlen(text), suspended(e->next, text));
-	}
-	if (same)
-		keep_index(b, K_USERS, o, n, &o->h.user_ids, &o->h.user_names);
-	free(repl);
-	return true;
-}
-
-/* A group kept, but for the member names stripped; true if any was. */
-static bool
-keep_group(struct builder *b, const struct old *o, struct mirror_group g,
-    const struct strlist *strip)
-{
-	const struct mirror_table *t = &o->h.members;
-	struct mirror_id id = { g.gid, b->ngroups++ };
-	uint32_t first = g.first_member, n = g.nmembers, off;
-
-	g.first_member = (uint32_t)(b->members.len / 4);
-	g.nmembers = 0;
-	if (strip->n == 0 && first <= t->count) {
-		g.nmembers = MIN(n, t->count - first);
-		buf_add(&b->members, old_rec(o, t, sizeof(off), first),
-		    g.nmembers * sizeof(off));
-	}
-	for (uint32_t i = first; strip->n > 0 && i < first + n &&
-	    i < t->count; i++) {
-		memcpy(&off, old_rec(o, t, sizeof(off), i), sizeof(off));
-		if (strlist_has(strip, old_str(o, off)))
-			continue;
-		buf_add(&b->members, &off, sizeof(off));
-		g.nmembers++;
-	}
-	buf_add(&b->groups, &g, sizeof(g));
-	buf_add(&b->group_ids, &id, sizeof(id));
-	return g.nmembers != n;
-}
-
-/* The memberships of a group kept with members stripped, anew. */
-static void
-redo_memberships(struct builder *b)
-{
-	const struct mirror_group *g = (const void *)(b->groups.p +
-	    b->groups.len - sizeof(*g));
-	const uint32_t *m = (const void *)b->members.p;
-
-	for (uint32_t i = 0; i < g->nmembers; i++) {
-		struct mirror_membership ms = { m[g->first_member + i], g->gid };
-
-		buf_add(&b->memberships, &ms, sizeof(ms));
-	}
 }
 
 /* Gids, with a filter on their low bits that spares most misses a lookup. */
@@ -856,192 +643,460 @@ listing(const struct old *o, const struct strlist *names, struct gidset *gids)
 	}
 }
 
-/*
- * Groups as edited: touched receives the gids whose memberships change.
- * Only the groups listing a stripped name are searched for it.
- */
-static bool
-edit_groups(struct builder *b, const struct old *o, const struct mirror_edit *e,
-    struct gidset *touched)
+/* A kind of record: its size, its tables, its lines. */
+struct kind {
+	size_t	  size;
+	size_t	  recs, names;	/* offsets of its tables in the header */
+	int	  over;		/* its over table */
+	/* Its line (to free; NULL if the record is unsound), *suspended. */
+	char	*(*text)(const struct old *, const void *, bool *);
+	void	 (*add)(struct builder *, const char *, size_t, bool);
+};
+
+static const struct mirror_table *
+tab(const struct old *o, size_t at)
 {
-	static const struct strlist none;
-	const char **repl = replacements(o, &o->h.groups,
-	    sizeof(struct mirror_group), &o->h.group_names, e->group);
-	struct gidset listed = { htab_new(16), { 0 } };
-	bool same = e->group->append.n == 0;
-	const char *text;
+	return (const struct mirror_table *)((const char *)&o->h + at);
+}
 
-	if (repl == NULL) {
-		htab_free(listed.ids);
-		return false;
+static char *
+user_text(const struct old *o, const void *rec, bool *suspended)
+{
+	struct mirror_user u;
+
+	memcpy(&u, rec, sizeof(u));
+	*suspended = u.flags & MIRROR_SUSPENDED;
+	return xasprintf("%s:%s:%u:%u:%s:%s:%s", old_str(o, u.name),
+	    old_str(o, u.passwd), u.uid, u.gid, old_str(o, u.gecos),
+	    old_str(o, u.dir), old_str(o, u.shell));
+}
+
+/* A group's line, less the member names in strip (NULL: none). */
+static char *
+group_line_of(const struct old *o, const struct mirror_group *g,
+    const struct strlist *strip)
+{
+	const struct mirror_table *t = &o->h.members;
+	struct buf b = { 0 };
+	bool first = true;
+	uint32_t off;
+	char *text;
+
+	if ((uint64_t)g->first_member + g->nmembers > t->count)
+		return NULL;
+	buf_addstr(&b, old_str(o, g->name));
+	buf_addc(&b, ':');
+	buf_addstr(&b, old_str(o, g->passwd));
+	buf_addc(&b, ':');
+	buf_addu(&b, g->gid);
+	buf_addc(&b, ':');
+	for (uint32_t i = 0; i < g->nmembers; i++) {
+		memcpy(&off, old_rec(o, t, sizeof(off), g->first_member + i),
+		    sizeof(off));
+		if (strip != NULL && strlist_has(strip, old_str(o, off)))
+			continue;
+		if (!first)
+			buf_addc(&b, ',');
+		buf_addstr(&b, old_str(o, off));
+		first = false;
 	}
-	listing(o, &e->group->strip_names, &listed);
-	for (uint32_t i = 0; i < o->h.groups.count; i++) {
-		struct mirror_group g;
+	text = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return text;
+}
 
-		memcpy(&g, old_rec(o, &o->h.groups, sizeof(g), i), sizeof(g));
-		if ((text = repl[i]) != NULL)
-			gid_add(touched, g.gid);
-		if (text == NULL && keep_group(b, o, g,
-		    gid_has(&listed, g.gid) ? &e->group->strip_names : &none)) {
-			gid_add(touched, g.gid);
-			redo_memberships(b);
-		} else if (text == PWFILE_DROP)
-			same = false;
-		else if (text != NULL) {
-			add_group(b, text, strlen(text));
-			same = same && same_place(b, &b->groups, sizeof(g),
-			    offsetof(struct mirror_group, gid), o, &g);
+static char *
+group_text(const struct old *o, const void *rec, bool *suspended)
+{
+	struct mirror_group g;
+
+	memcpy(&g, rec, sizeof(g));
+	*suspended = false;
+	return group_line_of(o, &g, NULL);
+}
+
+static void
+add_num(struct buf *b, int64_t v)
+{
+	buf_addc(b, ':');
+	if (v != -1) {
+		char n[24];
+
+		snprintf(n, sizeof(n), "%lld", (long long)v);
+		buf_addstr(b, n);
+	}
+}
+
+static char *
+shadow_text(const struct old *o, const void *rec, bool *suspended)
+{
+	struct mirror_shadow sp;
+	struct buf b = { 0 };
+	char *text;
+
+	memcpy(&sp, rec, sizeof(sp));
+	*suspended = false;
+	buf_addstr(&b, old_str(o, sp.name));
+	buf_addc(&b, ':');
+	buf_addstr(&b, old_str(o, sp.passwd));
+	add_num(&b, sp.lastchg);
+	add_num(&b, sp.min);
+	add_num(&b, sp.max);
+	add_num(&b, sp.warn);
+	add_num(&b, sp.inact);
+	add_num(&b, sp.expire);
+	buf_addc(&b, ':');
+	text = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return text;
+}
+
+static void
+add_user_k(struct builder *b, const char *line, size_t len, bool suspended)
+{
+	add_user(b, line, len, suspended);
+}
+
+static void
+add_group_k(struct builder *b, const char *line, size_t len, bool suspended)
+{
+	(void)suspended;
+	add_group(b, line, len);
+}
+
+static void
+add_shadow_k(struct builder *b, const char *line, size_t len, bool suspended)
+{
+	(void)suspended;
+	add_shadow(b, line, len);
+}
+
+static const struct kind users_k = { sizeof(struct mirror_user),
+    offsetof(struct mirror_header, users),
+    offsetof(struct mirror_header, user_names), 0, user_text, add_user_k };
+static const struct kind groups_k = { sizeof(struct mirror_group),
+    offsetof(struct mirror_header, groups),
+    offsetof(struct mirror_header, group_names), 1, group_text,
+    add_group_k };
+static const struct kind shadows_k = { sizeof(struct mirror_shadow),
+    offsetof(struct mirror_header, shadows),
+    offsetof(struct mirror_header, shadow_names), 0, shadow_text,
+    add_shadow_k };
+
+/* A record of a delta in the making: its line, and where it goes. */
+struct entry {
+	uint32_t	 base;		/* the base record it replaces, or */
+#define AFTER		 MIRROR_NONE	/* after the base's records */
+	char		*text;		/* NULL: the base record is removed */
+	bool		 suspended;
+	bool		 edited;	/* given by this run: strips pass it */
+};
+
+struct entries {
+	struct entry	*v;
+	size_t		 n;
+	struct htab	*by_name;	/* the old delta's, by name: index+1 */
+	struct htab	*by_base;	/* base index: 1 */
+	struct strlist	 names;		/* by_name's keys */
+	bool		 bad;		/* delta and edits disagree */
+};
+
+static void
+entry_add(struct entries *es, uint32_t base, char *text, bool suspended,
+    bool edited)
+{
+	if (es->n % 64 == 0)
+		es->v = xreallocarray(es->v, es->n + 64, sizeof(*es->v));
+	es->v[es->n++] = (struct entry){ base, text, suspended, edited };
+	if (base != AFTER)
+		htab_put_id(es->by_base, base, (void *)1);
+}
+
+static void
+entries_free(struct entries *es)
+{
+	for (size_t i = 0; i < es->n; i++)
+		free(es->v[i].text);
+	free(es->v);
+	htab_free(es->by_name);
+	htab_free(es->by_base);
+	strlist_free(&es->names);
+}
+
+/* An entry of the old delta: named for the edits that may replace it. */
+static void
+old_entry(struct entries *es, const struct old *d, const struct kind *k,
+    uint32_t base, uint32_t i)
+{
+	bool suspended;
+	char *text = k->text(d, old_rec(d, tab(d, k->recs), k->size, i),
+	    &suspended);
+
+	if (text == NULL) {
+		es->bad = true;
+		return;
+	}
+	strlist_add(&es->names, text);
+	es->names.v[es->names.n - 1][strcspn(text, ":")] = '\0';
+	htab_put(es->by_name, es->names.v[es->names.n - 1],
+	    (void *)(es->n + 1));
+	entry_add(es, base, text, suspended, false);
+}
+
+/* The delta's entries of a kind: those that replace or remove, the rest. */
+static void
+old_entries(struct entries *es, const struct old *d, const struct kind *k)
+{
+	const struct mirror_table *t = &d->h.over[k->over];
+	uint32_t count = tab(d, k->recs)->count, nrepl = 0;
+	struct mirror_over o;
+
+	for (uint32_t i = 0; i < t->count && !es->bad; i++) {
+		memcpy(&o, old_rec(d, t, sizeof(o), i), sizeof(o));
+		if (o.index == MIRROR_NONE)
+			entry_add(es, o.base, NULL, false, false);
+		else if (o.index != nrepl++ || o.index >= count ||
+		    o.base == AFTER ||
+		    htab_get_id(es->by_base, o.base) != NULL)
+			es->bad = true;
+		else
+			old_entry(es, d, k, o.base, o.index);
+	}
+	for (uint32_t j = nrepl; j < count && !es->bad; j++)
+		old_entry(es, d, k, AFTER, j);
+}
+
+struct applying {
+	struct entries		*es;
+	const struct old	*base;
+	const struct kind	*k;
+	const struct state	*next;
+};
+
+/* The line named name before this run, replaced by text (or dropped). */
+static void
+replace_one(const char *name, void *text, void *arg)
+{
+	struct applying *a = arg;
+	struct entries *es = a->es;
+	size_t at = (size_t)htab_get(es->by_name, name);
+	struct entry *e = at ? &es->v[at - 1] : NULL;
+	char *now = text == PWFILE_DROP ? NULL : xstrdup(text);
+	bool sus = now != NULL && suspended(a->next, now);
+	long i;
+
+	if (e != NULL && !e->edited && e->text != NULL) {
+		free(e->text);
+		*e = (struct entry){ e->base, now, sus, true };
+		return;
+	}
+	i = old_find(a->base, tab(a->base, a->k->recs), a->k->size,
+	    tab(a->base, a->k->names), name);
+	if (i == UNUSABLE || (i >= 0 &&
+	    htab_get_id(es->by_base, (uint32_t)i) != NULL))
+		es->bad = true;		/* a name the delta took away */
+	if (i >= 0 && !es->bad) {
+		entry_add(es, (uint32_t)i, now, sus, true);
+		return;
+	}
+	free(now);
+}
+
+static void
+apply(struct entries *es, const struct old *base, const struct kind *k,
+    const struct pwedit *e, const struct state *next)
+{
+	struct applying a = { es, base, k, next };
+
+	htab_each(e->replace, replace_one, &a);
+	for (size_t i = 0; i < e->append.n; i++)
+		entry_add(es, AFTER, xstrdup(e->append.v[i]),
+		    suspended(next, e->append.v[i]), true);
+}
+
+/* A group line less the member names in strip; NULL if it lists none. */
+static char *
+stripped_line(const char *line, const struct strlist *strip)
+{
+	struct acct_field f[4];
+	struct buf b = { 0 };
+	const char *p, *end, *comma;
+	bool any = false, first = true;
+	char *out = NULL;
+
+	if (acctline_split(line, strlen(line), f, 4) < 4)
+		return NULL;
+	buf_add(&b, line, (size_t)(f[3].p - line));
+	for (p = f[3].p, end = p + f[3].len; p < end; p = comma + 1) {
+		char *name;
+
+		if ((comma = memchr(p, ',', (size_t)(end - p))) == NULL)
+			comma = end;
+		name = xstrndup(p, (size_t)(comma - p));
+		if (strlist_has(strip, name))
+			any = true;
+		else if (comma > p) {
+			if (!first)
+				buf_addc(&b, ',');
+			buf_addstr(&b, name);
+			first = false;
 		}
+		free(name);
 	}
-	for (size_t i = 0; i < e->group->append.n; i++) {
-		text = e->group->append.v[i];
-		add_group(b, text, strlen(text));
-	}
-	if (same)
-		keep_index(b, K_GROUPS, o, o->h.groups.count, &o->h.group_ids,
-		    &o->h.group_names);
-	free(repl);
-	htab_free(listed.ids);
-	return true;
+	if (any)
+		out = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return out;
 }
 
 /*
- * The memberships: the old ones of groups untouched, in their order,
- * with the new ones (b->memberships, sorted) each put where a binary
- * search of the old ones places it, as layout wants them.
+ * The member names a run strips leave every group this run did not
+ * replace: the delta's, and the base's that list them (found by their
+ * memberships).
  */
 static void
-merge_memberships(struct builder *b, const struct old *o,
-    struct gidset *touched)
+strip(struct entries *es, const struct old *base, const struct strlist *names)
 {
-	struct mirror_membership *v = (void *)b->memberships.p, x;
-	size_t n = b->memberships.len / sizeof(x), k = 0;
-	uint32_t total = o->h.memberships.count, run = 0;
-	uint32_t *at = xcalloc(n + 1, sizeof(*at));
-	const char *old = old_rec(o, &o->h.memberships, sizeof(x), 0);
-	struct buf out = { 0 };
+	struct gidset listed = { htab_new(16), { 0 } };
+	struct mirror_group g;
+	char *text;
 
-	for (size_t i = 0; i < n; i++)
-		gid_add(touched, v[i].gid);
-	if (n > 0)
-		sort_memberships(b, n);
-	for (size_t i = 0; i < n; i++)
-		at[i] = lower_bound(o, b->s.b.p + v[i].name, v[i].gid);
-	buf_reserve(&out, (total + n) * sizeof(x));
-	for (uint32_t i = 0; i <= total; i++) {
-		bool skip = false;
+	for (size_t i = 0; i < es->n && names->n > 0; i++) {
+		struct entry *e = &es->v[i];
 
-		if (i < total) {
-			memcpy(&x, old + (size_t)i * sizeof(x), sizeof(x));
-			skip = gid_has(touched, x.gid);
-		}
-		if (i < total && !skip && !(k < n && at[k] <= i))
+		if (e->edited || e->text == NULL ||
+		    (text = stripped_line(e->text, names)) == NULL)
 			continue;
-		buf_add(&out, old + (size_t)run * sizeof(x),
-		    (size_t)(i - run) * sizeof(x));
-		for (; k < n && at[k] <= i; k++)
-			buf_add(&out, &v[k], sizeof(x));
-		run = skip ? i + 1 : i;
+		free(e->text);
+		e->text = text;
 	}
-	buf_free(&b->memberships);
-	b->memberships = out;
-	free(at);
+	if (names->n > 0)
+		listing(base, names, &listed);
+	for (uint32_t i = 0; i < base->h.groups.count && names->n > 0; i++) {
+		memcpy(&g, old_rec(base, &base->h.groups, sizeof(g), i),
+		    sizeof(g));
+		if (!gid_has(&listed, g.gid) ||
+		    htab_get_id(es->by_base, i) != NULL)
+			continue;
+		if ((text = group_line_of(base, &g, names)) == NULL)
+			es->bad = true;
+		else
+			entry_add(es, i, text, false, false);
+	}
+	htab_free(listed.ids);
 }
 
+static int
+cmp_base(const void *a, const void *b)
+{
+	const struct entry *x = *(const struct entry *const *)a;
+	const struct entry *y = *(const struct entry *const *)b;
+
+	return x->base < y->base ? -1 : x->base > y->base;
+}
+
+/* A kind's records: those that replace by base index, then the others. */
+static void
+lay_entries(struct builder *b, const struct entries *es, const struct kind *k,
+    struct buf *over)
+{
+	const struct entry **v = xcalloc(es->n + 1, sizeof(*v));
+	size_t n = 0;
+	uint32_t next = 0;
+
+	for (size_t i = 0; i < es->n; i++)
+		if (es->v[i].base != AFTER)
+			v[n++] = &es->v[i];
+	qsort(v, n, sizeof(*v), cmp_base);
+	for (size_t i = 0; i < n; i++) {
+		struct mirror_over o = { v[i]->base,
+		    v[i]->text ? next++ : MIRROR_NONE };
+
+		buf_add(over, &o, sizeof(o));
+		if (v[i]->text != NULL)
+			k->add(b, v[i]->text, strlen(v[i]->text),
+			    v[i]->suspended);
+	}
+	for (size_t i = 0; i < es->n; i++)
+		if (es->v[i].base == AFTER && es->v[i].text != NULL)
+			k->add(b, es->v[i].text, strlen(es->v[i].text),
+			    es->v[i].suspended);
+	free(v);
+}
+
+/* What a delta of the file holds: users and groups, or shadows. */
+struct delta_of {
+	uint32_t		 kind;
+	const struct kind	*k[2];		/* NULL: none */
+	const struct pwedit	*e[2];
+	const struct strlist	*strip;		/* from the groups */
+	void			(*layout)(struct builder *,
+				    const struct overs *, struct buf *);
+};
+
+static uint64_t
+base_generation(const struct old *d)
+{
+	return (uint64_t)d->h.base_generation[1] << 32 |
+	    d->h.base_generation[0];
+}
+
+/* The records, laid out as a delta of base; false if that is too big. */
 static bool
-edit_shadows(struct builder *b, const struct old *o, const struct pwedit *e)
+lay_delta(const struct delta_of *w, struct entries es[2],
+    const struct old *base, struct buf *out)
 {
-	const char **repl = replacements(o, &o->h.shadows,
-	    sizeof(struct mirror_shadow), &o->h.shadow_names, e);
-	const char *text;
-
-	bool same = e->append.n == 0;
-
-	if (repl == NULL)
-		return false;
-	for (uint32_t i = 0; i < o->h.shadows.count; i++) {
-		struct mirror_shadow sp;
-
-		memcpy(&sp, old_rec(o, &o->h.shadows, sizeof(sp), i),
-		    sizeof(sp));
-		if ((text = repl[i]) == NULL) {
-			buf_add(&b->shadows, &sp, sizeof(sp));
-			b->nshadows++;
-		} else if (text == PWFILE_DROP)
-			same = false;
-		else {
-			add_shadow(b, text, strlen(text));
-			same = same && same_place(b, &b->shadows, sizeof(sp),
-			    NO_ID, o, &sp);
-		}
-	}
-	for (size_t i = 0; i < e->append.n; i++)
-		add_shadow(b, e->append.v[i], strlen(e->append.v[i]));
-	if (same)
-		keep_index(b, K_SHADOWS, o, o->h.shadows.count, NULL,
-		    &o->h.shadow_names);
-	free(repl);
-	return true;
-}
-
-/* Half stale: time for a mirror built anew. */
-static bool
-too_stale(const struct builder *b, const struct old *o)
-{
-	return b->stale + (b->s.b.len - o->h.strings.count) > b->s.b.len / 2;
-}
-
-/* The edited file laid out, unless half of it would be stale: -1 then. */
-static int
-lay_out(struct builder *b, const struct old *o, struct buf *out,
-    void (*layout)(struct builder *, struct buf *))
-{
-	if (too_stale(b, o))
-		return -1;
-	b->stale += (uint32_t)(b->s.b.len - o->h.strings.count);
-	layout(b, out);
-	return 0;
-}
-
-static int
-edit_main(const char *path, const struct mirror_edit *e, struct buf *out)
-{
-	struct gidset touched = { htab_new(64), { 0 } };
+	struct overs ov = { base->h.generation, { { 0 }, { 0 } } };
 	struct builder b;
-	struct old o;
-	int rc = -1;
 
-	if (old_load(&o, path, MIRROR_PASSWD_GROUP)) {
-		builder_from(&b, &o);
-		if (edit_users(&b, &o, e) && edit_groups(&b, &o, e, &touched)) {
-			merge_memberships(&b, &o, &touched);
-			rc = lay_out(&b, &o, out, layout_main);
-		}
-		builder_free(&b);
-	}
-	if (o.p != NULL)
-		unmap_file(o.p, o.len);
-	htab_free(touched.ids);
-	return rc;
+	builder_init(&b, 4096);
+	for (int i = 0; i < 2; i++)
+		if (w->k[i] != NULL)
+			lay_entries(&b, &es[i], w->k[i], &ov.t[i]);
+	w->layout(&b, &ov, out);
+	builder_free(&b);
+	buf_free(&ov.t[0]);
+	buf_free(&ov.t[1]);
+	/* Past that, lookups slow down and a base costs little more. */
+	return out->len <= MAX((size_t)65536, base->len / 8);
 }
 
+/*
+ * The delta of the base at path: the one at delta_path (none is an empty
+ * one), with this run's edits.  -1 when the base or the delta is unsound,
+ * they do not go together, or the delta grows too big.
+ */
 static int
-edit_shadow(const char *path, const struct mirror_edit *e, struct buf *out)
+edit_delta(const char *path, const char *delta_path,
+    const struct delta_of *w, const struct state *next, struct buf *out)
 {
-	struct builder b;
-	struct old o;
-	int rc = -1;
+	struct old base, d = { 0 };
+	struct entries es[2];
+	bool ok;
 
-	if (old_load(&o, path, MIRROR_SHADOW)) {
-		builder_from(&b, &o);
-		if (edit_shadows(&b, &o, e->shadow))
-			rc = lay_out(&b, &o, out, layout_shadow);
-		builder_free(&b);
+	for (int i = 0; i < 2; i++)
+		es[i] = (struct entries){ .by_name = htab_new(64),
+		    .by_base = htab_new(64) };
+	ok = old_load(&base, path, w->kind);
+	if (ok && old_load(&d, delta_path, w->kind | MIRROR_DELTA))
+		ok = base_generation(&d) == base.h.generation;
+	for (int i = 0; i < 2 && ok && w->k[i] != NULL; i++) {
+		if (d.p != NULL)
+			old_entries(&es[i], &d, w->k[i]);
+		if (!es[i].bad)
+			apply(&es[i], &base, w->k[i], w->e[i], next);
+		if (w->k[i] == &groups_k)
+			strip(&es[i], &base, w->strip);
+		ok = !es[i].bad;
 	}
-	if (o.p != NULL)
-		unmap_file(o.p, o.len);
-	return rc;
+	ok = ok && lay_delta(w, es, &base, out);
+	if (!ok)
+		buf_free(out);
+	old_free(&base);
+	old_free(&d);
+	entries_free(&es[0]);
+	entries_free(&es[1]);
+	return ok ? 0 : -1;
 }
 
 static bool
@@ -1052,18 +1107,43 @@ edits(const struct pwedit *e)
 }
 
 int
-mirror_edit(const char *path, const char *shadow_path,
-    const struct mirror_edit *e, struct buf *main, struct buf *shadow_out)
+mirror_edit(const char *const paths[4], const struct mirror_edit *e,
+    struct buf *main, struct buf *shadow_out)
 {
+	const struct delta_of w[2] = {
+		{ MIRROR_PASSWD_GROUP, { &users_k, &groups_k },
+		    { e->passwd, e->group }, &e->group->strip_names,
+		    layout_main },
+		{ MIRROR_SHADOW, { &shadows_k, NULL }, { e->shadow, NULL },
+		    NULL, layout_shadow },
+	};
+
 	if ((e->both || edits(e->passwd) || edits(e->group)) &&
-	    edit_main(path, e, main) != 0)
+	    edit_delta(paths[0], paths[2], &w[0], e->next, main) != 0)
 		return -1;
 	if ((e->both || edits(e->shadow)) &&
-	    edit_shadow(shadow_path, e, shadow_out) != 0) {
+	    edit_delta(paths[1], paths[3], &w[1], e->next, shadow_out) != 0) {
 		buf_free(main);
 		return -1;
 	}
 	return 0;
+}
+
+void
+mirror_empty_delta(const struct buf *base, struct buf *out)
+{
+	struct mirror_header h;
+	struct overs ov = { 0, { { 0 }, { 0 } } };
+	struct builder b;
+
+	memcpy(&h, base->p, sizeof(h));
+	ov.base = h.generation;
+	builder_init(&b, 0);
+	if (h.kind == MIRROR_SHADOW)
+		layout_shadow(&b, &ov, out);
+	else
+		layout_main(&b, &ov, out);
+	builder_free(&b);
 }
 
 void
@@ -1073,10 +1153,10 @@ mirror_keep(const char *path, const char *keep)
 
 	/* Only a help: a link that fails is no link, never a wrong one. */
 	if ((unlink(tmp) == -1 && errno != ENOENT) || link(path, tmp) == -1 ||
-	    rename(tmp, keep) == -1) {
-		unlink(tmp);
+	    rename(tmp, keep) == -1)
 		unlink(keep);
-	}
+	/* Gone, unless keep was that file already: then rename() did not. */
+	unlink(tmp);
 	free(tmp);
 }
 
@@ -1104,9 +1184,9 @@ mirror_retire(int fd)
 }
 
 void
-mirror_release(int held[2], bool replaced)
+mirror_release(int held[4], bool replaced)
 {
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (replaced)
 			mirror_retire(held[i]);
 		else if (held[i] != -1)
@@ -1138,10 +1218,10 @@ mirror_present(const char *path)
  * a piece at a time, as the mirror can be tens of megabytes.
  */
 bool
-mirror_same(const char *path, const struct buf *b)
+mirror_same(const char *path, struct buf *b)
 {
 	size_t gen = offsetof(struct mirror_header, generation), off = 0;
-	char chunk[65536];
+	char chunk[65536], when[8] = { 0 };
 	struct stat st;
 	ssize_t n;
 	bool same;
@@ -1151,9 +1231,14 @@ mirror_same(const char *path, const struct buf *b)
 		return false;
 	same = fstat(fd, &st) == 0 && (size_t)st.st_size == b->len;
 	while (same && (n = read(fd, chunk, sizeof(chunk))) > 0) {
+		if (off == 0 && n >= (ssize_t)(gen + 8))
+			memcpy(when, chunk + gen, 8);
 		for (ssize_t i = 0; i < n && same; i++, off++)
 			same = (off >= gen && off < gen + 8) || chunk[i] == b->p[off];
 	}
 	close(fd);
-	return same && off == b->len;
+	same = same && off == b->len;
+	if (same)
+		memcpy(b->p + gen, when, 8);
+	return same;
 }

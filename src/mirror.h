@@ -28,17 +28,20 @@ struct mirror_edit {
 };
 
 /*
- * The mirror at path (and shadow_path) with the records of the lines a
- * change set replaces or drops edited, those it appends added and the
- * member names it strips left out, as mirror_build() would make it from
- * the edited files; the kept records' strings stay where they are and
- * new ones are appended.  A file the change set does not touch is left
- * out (its buffer stays empty).  -1 when one cannot be edited (missing,
- * another version, half stale): then both are built anew.
+ * What a change set's plan does to the mirror, written as deltas
+ * (nss/mirror-format.h): paths are the base of passwd and group, that of
+ * shadow, and the delta beside each.  Each delta is the one there (none
+ * is an empty one) with the records of the lines the change set replaces
+ * or drops edited, those it appends added and the member names it strips
+ * left out.  A file the change set does not touch is left out (its buffer
+ * stays empty).  -1 when one cannot be edited (a base missing or of
+ * another version, a delta of another base, one grown past an eighth of
+ * its base): then both are built anew.
  */
-int	 mirror_edit(const char *path, const char *shadow_path,
-	    const struct mirror_edit *, struct buf *main,
-	    struct buf *shadow_out);
+int	 mirror_edit(const char *const paths[4], const struct mirror_edit *,
+	    struct buf *main, struct buf *shadow_out);
+/* The empty delta of a base mirror (its content). */
+void	 mirror_empty_delta(const struct buf *base, struct buf *out);
 
 /*
  * A hard link of the mirror at path, as keep (replacing it): the mirror
@@ -54,11 +57,18 @@ void	 mirror_keep(const char *path, const char *keep);
  */
 int	 mirror_hold(const char *path);
 void	 mirror_retire(int fd);
-/* Retires both held mirrors if they were replaced, else just closes them. */
-void	 mirror_release(int held[2], bool replaced);
+/*
+ * Retires the held files of the mirror (bases first) if they were
+ * replaced, else just closes them.
+ */
+void	 mirror_release(int held[4], bool replaced);
 /* Whether a current mirror of this version is at path (its header only). */
 bool	 mirror_present(const char *path);
-/* Whether the file at path already holds this mirror. */
-bool	 mirror_same(const char *path, const struct buf *);
+/*
+ * Whether the file at path already holds this mirror file, but for the
+ * time it was written; if so, the buffer takes that time (a delta names
+ * its base by it).
+ */
+bool	 mirror_same(const char *path, struct buf *);
 
 #endif

@@ -14,7 +14,8 @@
 
 static const char *const etc[] = { "/etc/passwd", "/etc/shadow", "/etc/group",
     "/etc/gshadow", "/etc/shells" };
-static const char *const state[] = { SD_STATE, SD_MIRROR, SD_MIRROR_SHADOW };
+static const char *const state[] = { SD_STATE, SD_MIRROR, SD_MIRROR_SHADOW,
+    SD_MIRROR_DELTA, SD_MIRROR_SHADOW_DELTA };
 enum { STATE_ONLY = 1 };	/* state[] without the mirror */
 
 static void

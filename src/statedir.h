@@ -14,9 +14,14 @@
 #define SD_STATE	"state"		/* what ldapsync manages */
 #define SD_MIRROR	"mirror"	/* the NSS module's passwd and group */
 #define SD_MIRROR_SHADOW "mirror.shadow" /* and its shadow, root only */
+/* Their deltas (nss/mirror-format.h). */
+#define SD_MIRROR_DELTA	"mirror.delta"
+#define SD_MIRROR_SHADOW_DELTA "mirror.shadow.delta"
 /* The mirror as the last run that wrote the files left it (hard links). */
 #define SD_MIRROR_BASE	"mirror.base"
 #define SD_MIRROR_SHADOW_BASE "mirror.shadow.base"
+#define SD_MIRROR_DELTA_BASE "mirror.delta.base"
+#define SD_MIRROR_SHADOW_DELTA_BASE "mirror.shadow.delta.base"
 #define SD_CACHE	"directory"	/* the directory cache's image */
 #define SD_CACHE_LOG	"directory.log"	/* and its log */
 #define SD_STAMP	"stamp"		/* stamp.h */

@@ -325,9 +325,11 @@ unstage_kept_lines(struct run *r, struct txn *t)
 	}
 }
 
-static const char *const mirror_names[2] = { SD_MIRROR, SD_MIRROR_SHADOW };
-static const char *const base_names[2] = { SD_MIRROR_BASE,
-    SD_MIRROR_SHADOW_BASE };
+/* The mirror's bases, then their deltas (nss/mirror-format.h). */
+static const char *const mirror_names[4] = { SD_MIRROR, SD_MIRROR_SHADOW,
+    SD_MIRROR_DELTA, SD_MIRROR_SHADOW_DELTA };
+static const char *const base_names[4] = { SD_MIRROR_BASE,
+    SD_MIRROR_SHADOW_BASE, SD_MIRROR_DELTA_BASE, SD_MIRROR_SHADOW_DELTA_BASE };
 
 /*
  * The mirror follows from the files and the state alone: when neither
@@ -342,7 +344,7 @@ mirror_wanted(struct run *r, bool inputs_changed)
 	    !stamp_matches(r->c, r->o->root);
 	char *path;
 
-	for (int i = 0; i < 2 && !wanted; i++) {
+	for (int i = 0; i < 4 && !wanted; i++) {
 		path = state_file(r->c, r->o->root, mirror_names[i]);
 		wanted = !mirror_present(path);
 		free(path);
@@ -350,48 +352,58 @@ mirror_wanted(struct run *r, bool inputs_changed)
 	return wanted;
 }
 
-/*
- * The mirror for the NSS module, from the lines the files now get (or
- * would get, with "files no") and the accounts of the new state (its
- * text: a change set's plan holds only the accounts it planned).
- * held[] receive the mirrors being replaced, to be marked RECYCLED once
- * the new ones are in place.
- */
+/* Whether two paths are one file. */
+static bool
+same_file(const char *a, const char *b)
+{
+	struct stat x, y;
+
+	return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev &&
+	    x.st_ino == y.st_ino;
+}
+
 /*
  * The mirror a change set's edits apply to: the one the stamp vouches
  * for, as the files; watch's mirror runs keep the mirror ahead of the
- * files, so theirs is the link kept of it (mirror_keep()).  false when
- * there is none: then the mirror is built.
+ * files, so theirs is the link kept of it (mirror_keep()), whose bases
+ * must still be the mirror's for their deltas to apply.  false when there
+ * is none: then the mirror is built.
  */
 static bool
-edit_source(struct run *r, char *src[2])
+edit_source(struct run *r, char *src[4])
 {
 	const char *const *names = r->o->mirror_only ? base_names :
 	    mirror_names;
 	bool ok = r->o->mirror_only || stamp_matches(r->c, r->o->root);
+	char *live;
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 4; i++) {
 		src[i] = state_file(r->c, r->o->root, names[i]);
 		ok = ok && (!r->o->mirror_only ||
 		    stamp_recorded(r->c, r->o->root, mirror_names[i], src[i]));
+		if (ok && r->o->mirror_only && i < 2) {
+			live = state_file(r->c, r->o->root, mirror_names[i]);
+			ok = same_file(live, src[i]);
+			free(live);
+		}
 	}
 	return ok;
 }
 
-/* A change set's edits, applied to the mirror as to the files. */
+/* A change set's edits, applied to the mirror as to the files: deltas. */
 static int
 edit_mirror(struct run *r, struct buf b[2])
 {
 	struct mirror_edit e = { &r->plan.passwd, &r->plan.shadow,
 	    &r->plan.group, &r->plan.next, r->o->mirror_only };
-	char *src[2];
+	char *src[4];
 	int rc = -1;
 
 	state_index(&r->plan.next);
 	if (edit_source(r, src))
-		rc = mirror_edit(src[0], src[1], &e, &b[0], &b[1]);
-	free(src[0]);
-	free(src[1]);
+		rc = mirror_edit((const char *const *)src, &e, &b[0], &b[1]);
+	for (int i = 0; i < 4; i++)
+		free(src[i]);
 	return rc;
 }
 
@@ -399,7 +411,7 @@ edit_mirror(struct run *r, struct buf b[2])
 static void
 keep_mirror(const struct run *r)
 {
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 4; i++) {
 		char *path = state_file(r->c, r->o->root, mirror_names[i]);
 		char *keep = state_file(r->c, r->o->root, base_names[i]);
 
@@ -438,32 +450,71 @@ build_mirror(struct run *r, struct buf *state_text, struct buf b[2])
 	return rc;
 }
 
+/*
+ * Stages one file of the mirror (0, 1: the bases; 2, 3: their deltas)
+ * unless it already holds that content, which then takes the file's
+ * generation.  held[i] receives the file replaced, to be marked RECYCLED
+ * once the new one is in place.
+ */
+static int
+stage_mirror_file(struct run *r, struct txn *t, int i, struct buf *b,
+    int held[4], bool *changed)
+{
+	char *path = state_file(r->c, r->o->root, mirror_names[i]);
+	int rc = 0;
+
+	/*
+	 * No fsync: a mirror lost in a power failure fails its checks, and
+	 * the next run (its stamp gone) builds it again.
+	 */
+	if (!mirror_same(path, b)) {
+		rc = txn_stage(t, path, b->p, b->len, i % 2 ? 0600 : 0644, 0, 0,
+		    TXN_NOSYNC);
+		held[i] = mirror_hold(path);
+		*changed = true;
+	}
+	free(path);
+	return rc;
+}
+
+/* A base built anew, and the empty delta that goes with it. */
+static int
+stage_base(struct run *r, struct txn *t, int i, struct buf *b, int held[4],
+    bool *changed)
+{
+	struct buf delta = { 0 };
+	int rc = stage_mirror_file(r, t, i, b, held, changed);
+
+	mirror_empty_delta(b, &delta);
+	if (rc == 0)
+		rc = stage_mirror_file(r, t, i + 2, &delta, held, changed);
+	buf_free(&delta);
+	return rc;
+}
+
+/*
+ * The mirror for the NSS module, from the lines the files now get (or
+ * would get, with "files no") and the accounts of the new state (its
+ * text: a change set's plan holds only the accounts it planned): a
+ * change set's as deltas, others built anew.  Bases are staged before
+ * their deltas and marked RECYCLED before them (mirror_release()), as
+ * readers expect (nss/reader.c).
+ */
 static int
 stage_mirror(struct run *r, struct txn *t, struct buf *state_text,
-    int held[2], bool *changed)
+    int held[4], bool *changed)
 {
-	static const mode_t modes[2] = { 0644, 0600 };
 	struct buf b[2] = { { 0 }, { 0 } };
-	/* An edited mirror leaves out the file it does not change. */
+	/* An edited mirror leaves out the delta it does not change. */
 	bool edited = r->changeset && edit_mirror(r, b) == 0;
-	char *path;
 	int rc = edited ? 0 : build_mirror(r, state_text, b);
 
 	for (int i = 0; i < 2 && rc == 0; i++) {
-		if (edited && b[i].len == 0)
-			continue;
-		path = state_file(r->c, r->o->root, mirror_names[i]);
-		/*
-		 * No fsync: a mirror lost in a power failure fails its
-		 * checks, and the next run (its stamp gone) builds it again.
-		 */
-		if (!mirror_same(path, &b[i])) {
-			rc = txn_stage(t, path, b[i].p, b[i].len, modes[i], 0, 0,
-			    TXN_NOSYNC);
-			held[i] = mirror_hold(path);
-			*changed = true;
-		}
-		free(path);
+		if (!edited)
+			rc = stage_base(r, t, i, &b[i], held, changed);
+		else if (b[i].len > 0)
+			rc = stage_mirror_file(r, t, i + 2, &b[i], held,
+			    changed);
 	}
 	buf_free(&b[0]);
 	buf_free(&b[1]);
@@ -649,7 +700,7 @@ apply(struct run *r)
 	struct buf state_text = { 0 };
 	bool new_state, new_mirror = false, new_cache = false;
 	char *journal = state_file(r->c, r->o->root, SD_COMMIT);
-	int held[2] = { -1, -1 }, rc = -1;
+	int held[4] = { -1, -1, -1, -1 }, rc = -1;
 
 	r->plan.next.files_absent = !r->c->files;
 	new_state = render_state(r, &state_text);
@@ -696,7 +747,7 @@ apply_mirror(struct run *r)
 {
 	struct txn *t = txn_new();
 	struct buf state_text = { 0 };
-	int held[2] = { -1, -1 }, rc = -1;
+	int held[4] = { -1, -1, -1, -1 }, rc = -1;
 	bool changed = false;
 
 	render_files(r);

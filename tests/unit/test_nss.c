@@ -95,14 +95,29 @@ build(const char *pw, const char *gr, const char *sh, const char *st,
 	state_free(&ss);
 }
 
+/* Bases as a run that builds them installs them: with empty deltas. */
+static void
+install_bases(const struct buf *m, const struct buf *s)
+{
+	struct buf d = { 0 };
+
+	install("mirror", m->p, m->len);
+	mirror_empty_delta(m, &d);
+	install("mirror.delta", d.p, d.len);
+	buf_free(&d);
+	install("mirror.shadow", s->p, s->len);
+	mirror_empty_delta(s, &d);
+	install("mirror.shadow.delta", d.p, d.len);
+	buf_free(&d);
+}
+
 static void
 install_sample(void)
 {
 	struct buf m = { 0 }, s = { 0 };
 
 	build(passwd, group, shadow, state, &m, &s);
-	install("mirror", m.p, m.len);
-	install("mirror.shadow", s.p, s.len);
+	install_bases(&m, &s);
 	buf_free(&m);
 	buf_free(&s);
 }
@@ -297,9 +312,10 @@ static void
 answers(struct buf *out)
 {
 	static const char *const names[] = { "root", "local", "alice", "bob",
-	    "carol", "dave", "staff", "ops", "empty", "devs", NULL };
+	    "carol", "dave", "erin", "fay", "staff", "ops", "empty", "devs",
+	    NULL };
 	static const unsigned ids[] = { 0, 1000, 10001, 10002, 10003, 10004,
-	    10005, 0 };
+	    10005, 10006, 0 };
 	char buf[1024];
 	struct passwd p;
 	struct group g;
@@ -330,6 +346,20 @@ answers(struct buf *out)
 		if (m_getgrgid(ids[i], &g, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS)
 			buf_printf(out, "gid %u %s\n", ids[i], g.gr_name);
 	}
+	/* Enumeration, in its order. */
+	m_setpwent(1);
+	while (m_getpwent(&p, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS)
+		buf_printf(out, "ent pw %s %s\n", p.pw_name, p.pw_gecos);
+	m_endpwent();
+	m_setgrent(1);
+	while (m_getgrent(&g, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS)
+		buf_printf(out, "ent gr %s %s\n", g.gr_name,
+		    g.gr_mem[0] ? g.gr_mem[0] : "-");
+	m_endgrent();
+	m_setspent(1);
+	while (m_getspent(&sp, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS)
+		buf_printf(out, "ent sp %s %s\n", sp.sp_namp, sp.sp_pwdp);
+	m_endspent();
 }
 
 /* The edits of a change set: alice changed, carol deleted, dave added. */
@@ -366,93 +396,178 @@ render(const char *text, const struct pwedit *e, struct buf *out)
 	pwfile_free(&f);
 }
 
+/* A second change set, on the first's result: renames, drops, strips. */
+static void
+edits_again(struct pwedit e[3], struct state *next)
+{
+	for (int i = 0; i < 3; i++)
+		pwedit_init(&e[i]);
+	e[2].strip_fields[0] = 3;
+	pwedit_replace(&e[0], "dave", "erin:x:10004:10001:Erin:/home/erin:/bin/sh");
+	pwedit_replace(&e[0], "bob", "bob:x:10002:10001:Bob B.:/home/bob:/bin/sh");
+	pwedit_replace(&e[0], "alice", NULL);
+	pwedit_append(&e[0], "fay:x:10006:10001:Fay:/home/fay:/bin/sh");
+	pwedit_replace(&e[1], "dave", "erin:!:19000::::::");
+	pwedit_replace(&e[1], "alice", NULL);
+	pwedit_append(&e[1], "fay:*:::::::");
+	pwedit_strip(&e[2], "alice");
+	pwedit_replace(&e[2], "empty", "empty:x:10003:erin,fay");
+	state_init(next);
+	assert_int_equal(state_parse(next, "next", "ldapsync-state 1\n"
+	    "u bob 10002 1 b\n" "u erin 10004 0 d\n" "u fay 10006 0 f\n"
+	    "g staff 10001 s\n" "g ops 10002 o\n" "g empty 10003 e\n"
+	    "g devs 10005 v\n"), 0);
+}
+
+static void
+free_edits(struct pwedit e[3], struct state *next)
+{
+	for (int i = 0; i < 3; i++)
+		pwedit_free(&e[i]);
+	state_free(next);
+}
+
 /*
- * A change set's edits applied to the mirror answer as a mirror built
- * from the edited files does; edited again and again, it grows stale and
- * asks to be built anew.
+ * Deltas made of the edits, installed over the current mirror, answer
+ * as the mirror built from the edited files (text[3]: passwd, shadow,
+ * group, rendered in place) does, enumeration order included.
+ */
+static void
+edit_and_compare(char *const paths[4], struct pwedit e[3],
+    struct state *next, struct buf text[3])
+{
+	struct mirror_edit me = { &e[0], &e[1], &e[2], next, false };
+	struct buf m = { 0 }, s = { 0 }, edited = { 0 }, built = { 0 };
+
+	assert_int_equal(mirror_edit((const char *const *)paths, &me, &m, &s),
+	    0);
+	assert_true(m.len > 0 && s.len > 0);
+	install("mirror.delta", m.p, m.len);
+	install("mirror.shadow.delta", s.p, s.len);
+	answers(&edited);
+	for (int i = 0; i < 3; i++) {
+		struct buf t = { 0 };
+
+		render(buf_cstr(&text[i]), &e[i], &t);
+		buf_free(&text[i]);
+		text[i] = t;
+	}
+	buf_free(&m);
+	buf_free(&s);
+	mirror_build(next->v, next->n, &text[0], &text[2], &text[1], &m, &s);
+	install_bases(&m, &s);
+	answers(&built);
+	assert_string_equal(buf_cstr(&edited), buf_cstr(&built));
+	/* Back to the deltas, for the next change set to edit. */
+	buf_free(&edited);
+	buf_free(&built);
+	buf_free(&m);
+	buf_free(&s);
+}
+
+/*
+ * Change sets written as deltas answer as a mirror built from the edited
+ * files does, a second one edited on the first's deltas too; a delta
+ * that would outgrow its limit asks for the mirror to be built anew.
  */
 static void
 test_edited(void **st)
 {
-	char *path = path_of("mirror"), *spath = path_of("mirror.shadow");
-	struct buf m = { 0 }, s = { 0 }, pw = { 0 }, gr = { 0 }, sh = { 0 };
-	struct buf edited = { 0 }, built = { 0 };
+	char *paths[4] = { path_of("mirror"), path_of("mirror.shadow"),
+	    path_of("mirror.delta"), path_of("mirror.shadow.delta") };
+	struct buf text[3] = { { 0 }, { 0 }, { 0 } }, m = { 0 }, s = { 0 };
+	struct buf first[2] = { { 0 }, { 0 } }, got = { 0 }, base[2];
 	struct pwedit e[3];
 	struct state next;
 	struct mirror_edit me = { &e[0], &e[1], &e[2], &next, false };
 	struct passwd pwd;
-	struct spwd spw;
-	char nb[1024];
+	char nb[4096], gecos[2001], *line;
 	int rounds = 0, err = 0;
 
 	(void)st;
-	install_sample();
+	buf_addstr(&text[0], passwd);
+	buf_addstr(&text[1], shadow);
+	buf_addstr(&text[2], group);
+	memset(base, 0, sizeof(base));
+	build(passwd, group, shadow, state, &base[0], &base[1]);
+	install_bases(&base[0], &base[1]);
 	edits(e, &next);
-	assert_int_equal(mirror_edit(path, spath, &me, &m, &s), 0);
-	install("mirror", m.p, m.len);
-	install("mirror.shadow", s.p, s.len);
-	answers(&edited);
-	render(passwd, &e[0], &pw);
-	render(shadow, &e[1], &sh);
-	render(group, &e[2], &gr);
-	buf_free(&m);
-	buf_free(&s);
-	mirror_build(next.v, next.n, &pw, &gr, &sh, &m, &s);
-	install("mirror", m.p, m.len);
-	install("mirror.shadow", s.p, s.len);
-	answers(&built);
-	assert_string_equal(buf_cstr(&edited), buf_cstr(&built));
-	assert_non_null(strstr(built.p, "pw alice 10001 10002 Alice L."));
-	assert_non_null(strstr(built.p, "in dave 10005"));
-	assert_null(strstr(built.p, "carol"));
-	buf_free(&m);
-	buf_free(&s);
-	for (int i = 0; i < 3; i++) {
-		pwedit_free(&e[i]);
-		pwedit_init(&e[i]);
-	}
-	/*
-	 * One line edited again and again, nothing for shadow (left out):
-	 * the mirror grows stale, then asks to be built anew.
-	 */
+	assert_int_equal(mirror_edit((const char *const *)paths, &me,
+	    &first[0], &first[1]), 0);
+	edit_and_compare(paths, e, &next, text);
+	answers(&got);
+	assert_non_null(strstr(got.p, "pw alice 10001 10002 Alice L."));
+	assert_non_null(strstr(got.p, "in dave 10005"));
+	assert_null(strstr(got.p, "carol"));
+	buf_free(&got);
+	free_edits(e, &next);
+	/* The second change set edits the first one's deltas. */
+	install_bases(&base[0], &base[1]);
+	install("mirror.delta", first[0].p, first[0].len);
+	install("mirror.shadow.delta", first[1].p, first[1].len);
+	edits_again(e, &next);
+	edit_and_compare(paths, e, &next, text);
+	answers(&got);
+	assert_non_null(strstr(got.p, "ent pw erin Erin"));
+	assert_non_null(strstr(got.p, "in fay 10003"));
+	assert_null(strstr(got.p, "alice"));
+	assert_null(strstr(got.p, "pw dave"));
+	buf_free(&got);
+	free_edits(e, &next);
+	/* Lines added run after run: the delta outgrows its limit. */
 	install_sample();
+	state_init(&next);
+	state_index(&next);
+	memset(gecos, 'g', sizeof(gecos) - 1);
+	gecos[sizeof(gecos) - 1] = '\0';
 	for (;;) {
-		pwedit_replace(&e[0], "alice", rounds % 2 ?
-		    "alice:x:10001:10001:A:/home/alice:/bin/bash" :
-		    "alice:x:10001:10001:B:/home/alice:/bin/bash");
-		if (mirror_edit(path, spath, &me, &m, &s) != 0)
+		pwedit_init(&e[0]);
+		pwedit_init(&e[1]);
+		pwedit_init(&e[2]);
+		line = xasprintf("n%d:x:%d:1:%s:/home/n:/bin/sh", rounds,
+		    20000 + rounds, gecos);
+		pwedit_append(&e[0], line);
+		free(line);
+		err = mirror_edit((const char *const *)paths, &me, &m, &s);
+		for (int i = 0; i < 3; i++)
+			pwedit_free(&e[i]);
+		if (err != 0)
 			break;
 		assert_int_equal(s.len, 0);
-		install("mirror", m.p, m.len);
+		install("mirror.delta", m.p, m.len);
 		buf_free(&m);
-		assert_true(++rounds < 1000);
+		assert_true(++rounds < 100);
 	}
-	assert_true(rounds > 1);
+	assert_true(rounds > 10);
+	assert_int_equal(m_getpwnam("n3", &pwd, nb, sizeof(nb), &err),
+	    NSS_STATUS_SUCCESS);
+	state_free(&next);
 	/* Both files written, edited or not (watch's runs from the base). */
 	install_sample();
+	edits(e, &next);
 	for (int i = 0; i < 3; i++) {
 		pwedit_free(&e[i]);
 		pwedit_init(&e[i]);
 	}
 	me.both = true;
-	assert_int_equal(mirror_edit(path, spath, &me, &m, &s), 0);
+	assert_int_equal(mirror_edit((const char *const *)paths, &me, &m, &s),
+	    0);
 	assert_true(m.len > 0 && s.len > 0);
-	install("mirror", m.p, m.len);
-	install("mirror.shadow", s.p, s.len);
+	install("mirror.delta", m.p, m.len);
+	install("mirror.shadow.delta", s.p, s.len);
+	assert_int_equal(m_getpwnam("carol", &pwd, nb, sizeof(nb), &err),
+	    NSS_STATUS_SUCCESS);
+	free_edits(e, &next);
+	for (int i = 0; i < 4; i++)
+		free(paths[i]);
+	for (int i = 0; i < 3; i++)
+		buf_free(&text[i]);
 	buf_free(&m);
 	buf_free(&s);
-	assert_int_equal(m_getspnam("alice", &spw, nb, sizeof(nb), &err), NSS_STATUS_SUCCESS);
-	assert_int_equal(m_getpwnam("carol", &pwd, nb, sizeof(nb), &err), NSS_STATUS_SUCCESS);
-	for (int i = 0; i < 3; i++)
-		pwedit_free(&e[i]);
-	state_free(&next);
-	buf_free(&pw);
-	buf_free(&gr);
-	buf_free(&sh);
-	buf_free(&edited);
-	buf_free(&built);
-	free(path);
-	free(spath);
+	for (int i = 0; i < 2; i++) {
+		buf_free(&first[i]);
+		buf_free(&base[i]);
+	}
 	install_sample();
 }
 
