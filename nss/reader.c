@@ -450,7 +450,8 @@ base_of(const struct mapping *delta)
 /*
  * The base, and its delta unless that is another base's.  A run marks
  * the base it replaces RECYCLED before the delta, so a base still live
- * once its delta is held was live when that delta was current.
+ * once its delta is held was live when that delta was current.  A base
+ * marked but not replaced (current() serves it) is taken at the last try.
  */
 static bool
 pair(int s, struct view *v)
@@ -459,7 +460,7 @@ pair(int s, struct view *v)
 		if ((v->base = current(&sources[s])) == NULL)
 			return false;
 		v->delta = current(&sources[s + 2]);
-		if (!recycled(v->base)) {
+		if (!recycled(v->base) || tries == 7) {
 			if (v->delta != NULL &&
 			    base_of(v->delta) != generation_of(v->base)) {
 				reader_release(v->delta);

@@ -798,6 +798,114 @@ test_replaced_under_load(void **st)
 	free(pw2);
 }
 
+/* --- a delta folded into its base under load --------------------------- */
+
+/* Odd while the writer goes back, which no run does: answers then count not. */
+static atomic_int going_back;
+
+/* carol renamed xena, by a delta or in a base: never both, never neither. */
+static void *
+folding_reader(void *arg)
+{
+	struct passwd pw;
+	char buf[1024];
+	int err;
+
+	(void)arg;
+	while (!atomic_load(&stop)) {
+		int before = atomic_load(&going_back);
+		bool bad = m_getpwnam("xena", &pw, buf, sizeof(buf), &err) !=
+		    NSS_STATUS_SUCCESS || pw.pw_uid != 10003 ||
+		    m_getpwnam("carol", &pw, buf, sizeof(buf), &err) !=
+		    NSS_STATUS_NOTFOUND ||
+		    m_getpwuid(10003, &pw, buf, sizeof(buf), &err) !=
+		    NSS_STATUS_SUCCESS || strcmp(pw.pw_name, "xena") != 0;
+
+		if (before % 2 != 0 || atomic_load(&going_back) != before)
+			continue;
+		if (bad)
+			atomic_fetch_add(&errors, 1);
+		atomic_fetch_add(&lookups, 1);
+	}
+	return NULL;
+}
+
+/*
+ * A base with a delta replaced, as a run that builds the mirror anew
+ * does, by a base holding the delta's change and an empty delta: readers
+ * see the one or the other, never the new base with the old delta or
+ * the old base without it.  Going back (a base without the change under
+ * its delta) is no run's doing: readers wait it out.
+ */
+static void
+test_compacted_under_load(void **st)
+{
+	char *paths[4] = { path_of("mirror"), path_of("mirror.shadow"),
+	    path_of("mirror.delta"), path_of("mirror.shadow.delta") };
+	struct buf old[2] = { { 0 }, { 0 } }, delta = { 0 }, none = { 0 };
+	struct buf folded[2] = { { 0 }, { 0 } }, empty = { 0 };
+	char *pw2 = xstrdup(passwd), *sh2 = xstrdup(shadow);
+	const char *xena = "xena:x:10003:10001::/home/carol:/bin/sh";
+	struct pwedit e[3];
+	struct state next;
+	struct mirror_edit me = { &e[0], &e[1], &e[2], &next, false };
+	pthread_t t[4];
+
+	(void)st;
+	memcpy(strstr(pw2, "carol:"), "xena:", 5);	/* "xena::x..." */
+	memmove(strstr(pw2, "xena:") + 4, strstr(pw2, "xena:") + 5,
+	    strlen(strstr(pw2, "xena:") + 5) + 1);
+	build(passwd, group, shadow, state, &old[0], &old[1]);
+	install_bases(&old[0], &old[1]);
+	for (int i = 0; i < 3; i++)
+		pwedit_init(&e[i]);
+	pwedit_replace(&e[0], "carol", xena);
+	state_init(&next);
+	state_index(&next);
+	assert_int_equal(mirror_edit((const char *const *)paths, &me, &delta,
+	    &none), 0);
+	assert_non_null(strstr(pw2, xena));
+	build(pw2, group, sh2, "ldapsync-state 1\n"
+	    "u alice 10001 0 a\n" "u bob 10002 1 b\n" "u xena 10003 0 c\n"
+	    "g staff 10001 s\n" "g ops 10002 o\n" "g empty 10003 e\n",
+	    &folded[0], &folded[1]);
+	mirror_empty_delta(&folded[0], &empty);
+	install("mirror.delta", delta.p, delta.len);
+	atomic_store(&stop, 0);
+	atomic_store(&errors, 0);
+	atomic_store(&lookups, 0);
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, folding_reader, NULL);
+	for (int i = 0; i < 200; i++) {
+		install("mirror", folded[0].p, folded[0].len);
+		install("mirror.delta", empty.p, empty.len);
+		atomic_fetch_add(&going_back, 1);
+		install("mirror", old[0].p, old[0].len);
+		install("mirror.delta", delta.p, delta.len);
+		atomic_fetch_add(&going_back, 1);
+	}
+	atomic_store(&stop, 1);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(atomic_load(&errors), 0);
+	assert_true(atomic_load(&lookups) > 100);
+	for (int i = 0; i < 3; i++)
+		pwedit_free(&e[i]);
+	state_free(&next);
+	for (int i = 0; i < 4; i++)
+		free(paths[i]);
+	for (int i = 0; i < 2; i++) {
+		buf_free(&old[i]);
+		buf_free(&folded[i]);
+	}
+	buf_free(&delta);
+	buf_free(&none);
+	buf_free(&empty);
+	free(pw2);
+	free(sh2);
+	install_sample();
+}
+
 int
 main(void)
 {
@@ -813,6 +921,7 @@ main(void)
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_index_verified),
 		cmocka_unit_test(test_replaced_under_load),
+		cmocka_unit_test(test_compacted_under_load),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
