@@ -447,6 +447,17 @@ base_of(const struct mapping *delta)
 	return (uint64_t)g[1] << 32 | g[0];
 }
 
+static bool
+empty(const struct mapping *delta)
+{
+	const struct mirror_header *h =
+	    (const struct mirror_header *)delta->base;
+
+	return h->users.count == 0 && h->groups.count == 0 &&
+	    h->shadows.count == 0 && h->over[0].count == 0 &&
+	    h->over[1].count == 0;
+}
+
 /*
  * The base, and its delta unless that is another base's.  A run marks
  * the base it replaces RECYCLED before the delta, so a base still live
@@ -461,8 +472,10 @@ pair(int s, struct view *v)
 			return false;
 		v->delta = current(&sources[s + 2]);
 		if (!recycled(v->base) || tries == 7) {
+			/* Another base's, or empty: nothing to consult. */
 			if (v->delta != NULL &&
-			    base_of(v->delta) != generation_of(v->base)) {
+			    (base_of(v->delta) != generation_of(v->base) ||
+			    empty(v->delta))) {
 				reader_release(v->delta);
 				v->delta = NULL;
 			}
@@ -766,6 +779,10 @@ reader_memberships(const struct mapping *m, const char *name, uint32_t *n)
 bool
 reader_group_hidden(const struct view *v, uint32_t gid)
 {
-	return v->delta != NULL && group_id(v->base, gid) != NULL &&
-	    unless_over(v, &groups_k, group_id(v->base, gid)) == NULL;
+	const struct mirror_group *g;
+
+	if (v->delta == NULL || H(v->delta)->over[1].count == 0)
+		return false;
+	g = group_id(v->base, gid);
+	return g != NULL && unless_over(v, &groups_k, g) == NULL;
 }
