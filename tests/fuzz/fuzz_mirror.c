@@ -1,8 +1,9 @@
 /*
- * libFuzzer target for the NSS module's mirror reader: each input is
- * installed as the mirror (both files) the way ldapsync replaces one, and
- * every entry point is called on it.  A crash, a sanitizer report or a
- * hang is a bug; any answer is fine.
+ * libFuzzer target for the NSS module's mirror reader: each input is a
+ * base and a delta (a 4-byte little-endian length, the base, the delta),
+ * installed as the mirror (both files, and both deltas) the way ldapsync
+ * replaces them, and every entry point is called on them.  A crash, a
+ * sanitizer report or a hang is a bug; any answer is fine.
  *
  *   make fuzz && ./fuzz_mirror -max_total_time=60 tests/fuzz/corpus
  */
@@ -120,8 +121,18 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	install("mirror", data, size);
-	install("mirror.shadow", data, size);
+	size_t base;
+
+	if (size < 4)
+		return 0;
+	base = ((size_t)data[0] | (size_t)data[1] << 8 |
+	    (size_t)data[2] << 16 | (size_t)data[3] << 24) % (size - 3);
+	data += 4;
+	size -= 4;
+	install("mirror", data, base);
+	install("mirror.shadow", data, base);
+	install("mirror.delta", data + base, size - base);
+	install("mirror.shadow.delta", data + base, size - base);
 	lookups();
 	return 0;
 }
