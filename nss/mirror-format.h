@@ -64,10 +64,7 @@ struct mirror_header {
 	/* shadow file */
 	struct mirror_table shadows;	/* struct mirror_shadow */
 	struct mirror_table shadow_names;
-	/*
-	 * Bytes of strings no longer referenced: a run that edits a few
-	 * records appends their new strings rather than rewriting all.
-	 */
+	/* Bytes of strings no record refers to: 0 since deltas. */
 	uint32_t	stale;
 	/*
 	 * A delta's: the generation of its base (low word, high word), and
