@@ -32,6 +32,7 @@ struct keys {
 	struct htab	*moved;		/* users added, deleted or moved */
 	struct strlist	 dns;		/* the DN keys they come to */
 	struct strlist	 strings;	/* what the tables point to */
+	struct namefilter seen;		/* uuids[] and names[]' keys */
 };
 
 static void
@@ -113,6 +114,7 @@ map_changes(struct changeset *cs, const struct changeset_in *in,
 		bool g = syncrepl_is_group(in->c, ch[i].search);
 
 		htab_put(k->uuids[g], keep(k, ch[i].uuid), (void *)1);
+		namefilter_add(&k->seen, ch[i].uuid);
 		strlist_add(&k->uuid_list, ch[i].uuid);
 		if (!g)
 			note_move(k, &ch[i]);
@@ -142,10 +144,12 @@ new_keys(struct changeset *cs, struct keys *k)
 	for (size_t i = 0; i < cs->users.n; i++) {
 		htab_put(k->names[0], cs->users.v[i].name, (void *)1);
 		htab_put_id(k->ids[0], cs->users.v[i].uid, (void *)1);
+		namefilter_add(&k->seen, cs->users.v[i].name);
 	}
 	for (size_t i = 0; i < cs->groups.n; i++) {
 		htab_put(k->names[1], cs->groups.v[i].name, (void *)1);
 		htab_put_id(k->ids[1], cs->groups.v[i].gid, (void *)1);
+		namefilter_add(&k->seen, cs->groups.v[i].name);
 	}
 }
 
@@ -194,11 +198,15 @@ look_at(struct changeset *cs, struct dircache *cache, struct keys *k,
     const struct managed *m)
 {
 	int g = m->is_group;
+	/* 110,000 records, a few keys: most are told apart at a glance. */
+	bool named = namefilter_may(&k->seen, m->name, strlen(m->name));
 
-	if ((m->uuid != NULL && htab_get(k->uuids[g], m->uuid) != NULL) ||
-	    may_return(cache, k, m))
+	if ((m->uuid != NULL &&
+	    namefilter_may(&k->seen, m->uuid, strlen(m->uuid)) &&
+	    htab_get(k->uuids[g], m->uuid) != NULL) ||
+	    (named && may_return(cache, k, m)))
 		continued(cs, k, m);
-	else if (htab_get(k->names[g], m->name) != NULL ||
+	else if ((named && htab_get(k->names[g], m->name) != NULL) ||
 	    htab_get_id(k->ids[g], m->id) != NULL)
 		return no("a changed entry takes the name or id of ", m->name);
 	return true;
@@ -346,6 +354,7 @@ add_group(struct changeset *cs, const struct changeset_in *in,
 	map_group(m, e, &cs->groups);
 	state_add(&cs->old, rec);
 	htab_put(k->uuids[1], keep(k, rec->uuid), (void *)1);
+	namefilter_add(&k->seen, rec->uuid);
 	strlist_add(&k->uuid_list, rec->uuid);
 	htab_put(k->own[1], keep(k, rec->name), (void *)1);
 	return true;

@@ -356,18 +356,40 @@ pwrite_all(int fd, const void *p, size_t len, uint64_t off)
 	return 0;
 }
 
+/* Two bit numbers (12 bits each) for a name of len bytes. */
+static uint64_t
+glance(const char *name, size_t len)
+{
+	uint64_t a = 0, b = 0, h;
+
+	memcpy(&a, name, len < 8 ? len : 8);
+	if (len > 8)
+		memcpy(&b, name + len - 8, 8);
+	h = a * 0x9e3779b97f4a7c15ull ^ b * 0xc2b2ae3d27d4eb4full ^ len;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return h ^ h >> 32;
+}
+
+static bool
+bit(const struct namefilter *f, unsigned n)
+{
+	return f->bits[n >> 6 & 63] >> (n & 63) & 1;
+}
+
 void
 namefilter_add(struct namefilter *f, const char *name)
 {
-	size_t len = strlen(name);
+	uint64_t h = glance(name, strlen(name));
 
-	if (len > 0)
-		f->bits[len & 63] |= 1ull << ((unsigned char)name[len - 1] & 63);
+	f->bits[h >> 6 & 63] |= 1ull << (h & 63);
+	f->bits[h >> 18 & 63] |= 1ull << (h >> 12 & 63);
 }
 
 bool
 namefilter_may(const struct namefilter *f, const char *name, size_t len)
 {
-	return len > 0 &&
-	    f->bits[len & 63] & 1ull << ((unsigned char)name[len - 1] & 63);
+	uint64_t h = glance(name, len);
+
+	return bit(f, (unsigned)(h & 4095)) && bit(f, (unsigned)(h >> 12 & 4095));
 }

@@ -45,9 +45,10 @@ bool	 strlist_has_nocase(const struct strlist *, const char *);
 void	 strlist_free(struct strlist *);
 
 /*
- * A glance before a hash lookup: names are filed by their length and
- * last character, so that most names of a file that are not among a few
- * wanted are told apart without hashing them.  No false "no".
+ * A glance before a hash lookup (a Bloom filter of 4096 bits, two per
+ * name, from its length and its first and last 8 bytes): most names that
+ * are not among a few wanted are told apart without hashing them whole.
+ * No false "no".
  */
 struct namefilter {
 	uint64_t	bits[64];

@@ -1,5 +1,6 @@
 #include "fixture.h"
 #include "htab.h"
+#include "util.h"
 
 /*
  * Names and ids in one table each, through growth, a reserve and
@@ -38,11 +39,44 @@ test_keys_survive_growth(void **state)
 	htab_free(ids);
 }
 
+/*
+ * The glance before a lookup: every name added may be there, whatever
+ * its length; of 10,000 others (long, short, alike), few seem to be.
+ */
+static void
+test_namefilter(void **state)
+{
+	struct namefilter f = { { 0 } };
+	char name[64];
+	int passed = 0;
+
+	(void)state;
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), i % 2 ? "u%d" :
+		    "3f2a8c1e-0b7d-4e5f-9a6b-%012d", i * 7919);
+		namefilter_add(&f, name);
+	}
+	namefilter_add(&f, "");
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), i % 2 ? "u%d" :
+		    "3f2a8c1e-0b7d-4e5f-9a6b-%012d", i * 7919);
+		assert_true(namefilter_may(&f, name, strlen(name)));
+	}
+	assert_true(namefilter_may(&f, "", 0));
+	for (int i = 0; i < 10000; i++) {
+		snprintf(name, sizeof(name), i % 2 ? "u%d" :
+		    "3f2a8c1e-0b7d-4e5f-9a6b-%012d", 1000000 + i);
+		passed += namefilter_may(&f, name, strlen(name));
+	}
+	assert_true(passed < 100);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys_survive_growth),
+		cmocka_unit_test(test_namefilter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
