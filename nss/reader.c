@@ -592,19 +592,24 @@ over(const struct view *v, int t, uint32_t i)
 /* What each kind of record is, where its tables are. */
 struct kind {
 	size_t	size;
-	size_t	recs, names;	/* offsets of the tables in the header */
+	size_t	recs, names, ids; /* offsets of the tables in the header */
+	size_t	id_at;		/* of the id in a record (ids: 0, none) */
 	int	over;
 };
 
 static const struct kind users_k = { sizeof(struct mirror_user),
     offsetof(struct mirror_header, users),
-    offsetof(struct mirror_header, user_names), 0 };
+    offsetof(struct mirror_header, user_names),
+    offsetof(struct mirror_header, user_ids),
+    offsetof(struct mirror_user, uid), 0 };
 static const struct kind groups_k = { sizeof(struct mirror_group),
     offsetof(struct mirror_header, groups),
-    offsetof(struct mirror_header, group_names), 1 };
+    offsetof(struct mirror_header, group_names),
+    offsetof(struct mirror_header, group_ids),
+    offsetof(struct mirror_group, gid), 1 };
 static const struct kind shadows_k = { sizeof(struct mirror_shadow),
     offsetof(struct mirror_header, shadows),
-    offsetof(struct mirror_header, shadow_names), 0 };
+    offsetof(struct mirror_header, shadow_names), 0, 0, 0 };
 
 static const struct mirror_table *
 table(const struct mapping *m, size_t at)
@@ -663,53 +668,48 @@ reader_shadow_by_name(const struct view *v, const char *name,
 	return named(v, &shadows_k, name, from);
 }
 
-static const struct mirror_user *
-user_id(const struct mapping *m, uint32_t uid)
+/* The record of a file with that id (users or groups). */
+static const void *
+rec_by_id(const struct mapping *m, const struct kind *k, uint32_t id)
 {
-	const struct mirror_id *id = by_id(m, &H(m)->user_ids, uid);
-	const struct mirror_user *u = id ? &AT(m, struct mirror_user,
-	    users)[id->index] : NULL;
+	const struct mirror_id *x = by_id(m, table(m, k->ids), id);
+	const char *rec;
+	uint32_t has;
 
+	if (x == NULL)
+		return NULL;
+	rec = m->base + table(m, k->recs)->off + (size_t)x->index * k->size;
+	memcpy(&has, rec + k->id_at, sizeof(has));
 	/* The index only points: the record must say the id asked for. */
-	return u != NULL && u->uid == uid ? u : NULL;
+	return has == id ? rec : NULL;
 }
 
-static const struct mirror_group *
-group_id(const struct mapping *m, uint32_t gid)
+static const void *
+ided(const struct view *v, const struct kind *k, uint32_t id,
+    const struct mapping **from)
 {
-	const struct mirror_id *id = by_id(m, &H(m)->group_ids, gid);
-	const struct mirror_group *g = id ? &AT(m, struct mirror_group,
-	    groups)[id->index] : NULL;
+	const void *rec;
 
-	return g != NULL && g->gid == gid ? g : NULL;
+	if (v->delta != NULL && (rec = rec_by_id(v->delta, k, id)) != NULL) {
+		*from = v->delta;
+		return rec;
+	}
+	*from = v->base;
+	return unless_over(v, k, rec_by_id(v->base, k, id));
 }
 
 const struct mirror_user *
 reader_user_by_id(const struct view *v, uint32_t uid,
     const struct mapping **from)
 {
-	const struct mirror_user *u;
-
-	if (v->delta != NULL && (u = user_id(v->delta, uid)) != NULL) {
-		*from = v->delta;
-		return u;
-	}
-	*from = v->base;
-	return unless_over(v, &users_k, user_id(v->base, uid));
+	return ided(v, &users_k, uid, from);
 }
 
 const struct mirror_group *
 reader_group_by_id(const struct view *v, uint32_t gid,
     const struct mapping **from)
 {
-	const struct mirror_group *g;
-
-	if (v->delta != NULL && (g = group_id(v->delta, gid)) != NULL) {
-		*from = v->delta;
-		return g;
-	}
-	*from = v->base;
-	return unless_over(v, &groups_k, group_id(v->base, gid));
+	return ided(v, &groups_k, gid, from);
 }
 
 static const struct kind *
@@ -783,6 +783,6 @@ reader_group_hidden(const struct view *v, uint32_t gid)
 
 	if (v->delta == NULL || H(v->delta)->over[1].count == 0)
 		return false;
-	g = group_id(v->base, gid);
+	g = rec_by_id(v->base, &groups_k, gid);
 	return g != NULL && unless_over(v, &groups_k, g) == NULL;
 }
