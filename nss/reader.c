@@ -548,45 +548,50 @@ by_name(const struct mapping *m, const struct mirror_table *slots,
 	return NULL;
 }
 
-static const struct mirror_id *
-by_id(const struct mapping *m, const struct mirror_table *t, uint32_t id)
+/*
+ * In a table of n pairs of 32-bit words sorted by the first (struct
+ * mirror_id by id, struct mirror_over by base), the first pair whose
+ * first word is at least key; n if none.
+ */
+static uint32_t
+lower_bound(const uint32_t *pairs, uint32_t n, uint32_t key)
 {
-	const struct mirror_id *v = (const struct mirror_id *)(m->base + t->off);
-	uint32_t lo = 0, hi = t->count;
+	uint32_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (v[mid].id < id)
+		if (pairs[2 * (size_t)mid] < key)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < t->count && v[lo].id == id ? &v[lo] : NULL;
+	return lo;
+}
+
+static const struct mirror_id *
+by_id(const struct mapping *m, const struct mirror_table *t, uint32_t id)
+{
+	const struct mirror_id *v = (const struct mirror_id *)(m->base + t->off);
+	uint32_t i = lower_bound((const uint32_t *)v, t->count, id);
+
+	return i < t->count && v[i].id == id ? &v[i] : NULL;
 }
 
 /* The delta's over entry for base record i of table t; NULL if none. */
 static const struct mirror_over *
 over(const struct view *v, int t, uint32_t i)
 {
+	const struct mirror_table *ot;
 	const struct mirror_over *o;
-	uint32_t lo = 0, hi;
+	uint32_t at;
 
 	if (v->delta == NULL)
 		return NULL;
-	o = (const struct mirror_over *)(v->delta->base +
-	    H(v->delta)->over[t].off);
-	hi = H(v->delta)->over[t].count;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (o[mid].base < i)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < H(v->delta)->over[t].count && o[lo].base == i ?
-	    &o[lo] : NULL;
+	ot = &H(v->delta)->over[t];
+	o = (const struct mirror_over *)(v->delta->base + ot->off);
+	at = lower_bound((const uint32_t *)o, ot->count, i);
+	return at < ot->count && o[at].base == i ? &o[at] : NULL;
 }
 
 /* What each kind of record is, where its tables are. */
