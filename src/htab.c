@@ -53,6 +53,16 @@ htab_hash(const char *s)
 	return hash_id(h);
 }
 
+/* A table is filled all over: its pages are mapped at once (prefault()). */
+static struct slot *
+slots_new(size_t cap)
+{
+	struct slot *s = xcalloc(cap, sizeof(*s));
+
+	prefault(s, cap * sizeof(*s));
+	return s;
+}
+
 struct htab *
 htab_new(size_t hint)
 {
@@ -61,7 +71,7 @@ htab_new(size_t hint)
 	t->cap = 16;
 	while (t->cap < hint * 2 + 2)
 		t->cap *= 2;
-	t->s = xcalloc(t->cap, sizeof(*t->s));
+	t->s = slots_new(t->cap);
 	return t;
 }
 
@@ -105,7 +115,7 @@ rehash(struct htab *t, size_t cap)
 	size_t oldcap = t->cap;
 
 	t->cap = cap;
-	t->s = xcalloc(t->cap, sizeof(*t->s));
+	t->s = slots_new(t->cap);
 	t->used = 0;
 	for (size_t i = 0; i < oldcap; i++) {
 		size_t mask = t->cap - 1, j;

@@ -33,17 +33,16 @@ static void
 split_lines(struct pwfile *f)
 {
 	const char *p = f->data, *end = f->data + f->size, *nl;
-	size_t cap = 0;
+	size_t cap = memcount(p, f->size, '\n') + 1;	/* one not ended */
 
 	f->names = xmalloc(f->size + 1);
+	prefault(f->names, f->size + 1);
 	memcpy(f->names, f->data, f->size + 1);
+	f->lines = xreallocarray(NULL, cap, sizeof(*f->lines));
+	prefault(f->lines, cap * sizeof(*f->lines));
 	while (p < end) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
-		if (f->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			f->lines = xreallocarray(f->lines, cap, sizeof(*f->lines));
-		}
 		f->lines[f->n++] = (struct pwline){ p, (size_t)(nl - p),
 		    line_name(f, p, (size_t)(nl - p)) };
 		p = nl + 1;
@@ -376,6 +375,7 @@ render_full(const struct pwfile *f, const struct pwedit *e, struct buf *out)
 void
 pwfile_render(const struct pwfile *f, const struct pwedit *e, struct buf *out)
 {
+	buf_prefault(out, f->size);
 	if (f->sparse)
 		render_sparse(f, e, out);
 	else

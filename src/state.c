@@ -360,16 +360,23 @@ in_order(const struct managed *a, const struct managed *b)
 static void
 view_add(struct state_view *w, const struct managed *m, size_t at, size_t len)
 {
-	if (w->n % 1024 == 0) {
-		w->v = xreallocarray(w->v, w->n + 1024, sizeof(*w->v));
-		w->lines = xreallocarray(w->lines, w->n + 1024,
-		    sizeof(*w->lines));
-	}
 	if (w->n > 0 && !in_order(&w->v[w->n - 1], m))
 		w->laid_out = false;
 	w->lines[w->n] = (struct view_line){ at,
 	    record_size(m) == len ? len : 0 };
 	w->v[w->n++] = *m;
+}
+
+/* Room for a record on each line of the text, mapped at once. */
+static void
+view_size(struct state_view *w)
+{
+	size_t lines = memcount(w->raw, w->size, '\n') + 1;
+
+	w->v = xcalloc(lines, sizeof(*w->v));
+	w->lines = xcalloc(lines, sizeof(*w->lines));
+	prefault(w->v, lines * sizeof(*w->v));
+	prefault(w->lines, lines * sizeof(*w->lines));
 }
 
 static int
@@ -379,6 +386,7 @@ view_parse(struct state_view *w, const char *path)
 	int lineno = 1;
 
 	w->laid_out = true;
+	view_size(w);
 	for (; *line; line = nl) {
 		struct managed m;
 
@@ -403,13 +411,18 @@ view_parse(struct state_view *w, const char *path)
 	return 0;
 }
 
-/* Takes text, which it cuts into lines. */
+/* Takes text, len bytes, which it cuts into lines. */
 static int
-view_take(struct state_view *w, const char *name, char *text)
+view_take(struct state_view *w, const char *name, char *text, size_t len)
 {
+	struct buf raw = { 0 };
+
 	memset(w, 0, sizeof(*w));
 	w->text = text;
-	w->raw = xstrdup(text);
+	buf_prefault(&raw, len);
+	buf_add(&raw, text, len);
+	w->raw = buf_cstr(&raw);
+	w->size = len;
 	if (strncmp(w->text, MAGIC "\n", sizeof(MAGIC)) != 0) {
 		log_error("%s:1: not an ldapsync state file", name);
 		return -1;
@@ -420,7 +433,7 @@ view_take(struct state_view *w, const char *name, char *text)
 int
 state_view_parse(struct state_view *w, const char *name, const char *text)
 {
-	return view_take(w, name, xstrdup(text));
+	return view_take(w, name, xstrdup(text), strlen(text));
 }
 
 int
@@ -434,7 +447,7 @@ state_view_load(struct state_view *w, const char *path)
 		log_error("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	return view_take(w, path, text);
+	return view_take(w, path, text, len);
 }
 
 void
@@ -555,6 +568,7 @@ state_splice(const struct state_view *w, const struct state *gone,
 		pl[i] = (struct placed){ &part->v[i],
 		    block_of(&part->v[i]) & 1 ? view_index(w, &part->v[i]) : 0 };
 	qsort(pl, part->n, sizeof(*pl), cmp_placed);
+	buf_prefault(out, w->size);
 	buf_addstr(out, MAGIC "\n");
 	if (part->files_absent)
 		buf_addstr(out, FILES_NO "\n");

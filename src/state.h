@@ -88,6 +88,7 @@ struct state_view {
 	 * for a line that is not exactly what the record renders to.
 	 */
 	char		*raw;
+	size_t		 size;		/* of raw */
 	struct view_line { size_t at, len; } *lines;
 	bool		 files_absent;
 	struct strlist	 unresolved;

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
@@ -13,6 +14,9 @@
 
 #include "log.h"
 #include "util.h"
+
+/* Smaller buffers are left to fault in: a populate call costs as much. */
+#define PREFAULT_MIN	(256u << 10)
 
 static void
 oom(void)
@@ -96,6 +100,35 @@ buf_reserve(struct buf *b, size_t need)
 		cap *= 2;
 	b->p = xreallocarray(b->p, cap, 1);
 	b->cap = cap;
+}
+
+void
+prefault(void *p, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = (uintptr_t)p & ~(page - 1);
+	uintptr_t to = ((uintptr_t)p + len) & ~(page - 1);
+
+	if (len >= PREFAULT_MIN && to > from)
+		(void)madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+}
+
+size_t
+memcount(const char *p, size_t len, char c)
+{
+	const char *end = p + len;
+	size_t n = 0;
+
+	for (; (p = memchr(p, c, (size_t)(end - p))) != NULL; p++)
+		n++;
+	return n;
+}
+
+void
+buf_prefault(struct buf *b, size_t need)
+{
+	buf_reserve(b, need);
+	prefault(b->p + b->len, need);
 }
 
 void
@@ -261,7 +294,7 @@ read_file(const char *path, char **data, size_t *size)
 	if (fd == -1)
 		return -1;
 	/* Room for the whole file at once; it may still grow while read. */
-	buf_reserve(&b, fstat(fd, &st) == 0 && st.st_size > 0 ?
+	buf_prefault(&b, fstat(fd, &st) == 0 && st.st_size > 0 ?
 	    (size_t)st.st_size + 1 : 65536);
 	for (;;) {
 		if (b.len + 1 >= b.cap)

@@ -13,6 +13,15 @@ void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Maps the fresh pages of len bytes at p, about to be written all, in one
+ * call: faulted in one at a time, a change set's 10,000 pages took a
+ * fifth of its time.  Only advice, for blocks of megabytes; a kernel
+ * before 5.14 declines it.
+ */
+void	 prefault(void *p, size_t len);
+/* How many times c occurs in the len bytes at p (lines, before a split). */
+size_t	 memcount(const char *p, size_t len, char c);
 
 struct buf {
 	char	*p;
@@ -22,6 +31,12 @@ struct buf {
 
 /* Makes room for need more bytes (and a NUL). */
 void	 buf_reserve(struct buf *, size_t need);
+/*
+ * The same for need bytes about to be written (a file read or rendered
+ * whole): their pages are mapped in one go rather than faulted in one by
+ * one, thousands of them for a megabytes-long file (see prefault()).
+ */
+void	 buf_prefault(struct buf *, size_t need);
 void	 buf_add(struct buf *, const void *, size_t);
 void	 buf_addstr(struct buf *, const char *);
 void	 buf_addc(struct buf *, char);
