@@ -110,7 +110,7 @@ parse_line(char *line, struct managed *m)
 static bool
 unresolved_line(const char *line, struct strlist *out)
 {
-	if (strlen(line) != 2 + 16 + 1 + 16 || line[0] != 'x' ||
+	if (line[0] != 'x' || strlen(line) != 2 + 16 + 1 + 16 ||
 	    line[1] != ' ' || strspn(line + 2, "0123456789abcdef") != 16 ||
 	    line[18] != ' ' || strspn(line + 19, "0123456789abcdef") != 16)
 		return false;

@@ -68,6 +68,8 @@ struct run {
 	/* Planned as a change set (changeset.h), not as everything. */
 	bool			 changeset;
 	struct changeset	 cs;
+	/* What earlier commits replaced, freed meanwhile (txn.h). */
+	struct txn_release	*release;
 };
 
 /* --- local databases -------------------------------------------------- */
@@ -768,6 +770,7 @@ apply_mirror(struct run *r)
 static void
 run_free(struct run *r)
 {
+	txn_release_wait(r->release);
 	locks_release(r->locks);
 	release_inputs(r);
 	for (int i = 0; i < F_COUNT; i++)
@@ -870,6 +873,25 @@ take_locks(struct run *r)
 }
 
 /*
+ * The files the last commits replaced, in /etc and the state directory,
+ * freed while this run plans (txn.h); once the locks are held, as their
+ * journal commit would hold up the locks' own.
+ */
+static void
+start_release(struct run *r)
+{
+	char *dirs[2];
+
+	if (r->o->dry_run || r->o->mirror_only || r->release != NULL)
+		return;
+	dirs[0] = root_path(r->o->root, "/etc");
+	dirs[1] = state_dir(r->c, r->o->root);
+	r->release = txn_release_start((const char *const *)dirs, 2);
+	free(dirs[0]);
+	free(dirs[1]);
+}
+
+/*
  * An incremental run plans its change set alone (changeset.h) when it
  * can: false, with nothing left of the attempt, when the whole directory
  * must be planned.
@@ -926,6 +948,7 @@ plan_run(struct run *r, int fetched)
 {
 	if (!take_locks(r))
 		return -1;
+	start_release(r);
 	if (fetched == FETCH_CHANGED && plan_changes(r)) {
 		log_verbose("planned as a change set: %zu user(s), %zu "
 		    "group(s)", r->cs.users.n, r->cs.groups.n);
@@ -936,10 +959,21 @@ plan_run(struct run *r, int fetched)
 	return plan_all(r);
 }
 
+/* Whether a dead run left anything: its journal, or temporary files. */
+static bool
+left_behind(const char *journal, const char *etc, const char *dir)
+{
+	return access(journal, F_OK) == 0 || errno != ENOENT ||
+	    txn_left(etc) || txn_left(dir);
+}
+
 /*
  * Before anything else, under the locks: an interrupted commit completed
  * and what dead runs left removed, so that this run starts from files,
- * mirror and state that correspond.  A dry run only says so.
+ * mirror and state that correspond.  With nothing left behind, no lock
+ * is taken only to look (4 fsyncs): a journal is written under the locks
+ * and removed before they go, and a run committing now completes its own.
+ * A dry run only says so.
  */
 static int
 recover(struct run *r)
@@ -958,6 +992,8 @@ recover(struct run *r)
 	/* Only dead processes' files go: no lock is needed, and a pid file
 	 * left where a lock is taken cannot stand in its way. */
 	locks_sweep(r->o->root);
+	if (!left_behind(journal, etc, dir))
+		goto out;
 	if (!take_locks(r)) {
 		rc = -1;
 		goto out;
@@ -1001,6 +1037,7 @@ sync_run(struct conf *c, const struct sync_opts *o)
 		goto out;
 	if (fetched == FETCH_UNCHANGED && stamp_matches(c, o->root) &&
 	    keys_present(&r)) {
+		start_release(&r);
 		rc = nothing_changed(&r);
 		goto out;
 	}

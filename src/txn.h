@@ -64,6 +64,18 @@ void	 txn_free(struct txn *);
 int	 txn_recover(const char *journal);
 /* Removes the temporary files dead processes left in dir. */
 void	 txn_sweep(const char *dir);
+/* Whether dead processes left any in dir (to sweep under the locks). */
+bool	 txn_left(const char *dir);
+/*
+ * A commit's rename that would free a file of megabytes keeps it linked
+ * as PATH.ldapsync-gone.PID.N instead, so as not to wait for its
+ * blocks to be freed.  txn_release_start() removes those in the
+ * directories given from another thread (their freeing overlaps the work
+ * of the run that starts it); txn_release_wait() waits for it, and frees.
+ */
+struct txn_release;
+struct txn_release *txn_release_start(const char *const dirs[], size_t n);
+void	 txn_release_wait(struct txn_release *);
 
 /* Writes one file atomically (temporary file, fsync, rename). */
 int	 write_atomic(const char *path, const void *data, size_t len,

@@ -1,7 +1,8 @@
 /*
  * The commit as one unit: a journal left by a run that died part way is
  * carried out to the end by txn_recover(), a foreign one is refused, and
- * the temporary files of dead processes are swept.
+ * the temporary files of dead processes are swept; big files a commit
+ * replaces are freed later, by another thread.
  */
 #include "fixture.h"
 #include <fcntl.h>
@@ -204,12 +205,78 @@ test_sweep(void **st)
 	fx_put(dir, mine, "x");
 	fx_put(dir, theirs, "x");
 	fx_put(dir, "passwd.ldapsync.notapid", "x");
+	assert_true(txn_left(dir));
 	txn_sweep(dir);
+	assert_false(txn_left(dir));	/* its own and foreign names stay */
 	assert_true(exists(mine));
 	assert_false(exists(theirs));
 	assert_true(exists("passwd.ldapsync.notapid"));
 	free(mine);
 	free(theirs);
+}
+
+/* How many PREFIX.ldapsync-gone.* files dir holds. */
+static int
+gone_count(const char *prefix)
+{
+	char *pattern = xasprintf("%s/%s.ldapsync-gone.", dir, prefix);
+	char *cmd = xasprintf("ls -d %s* 2>/dev/null | wc -l", pattern);
+	FILE *f = popen(cmd, "r");
+	int n = -1;
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &n), 1);
+	pclose(f);
+	free(cmd);
+	free(pattern);
+	return n;
+}
+
+/* Replaces name with len bytes of c, with or without a backup. */
+static void
+replace(const char *name, size_t len, char c, int flags)
+{
+	struct txn *t = txn_new();
+	char *path = at(name), *data = xmalloc(len);
+
+	memset(data, c, len);
+	assert_int_equal(txn_stage(t, path, data, len, 0644, getuid(),
+	    getgid(), TXN_KEEP | flags), 0);
+	assert_int_equal(txn_commit(t, NULL), 0);
+	txn_free(t);
+	free(data);
+	free(path);
+}
+
+/*
+ * A rename that would free a file of megabytes leaves it linked under a
+ * gone name, whole; a small one, or one a backup still links, is not
+ * kept; txn_release_start() removes what was kept, and only that.
+ */
+static void
+test_release(void **st)
+{
+	const char *dirs[1] = { dir };
+	char big = 'a';
+
+	(void)st;
+	replace("big", 2 << 20, big, 0);
+	replace("big", 2 << 20, ++big, 0);
+	assert_int_equal(gone_count("big"), 1);
+	replace("small", 100, 's', 0);
+	replace("small", 100, 't', 0);
+	assert_int_equal(gone_count("small"), 0);
+	/* With a backup the old file stays linked as big-: nothing kept, but
+	 * the old backup, last linked, is. */
+	replace("big", 2 << 20, ++big, TXN_BACKUP);
+	assert_int_equal(gone_count("big"), 1);
+	assert_int_equal(gone_count("big-"), 0);
+	replace("big", 2 << 20, ++big, TXN_BACKUP);
+	assert_int_equal(gone_count("big-"), 1);
+	txn_release_wait(txn_release_start(dirs, 1));
+	assert_int_equal(gone_count("big"), 0);
+	assert_int_equal(gone_count("big-"), 0);
+	assert_true(exists("big") && exists("big-") && exists("small"));
 }
 
 int
@@ -220,6 +287,7 @@ main(void)
 		cmocka_unit_test(test_recover_partial),
 		cmocka_unit_test(test_foreign_journal),
 		cmocka_unit_test(test_sweep),
+		cmocka_unit_test(test_release),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
