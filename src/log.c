@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -106,12 +107,16 @@ log_escape(struct buf *out, const char *str)
 
 enum kind { K_OUT, K_ERROR, K_WARN };
 
-/* One escaped line to its stream, and to syslog when asked. */
+/*
+ * One escaped line to its stream, and to syslog when asked; whole, and
+ * last_error with it, when a second thread (util.h's task) logs too.
+ */
 static void
 emit(enum kind k, const char *fmt, va_list ap)
 {
 	static const char *const prefix[] = { "", "", "warning: " };
 	static const int prio[] = { LOG_INFO, LOG_ERR, LOG_WARNING };
+	static pthread_mutex_t one = PTHREAD_MUTEX_INITIALIZER;
 	struct buf b = { 0 };
 	char *raw;
 
@@ -119,6 +124,7 @@ emit(enum kind k, const char *fmt, va_list ap)
 		return;
 	log_escape(&b, raw);
 	free(raw);
+	pthread_mutex_lock(&one);
 	if (k == K_OUT)
 		printf("%s\n", b.p);
 	else
@@ -132,6 +138,7 @@ emit(enum kind k, const char *fmt, va_list ap)
 		else
 			strlcpy(last_error, b.p, sizeof(last_error));
 	}
+	pthread_mutex_unlock(&one);
 	buf_free(&b);
 }
 

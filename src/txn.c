@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -529,8 +528,7 @@ txn_left(const char *dir)
 /* --- replaced files, freed off the clock -------------------------------- */
 
 struct txn_release {
-	pthread_t	 thread;
-	bool		 running;
+	struct task	*task;
 	struct strlist	 dirs;
 };
 
@@ -558,14 +556,13 @@ release_dir(const char *dir)
 	closedir(d);
 }
 
-static void *
+static void
 release_all(void *arg)
 {
 	const struct txn_release *r = arg;
 
 	for (size_t i = 0; i < r->dirs.n; i++)
 		release_dir(r->dirs.v[i]);
-	return NULL;
 }
 
 struct txn_release *
@@ -575,9 +572,7 @@ txn_release_start(const char *const dirs[], size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		strlist_add(&r->dirs, dirs[i]);
-	r->running = pthread_create(&r->thread, NULL, release_all, r) == 0;
-	if (!r->running)
-		release_all(r);
+	r->task = task_start(release_all, r);
 	return r;
 }
 
@@ -586,8 +581,7 @@ txn_release_wait(struct txn_release *r)
 {
 	if (r == NULL)
 		return;
-	if (r->running)
-		pthread_join(r->thread, NULL);
+	task_wait(r->task);
 	strlist_free(&r->dirs);
 	free(r);
 }

@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
@@ -87,6 +89,45 @@ xasprintf(const char *fmt, ...)
 	if (r < 0)
 		oom();
 	return s;
+}
+
+struct task {
+	pthread_t	  thread;
+	bool		  running;
+	void		(*fn)(void *);
+	void		 *arg;
+};
+
+static void *
+task_run(void *arg)
+{
+	struct task *t = arg;
+
+	t->fn(t->arg);
+	return NULL;
+}
+
+struct task *
+task_start(void (*fn)(void *), void *arg)
+{
+	struct task *t = xcalloc(1, sizeof(*t));
+
+	t->fn = fn;
+	t->arg = arg;
+	t->running = pthread_create(&t->thread, NULL, task_run, t) == 0;
+	if (!t->running)
+		fn(arg);
+	return t;
+}
+
+void
+task_wait(struct task *t)
+{
+	if (t == NULL)
+		return;
+	if (t->running)
+		pthread_join(t->thread, NULL);
+	free(t);
 }
 
 void

@@ -23,6 +23,15 @@ void	 prefault(void *p, size_t len);
 /* How many times c occurs in the len bytes at p (lines, before a split). */
 size_t	 memcount(const char *p, size_t len, char c);
 
+/*
+ * Work for a second core while the caller does its own: fn(arg) runs on
+ * a thread of its own (at once, in the caller, when none can be had).
+ * task_wait() waits for it to end, and frees.  fn may log.
+ */
+struct task;
+struct task	*task_start(void (*fn)(void *), void *arg);
+void		 task_wait(struct task *);
+
 struct buf {
 	char	*p;
 	size_t	 len;
