@@ -536,6 +536,32 @@ render_state(const struct run *r, struct buf *out)
 	return strcmp(buf_cstr(out), r->old_state_text) != 0;
 }
 
+struct state_rendering {
+	const struct run	*r;
+	struct buf		*out;
+	bool			 changed;
+};
+
+static void
+render_state_aside(void *arg)
+{
+	struct state_rendering *s = arg;
+
+	s->changed = render_state(s->r, s->out);
+}
+
+/* The state and the files, each on a core: whether the state changes. */
+static bool
+render_all(struct run *r, struct buf *state_text)
+{
+	struct state_rendering s = { r, state_text, false };
+	struct task *t = task_start(render_state_aside, &s);
+
+	render_files(r);
+	task_wait(t);
+	return s.changed;
+}
+
 /* The SSH keys map a change set edits must be there to edit. */
 static bool
 keys_present(const struct run *r)
@@ -705,8 +731,7 @@ apply(struct run *r)
 	int held[4] = { -1, -1, -1, -1 }, rc = -1;
 
 	r->plan.next.files_absent = !r->c->files;
-	new_state = render_state(r, &state_text);
-	render_files(r);
+	new_state = render_all(r, &state_text);
 	if (r->c->files) {
 		if (stage_files(r, t, &changed) != 0)
 			goto out;
@@ -752,8 +777,7 @@ apply_mirror(struct run *r)
 	int held[4] = { -1, -1, -1, -1 }, rc = -1;
 	bool changed = false;
 
-	render_files(r);
-	render_state(r, &state_text);
+	render_all(r, &state_text);
 	/*
 	 * No journal: watch's runs hold no lock, and a mirror ahead of the
 	 * files is rebuilt by the next full run once the stamp disagrees.
