@@ -1,4 +1,7 @@
 #include "fixture.h"
+#include <sys/mman.h>
+#include <sys/resource.h>
+
 #include "htab.h"
 #include "util.h"
 
@@ -71,12 +74,70 @@ test_namefilter(void **state)
 	assert_true(passed < 100);
 }
 
+/* memcount() counts every occurrence, at either end too. */
+static void
+test_memcount(void **state)
+{
+	(void)state;
+	assert_int_equal(memcount("", 0, '\n'), 0);
+	assert_int_equal(memcount("a\nb\n", 4, '\n'), 2);
+	assert_int_equal(memcount("\nab", 3, '\n'), 1);
+	assert_int_equal(memcount("a\nb\n", 3, '\n'), 1);	/* len bounds it */
+}
+
+/*
+ * A prefaulted buffer of megabytes is written without a fault a page
+ * (the kernel maps them in the call); a kernel without
+ * MADV_POPULATE_WRITE cannot, and the test says it skips.
+ */
+static void
+test_prefault(void **state)
+{
+	const size_t len = 8u << 20;
+	struct buf b = { 0 };
+	struct rusage before, after;
+	char probe[8192];
+
+	(void)state;
+	if (madvise((void *)(((uintptr_t)probe + 4095) & ~(uintptr_t)4095),
+	    4096, MADV_POPULATE_WRITE) != 0)
+		skip();
+	buf_prefault(&b, len);
+	assert_int_equal(getrusage(RUSAGE_SELF, &before), 0);
+	memset(b.p, 'x', len);
+	assert_int_equal(getrusage(RUSAGE_SELF, &after), 0);
+	/* 2,048 pages: a handful of faults at the edges at most. */
+	assert_true(after.ru_minflt - before.ru_minflt < 64);
+	buf_free(&b);
+}
+
+static void
+add_one(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* A task has run, once, when task_wait() returns. */
+static void
+test_task(void **state)
+{
+	int n = 0;
+
+	(void)state;
+	task_wait(task_start(add_one, &n));
+	assert_int_equal(n, 1);
+	task_wait(NULL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys_survive_growth),
 		cmocka_unit_test(test_namefilter),
+		cmocka_unit_test(test_memcount),
+		cmocka_unit_test(test_prefault),
+		cmocka_unit_test(test_task),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
