@@ -66,33 +66,41 @@ flag_ok(char kind, const char *f)
 	    kind == 'g' && f[0] == '2';
 }
 
-/* Up to max space-separated fields, cut in place: how many. */
+/*
+ * Up to max space-separated fields of the line that ends (with a NUL) at
+ * end, cut in place: how many, their lengths in len[].
+ */
 static int
-split_fields(char *line, char **f, int max)
+split_fields(char *line, char *end, char **f, size_t *len, int max)
 {
 	int n = 0;
+	char *sp;
 
-	while (*line != '\0' && n < max) {
-		while (*line == ' ')
+	while (n < max) {
+		while (line < end && *line == ' ')
 			line++;
-		if (*line == '\0')
+		if (line == end)
 			break;
-		f[n++] = line;
-		while (*line != '\0' && *line != ' ')
-			line++;
-		if (*line == ' ')
-			*line++ = '\0';
+		f[n] = line;
+		if ((sp = memchr(line, ' ', (size_t)(end - line))) == NULL)
+			sp = end;
+		*sp = '\0';
+		len[n++] = (size_t)(sp - line);
+		line = sp < end ? sp + 1 : end;
 	}
 	return n;
 }
 
+/* The record on the line that ends at end (its newline made a NUL). */
 static bool
-parse_line(char *line, struct managed *m)
+parse_line(char *line, char *end, struct managed *m)
 {
 	char *f[5];
-	int n = split_fields(line, f, 5);
+	size_t len[5];
+	int n = split_fields(line, end, f, len, 5);
+
 	memset(m, 0, sizeof(*m));
-	if (n < 4 || strlen(f[0]) != 1 || !parse_id(f[2], strlen(f[2]), &m->id))
+	if (n < 4 || len[0] != 1 || !parse_id(f[2], len[2], &m->id))
 		return false;
 	if (n == 5 && flag_ok(f[0][0], f[3])) {
 		m->suspended = f[3][0] == '1';
@@ -129,20 +137,20 @@ state_parse(struct state *s, const char *name, const char *text)
 		log_error("%s:1: not an ldapsync state file", name);
 		goto out;
 	}
-	for (line = copy + sizeof(MAGIC); *line; line = nl) {
+	for (line = copy + sizeof(MAGIC); *line; line = nl + 1) {
 		lineno++;
 		if ((nl = strchr(line, '\n')) == NULL) {
 			log_error("%s:%d: truncated", name, lineno);
 			goto out;
 		}
-		*nl++ = '\0';
+		*nl = '\0';
 		if (lineno == 2 && strcmp(line, FILES_NO) == 0) {
 			s->files_absent = true;
 			continue;
 		}
 		if (unresolved_line(line, &s->unresolved))
 			continue;
-		if (!parse_line(line, &m)) {
+		if (!parse_line(line, nl, &m)) {
 			log_error("%s:%d: malformed record", name, lineno);
 			goto out;
 		}
@@ -382,27 +390,27 @@ view_size(struct state_view *w)
 static int
 view_parse(struct state_view *w, const char *path)
 {
-	char *line = w->text + sizeof(MAGIC), *nl;
+	char *line = w->text + sizeof(MAGIC), *end = w->text + w->size, *nl;
 	int lineno = 1;
 
 	w->laid_out = true;
 	view_size(w);
-	for (; *line; line = nl) {
+	for (; line < end; line = nl + 1) {
 		struct managed m;
 
 		lineno++;
-		if ((nl = strchr(line, '\n')) == NULL) {
+		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL) {
 			log_error("%s:%d: truncated", path, lineno);
 			return -1;
 		}
-		*nl++ = '\0';
+		*nl = '\0';
 		if (lineno == 2 && strcmp(line, FILES_NO) == 0)
 			w->files_absent = true;
 		else if (unresolved_line(line, &w->unresolved))
 			continue;
-		else if (parse_line(line, &m))
+		else if (parse_line(line, nl, &m))
 			view_add(w, &m, (size_t)(line - w->text),
-			    (size_t)(nl - line));
+			    (size_t)(nl + 1 - line));
 		else {
 			log_error("%s:%d: malformed record", path, lineno);
 			return -1;
@@ -425,6 +433,11 @@ view_take(struct state_view *w, const char *name, char *text, size_t len)
 	w->size = len;
 	if (strncmp(w->text, MAGIC "\n", sizeof(MAGIC)) != 0) {
 		log_error("%s:1: not an ldapsync state file", name);
+		return -1;
+	}
+	/* Lines are taken by length: one with a NUL would be cut short. */
+	if (memchr(text, '\0', len) != NULL) {
+		log_error("%s: a NUL byte: not a state file", name);
 		return -1;
 	}
 	return view_parse(w, name);

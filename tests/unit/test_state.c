@@ -1,4 +1,6 @@
 #include "fixture.h"
+#include <unistd.h>
+
 #include "state.h"
 
 static const char text[] =
@@ -54,6 +56,12 @@ test_corrupt(void **state)
 		NULL
 	};
 
+	static const char nul[] = "ldapsync-state 1\nu alice 1 0 -\n"
+	    "u b\0b 2 0 -\nu carol 3 0 -\n";
+	char dir[] = "/tmp/ldapsync-state.XXXXXX", *path;
+	struct state_view w;
+	FILE *f;
+
 	(void)state;
 	log_init(V_QUIET);
 	for (int i = 0; bad[i]; i++) {
@@ -63,7 +71,22 @@ test_corrupt(void **state)
 		if (state_parse(&s, "t", bad[i]) != -1)
 			fail_msg("accepted: %s", bad[i]);
 		state_free(&s);
+		/* A change set's view refuses the same. */
+		if (state_view_parse(&w, "t", bad[i]) != -1)
+			fail_msg("view accepted: %s", bad[i]);
+		state_view_free(&w);
 	}
+	/* A NUL in a file the view reads by length. */
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/state", dir);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fwrite(nul, 1, sizeof(nul) - 1, f), sizeof(nul) - 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(state_view_load(&w, path), -1);
+	state_view_free(&w);
+	unlink(path);
+	rmdir(dir);
+	free(path);
 }
 
 /*
