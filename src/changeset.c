@@ -760,7 +760,7 @@ changeset_plan(struct changeset *cs, const struct conf *c,
 {
 	struct plan_input in = { c, &cs->users, &cs->groups, &cs->old,
 	    &f[CS_PASSWD], &f[CS_SHADOW], &f[CS_GROUP], &f[CS_GSHADOW],
-	    &cs->totals };
+	    &cs->totals, false };
 
 	plan_make(&in, out);
 }

@@ -191,9 +191,14 @@ log_verbose(const char *fmt, ...)
 void
 log_change(const char *line, bool dry_run)
 {
-	if (level == V_QUIET || (level < V_VERBOSE && !dry_run))
-		return;
-	log_info("%s", line);
+	if (log_changes_shown(dry_run))
+		log_info("%s", line);
+}
+
+bool
+log_changes_shown(bool dry_run)
+{
+	return level != V_QUIET && (level >= V_VERBOSE || dry_run);
 }
 
 /* --- progress --------------------------------------------------------- */

@@ -30,6 +30,8 @@ const char *log_last_error(void);
 void	log_verbose(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* A change line: stdout, with -v or --dry-run, never with -q. */
 void	log_change(const char *line, bool dry_run);
+/* Whether log_change() shows anything. */
+bool	log_changes_shown(bool dry_run);
 /*
  * Appends s to out with control characters, bytes that are not valid
  * UTF-8, and '\' written as \xNN; printable UTF-8 stays as it is.

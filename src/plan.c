@@ -48,6 +48,8 @@ change(struct planner *p, const char *fmt, ...)
 	va_list ap;
 	char *s;
 
+	if (p->in->unlisted)
+		return;
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
 		s = NULL;

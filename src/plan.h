@@ -30,6 +30,11 @@ struct plan_input {
 	 * line, so the plan counts them itself.
 	 */
 	const struct plan_totals *totals;
+	/*
+	 * Nobody will see the change lines (log_changes_shown()): none are
+	 * written, 110,000 of them on a first sync.
+	 */
+	bool			 unlisted;
 };
 
 enum { N_ADDED, N_UPDATED, N_SUSPENDED, N_DELETED, N_COUNT };

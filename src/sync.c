@@ -954,7 +954,7 @@ plan_all(struct run *r)
 {
 	struct plan_input in = { r->c, &r->users, &r->groups, &r->old,
 	    &r->f[F_PASSWD], &r->f[F_SHADOW], &r->f[F_GROUP],
-	    &r->f[F_GSHADOW], NULL };
+	    &r->f[F_GSHADOW], NULL, !log_changes_shown(r->o->dry_run) };
 
 	if (load_local(r) != 0)
 		return -1;

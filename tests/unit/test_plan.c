@@ -93,13 +93,19 @@ as_before(struct world *w)
 }
 
 static void
-make(struct world *w)
+make_listed(struct world *w, bool listed)
 {
 	struct plan_input in = { &w->c, &w->users, &w->groups, &w->old,
-	    &w->passwd, &w->shadow, &w->group, &w->gshadow, NULL };
+	    &w->passwd, &w->shadow, &w->group, &w->gshadow, NULL, !listed };
 
 	plan_make(&in, &w->plan);
 	state_index(&w->plan.next);
+}
+
+static void
+make(struct world *w)
+{
+	make_listed(w, true);
 }
 
 static char *
@@ -186,6 +192,27 @@ test_add_update(void **state)
 	assert_non_null(strstr(s, "staff:x:10001:alice,bob,carol,local\n"));
 	free(s);
 	assert_non_null(htab_get(w->plan.next.users_by_uuid, "uuid-c"));
+	done(w);
+}
+
+/* Unlisted: no change lines, and the same plan as listed. */
+static void
+test_unlisted(void **state)
+{
+	struct world *w = world(NULL);
+	char *s;
+
+	(void)state;
+	as_before(w);
+	add_user(w, "carol", 10003, "uuid-c");
+	strlist_add(&w->groups.v[0].members, "carol");
+	make_listed(w, false);
+	assert_int_equal(w->plan.changes.n, 0);
+	assert_int_equal(w->plan.users[N_ADDED], 1);
+	assert_int_equal(w->plan.groups[N_UPDATED], 1);
+	s = result(w, &w->group, &w->plan.group);
+	assert_non_null(strstr(s, "staff:x:10001:alice,bob,carol\n"));
+	free(s);
 	done(w);
 }
 
@@ -386,6 +413,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_change),
 		cmocka_unit_test(test_add_update),
+		cmocka_unit_test(test_unlisted),
 		cmocka_unit_test(test_policies),
 		cmocka_unit_test(test_exclusions_and_refused),
 		cmocka_unit_test(test_collisions),
