@@ -10,8 +10,14 @@
 const struct entry_attr *
 entry_get(const struct entry *e, const char *name)
 {
+	/*
+	 * The first letters first, case aside (bit 5): mapping a user asks
+	 * for some 15 attributes, most of them against every attribute the
+	 * entry has, 100,000 times on a first sync.
+	 */
 	for (size_t i = 0; i < e->nattrs; i++)
-		if (strcasecmp(e->attrs[i].name, name) == 0)
+		if (((e->attrs[i].name[0] ^ name[0]) & ~0x20) == 0 &&
+		    strcasecmp(e->attrs[i].name, name) == 0)
 			return &e->attrs[i];
 	return NULL;
 }

@@ -36,6 +36,25 @@ test_good_user(void **state)
 	free_users(l);
 }
 
+/* Attribute names as a server may spell them: case does not matter. */
+static void
+test_attribute_case(void **state)
+{
+	struct users *l = fx_map_user(NULL, fx_entry("uid=bob,dc=x",
+	    "UIDNUMBER", "10002", "GidNumber", "10003", "HOMEdirectory",
+	    "/home/bob", "loginshell", "/bin/sh", "Uid", "bob", "LoginShellX",
+	    "/bin/false", "@", "x", NULL));
+
+	(void)state;
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->v[0].name, "bob");
+	assert_int_equal(l->v[0].uid, 10002);
+	assert_int_equal(l->v[0].gid, 10003);
+	assert_string_equal(l->v[0].home, "/home/bob");
+	assert_string_equal(l->v[0].shell, "/bin/sh");
+	free_users(l);
+}
+
 static void
 test_passwords(void **state)
 {
@@ -326,6 +345,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_user),
+		cmocka_unit_test(test_attribute_case),
 		cmocka_unit_test(test_passwords),
 		cmocka_unit_test(test_repairs),
 		cmocka_unit_test(test_refused),
