@@ -34,7 +34,6 @@ enum { TXN_KEEP = 1, TXN_BACKUP = 2, TXN_NOSYNC = 4 };
  */
 int	 txn_stage(struct txn *, const char *path, const void *data,
 	    size_t len, mode_t mode, uid_t uid, gid_t gid, int flags);
-/* Stages the removal of path (absent already is fine). */
 /*
  * A temporary file for path that the caller fills (a full refresh's
  * directory cache, written as it arrives): named as the txn names its
@@ -44,6 +43,7 @@ int	 txn_stage(struct txn *, const char *path, const void *data,
  */
 int	 txn_temp(const char *path, char **tmp);
 void	 txn_stage_temp(struct txn *, const char *path, char *tmp);
+/* Stages the removal of path (absent already is fine). */
 void	 txn_stage_unlink(struct txn *, const char *path);
 /* Whether anything is staged. */
 bool	 txn_empty(const struct txn *);
