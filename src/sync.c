@@ -897,22 +897,20 @@ take_locks(struct run *r)
 }
 
 /*
- * The files the last commits replaced, in /etc and the state directory,
- * freed while this run plans (txn.h); once the locks are held, as their
- * journal commit would hold up the locks' own.
+ * The files the last commits replaced, kept in the state directory beside
+ * the journal (txn.h), freed while this run plans; once the locks are
+ * held, as their journal commit would hold up the locks' own.
  */
 static void
 start_release(struct run *r)
 {
-	char *dirs[2];
+	char *dir;
 
 	if (r->o->dry_run || r->o->mirror_only || r->release != NULL)
 		return;
-	dirs[0] = root_path(r->o->root, "/etc");
-	dirs[1] = state_dir(r->c, r->o->root);
-	r->release = txn_release_start((const char *const *)dirs, 2);
-	free(dirs[0]);
-	free(dirs[1]);
+	dir = state_dir(r->c, r->o->root);
+	r->release = txn_release_start((const char *const *)&dir, 1);
+	free(dir);
 }
 
 /*

@@ -229,23 +229,30 @@ sync_dirs(const struct staged *v, size_t n)
 
 /*
  * The file a rename is about to replace, when that drops its last link,
- * linked under a name of its own: ext4 frees a big file's blocks in the
- * rename itself (7 ms for 6 MB of passwd-, in the middle of the commit),
- * and txn_release_start() frees them later, while another run works.
+ * linked under a name of its own in dir (NULL: its own directory): ext4
+ * frees a big file's blocks in the rename itself (7 ms for 6 MB of
+ * passwd-, in the middle of the commit), and txn_release_start() frees
+ * them later, while another run works.  A link that cannot be made (dir
+ * on another file system, the name taken by a pid used again) leaves the
+ * freeing to the rename, as before.
  */
 static void
-keep_replaced(const char *path)
+keep_replaced(const char *path, const char *dir)
 {
 	static unsigned serial;
+	const char *name = strrchr(path, '/');
 	struct stat st;
 	char *gone;
 
 	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_nlink != 1 || st.st_size < GONE_MIN)
 		return;
-	/* Taken (a pid used again): the rename frees it after all. */
-	gone = xasprintf("%s" GONE_MARK "%ld.%u", path, (long)getpid(),
-	    serial++);
+	if (dir != NULL)
+		gone = xasprintf("%s/%s" GONE_MARK "%ld.%u", dir,
+		    name ? name + 1 : path, (long)getpid(), serial++);
+	else
+		gone = xasprintf("%s" GONE_MARK "%ld.%u", path,
+		    (long)getpid(), serial++);
 	(void)link(path, gone);
 	free(gone);
 }
@@ -256,7 +263,7 @@ keep_replaced(const char *path)
  * removed.
  */
 static int
-carry_out(const struct staged *s)
+carry_out(const struct staged *s, const char *gone_dir)
 {
 	struct stat st;
 
@@ -267,7 +274,7 @@ carry_out(const struct staged *s)
 	}
 	if (lstat(s->tmp, &st) == -1)
 		return errno == ENOENT ? 0 : -1;
-	keep_replaced(s->path);
+	keep_replaced(s->path, gone_dir);
 	if (rename(s->tmp, s->path) == -1)
 		goto fail;
 	if (lstat(s->tmp, &st) == 0 && unlink(s->tmp) == -1)
@@ -278,14 +285,20 @@ fail:
 	return -1;
 }
 
+/* With a journal, what the renames replace is kept beside it. */
 static int
-carry_out_all(const struct staged *v, size_t n)
+carry_out_all(const struct staged *v, size_t n, const char *journal)
 {
-	for (size_t i = 0; i < n; i++)
-		if (carry_out(&v[i]) != 0)
-			return -1;
-	sync_dirs(v, n);
-	return 0;
+	const char *slash = journal ? strrchr(journal, '/') : NULL;
+	char *dir = slash ? xstrndup(journal, (size_t)(slash - journal)) : NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = carry_out(&v[i], dir);
+	if (rc == 0)
+		sync_dirs(v, n);
+	free(dir);
+	return rc;
 }
 
 /* "R" tmp path or "U" path, each field NUL-terminated; "E" ends it. */
@@ -359,7 +372,7 @@ txn_commit(struct txn *t, const char *journal)
 	if (sync_staged(t) != 0 ||
 	    (journal != NULL && journal_write(t, journal) != 0))
 		return -1;
-	rc = carry_out_all(t->v, t->n);
+	rc = carry_out_all(t->v, t->n, journal);
 	/*
 	 * Renamed, or, with a journal, left for txn_recover(): a half-done
 	 * commit must keep every temporary file the journal names, or its
@@ -454,7 +467,8 @@ txn_recover(const char *journal)
 		goto out;
 	}
 	log_warn("completing the commit of an interrupted run (%s)", journal);
-	if (carry_out_all(t->v, t->n) == 0 && journal_remove(journal) == 0)
+	if (carry_out_all(t->v, t->n, journal) == 0 &&
+	    journal_remove(journal) == 0)
 		rc = 1;
 out:
 	/* Nothing here is ours to remove: clear the names first. */
@@ -608,7 +622,7 @@ write_quick(const char *path, const void *data, size_t len, mode_t mode)
 	rc = txn_stage(t, path, data, len, mode, getuid(), getgid(),
 	    TXN_KEEP | TXN_NOSYNC);
 	if (rc == 0)
-		rc = carry_out(&t->v[0]);
+		rc = carry_out(&t->v[0], NULL);
 	txn_free(t);
 	return rc;
 }

@@ -68,10 +68,12 @@ void	 txn_sweep(const char *dir);
 bool	 txn_left(const char *dir);
 /*
  * A commit's rename that would free a file of megabytes keeps it linked
- * as PATH.ldapsync-gone.PID.N instead, so as not to wait for its
- * blocks to be freed.  txn_release_start() removes those in the
- * directories given from another thread (their freeing overlaps the work
- * of the run that starts it); txn_release_wait() waits for it, and frees.
+ * as NAME.ldapsync-gone.PID.N instead, so as not to wait for its blocks
+ * to be freed: beside the journal (on another file system, not at all),
+ * or without one beside the file.  txn_release_start() removes those in
+ * the directories given from another thread (their freeing overlaps the
+ * work of the run that starts it); txn_release_wait() waits for it, and
+ * frees.
  */
 struct txn_release;
 struct txn_release *txn_release_start(const char *const dirs[], size_t n);

@@ -279,6 +279,38 @@ test_release(void **st)
 	assert_true(exists("big") && exists("big-") && exists("small"));
 }
 
+/* Through a journal, what a rename replaces is kept beside the journal. */
+static void
+test_release_by_journal(void **st)
+{
+	const char *dirs[1] = { dir };
+	char *sub = at("etc"), *path = at("etc/big"), *journal = at("commit");
+	char *data = xmalloc(2 << 20);
+	struct txn *t;
+
+	(void)st;
+	assert_int_equal(mkdir(sub, 0755), 0);
+	memset(data, 'a', 2 << 20);
+	fx_put(sub, "big", "old\n");
+	for (int i = 0; i < 2; i++) {
+		t = txn_new();
+		assert_int_equal(txn_stage(t, path, data, 2 << 20, 0644,
+		    getuid(), getgid(), TXN_KEEP), 0);
+		assert_int_equal(txn_commit(t, journal), 0);
+		txn_free(t);
+	}
+	assert_int_equal(gone_count("big"), 1);
+	assert_int_equal(gone_count("etc/big"), 0);
+	assert_false(exists("commit"));
+	txn_release_wait(txn_release_start(dirs, 1));
+	assert_int_equal(gone_count("big"), 0);
+	assert_true(exists("etc/big"));
+	free(data);
+	free(journal);
+	free(path);
+	free(sub);
+}
+
 int
 main(void)
 {
@@ -288,6 +320,7 @@ main(void)
 		cmocka_unit_test(test_foreign_journal),
 		cmocka_unit_test(test_sweep),
 		cmocka_unit_test(test_release),
+		cmocka_unit_test(test_release_by_journal),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
