@@ -94,6 +94,7 @@ pass "a server stopped before the run is left after op_timeout for the next ($((
 kill -STOP "$A_PID"
 "$LDAPSYNC" -c "$WORK/two.conf" -R "$ROOT" watch > "$WORK/w.out" 2> "$WORK/w.err" &
 WATCH=$!
+BG_PIDS="$BG_PIDS $WATCH"
 for _ in $(seq $((BOUND * 10))); do grep -q '^watching ' "$WORK/w.out" && break; sleep 0.1; done
 kill -CONT "$A_PID"
 grep -q "^watching $B_URI" "$WORK/w.out" || { kill "$WATCH"; cat "$WORK/w.out" "$WORK/w.err"; fail "watch did not move on to the second server within ${BOUND} s"; }

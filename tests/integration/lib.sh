@@ -15,10 +15,13 @@ SYNC_PW="syncpw"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ldapsync-test.XXXXXX")
 SLAPD_PIDS=""
+# Other processes a test starts in the background (a watch): stopped by
+# pid at exit too, so that a test failing half way leaves none behind.
+BG_PIDS=""
 PASSES=0
 
 cleanup() {
-	for pid in $SLAPD_PIDS; do
+	for pid in $BG_PIDS $SLAPD_PIDS; do
 		kill "$pid" 2>/dev/null
 	done
 	for pid in $SLAPD_PIDS; do

@@ -35,6 +35,7 @@ until_served() {	# NAME LIMIT-MS: TOOK gets the ms it took; fails past the limit
 
 "$LDAPSYNC" -v -c "$WORK/c.conf" -R "$ROOT" watch > "$WORK/w.out" 2> "$WORK/w.err" &
 WATCH=$!
+BG_PIDS="$BG_PIDS $WATCH"
 for _ in $(seq 100); do grep -q '^watching ' "$WORK/w.out" && break; sleep 0.1; done
 grep -q '^watching ' "$WORK/w.out" || { cat "$WORK/w.err"; fail "watch did not start"; }
 assert_grep '^alice:' "$ROOT/etc/passwd"
