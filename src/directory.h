@@ -44,6 +44,7 @@ typedef int	 dir_entry_fn(const struct entry *, void *);
  * A paged search (page_size 0: unpaged).  Returns 0 when the search
  * completed, -1 with *why (to free) set when it failed in any way,
  * including a size or time limit: a partial answer is never a success.
+ * The socket is read a large block at a time meanwhile.
  */
 int	 dir_search(struct dir *, const char *base, int scope,
 	    const char *filter, char **attrs, dir_entry_fn *, void *,

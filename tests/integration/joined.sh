@@ -61,6 +61,19 @@ for name in m1 upg lost; do
 done
 pass "users and groups come in one search; what lies outside their bases or in the other's is left out"
 
+# A paged search reads the socket a block at a time (directory.c's
+# read-ahead), not in two read()s per message as libldap alone does.
+rm -rf "$WORK/ra"; mkroot "$WORK/ra"
+strace -f -e trace=connect,read,close -o "$WORK/ra.trace" \
+	"$LDAPSYNC" -q -c "$WORK/one.conf" -R "$WORK/ra" || fail "sync under strace"
+reads=$(awk '/connect\([0-9]+, \{sa_family=AF_INET/ { match($0, /connect\([0-9]+/); fd = substr($0, RSTART + 8, RLENGTH - 8); on = 1; next }
+	on && $0 ~ "close\\(" fd "\\)" { on = 0 }
+	on && $0 ~ "read\\(" fd "," { n++ }
+	END { print n + 0 }' "$WORK/ra.trace")
+[ "$reads" -gt 0 ] || fail "no read of the LDAP socket found in the trace"
+[ "$reads" -lt 57 ] || fail "$reads reads of the socket for 38 entries: not read ahead"
+pass "a full refresh of 38 entries reads the socket $reads times, not twice per message"
+
 same "a run with no change"
 assert_grep '^incremental refresh: 0 entries received$' "$WORK/one.out"
 pass "the next run is an incremental refresh of that one search"
