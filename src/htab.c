@@ -193,6 +193,34 @@ htab_get(const struct htab *t, const char *key)
 	return sl ? sl->val : NULL;
 }
 
+void
+htab_prefetch(const struct htab *t, const char *key)
+{
+	__builtin_prefetch(&t->s[htab_hash(key) & (t->cap - 1)]);
+}
+
+void
+htab_prefetch_key(const struct htab *t, const char *key)
+{
+	uint32_t h = htab_hash(key);
+	const struct slot *sl = &t->s[h & (t->cap - 1)];
+
+	if (sl->state == 1 && sl->hash == h && sl->key != NULL)
+		__builtin_prefetch(sl->key);
+}
+
+void
+htab_prefetch_ahead(const struct htab *t, const char *const *keys, size_t n,
+    size_t i)
+{
+	size_t far = i + 2 * HTAB_AHEAD, near = i + HTAB_AHEAD;
+
+	for (size_t j = i == 0 ? 0 : far; j <= far && j < n; j++)
+		htab_prefetch(t, keys[j]);
+	for (size_t j = i == 0 ? 0 : near; j <= near && j < n; j++)
+		htab_prefetch_key(t, keys[j]);
+}
+
 void *
 htab_get_id(const struct htab *t, uint32_t id)
 {

@@ -402,29 +402,56 @@ builder_free(struct builder *b)
 		buf_free(bufs[i]);
 }
 
+/* A line of an account file, and the name it starts with. */
+struct named_line {
+	const char	*p;
+	size_t		 len;
+	char		 name[33];	/* "": not a managed account's */
+};
+
+/* Reads the line at p into l; where the next one starts. */
+static const char *
+read_line(const char *p, const char *end, struct named_line *l)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p)), *colon;
+
+	if (nl == NULL)
+		nl = end;
+	*l = (struct named_line){ p, (size_t)(nl - p), "" };
+	colon = memchr(p, ':', l->len);
+	if (colon != NULL && colon != p && colon - p < (long)sizeof(l->name)) {
+		memcpy(l->name, p, (size_t)(colon - p));
+		l->name[colon - p] = '\0';
+	}
+	return nl < end ? nl + 1 : end;
+}
+
 /*
  * Calls fn for each line of text whose name is in names, with what the
  * table holds for it.  Names of managed accounts are at most 32 bytes.
+ * Lines are read a batch at a time, their lookups prefetched together.
  */
 static void
 each_managed(const struct buf *text, const struct htab *names,
     void (*fn)(struct builder *, const char *, size_t, void *),
     struct builder *b)
 {
-	const char *p = text->p, *end = text->p + text->len, *nl, *colon;
-	char name[33];
+	const char *p = text->p, *end = text->p + text->len;
+	struct named_line l[2 * HTAB_AHEAD];
+	size_t n;
 	void *v;
 
-	for (; p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		colon = memchr(p, ':', (size_t)(nl - p));
-		if (colon == NULL || colon == p || colon - p >= (long)sizeof(name))
-			continue;
-		memcpy(name, p, (size_t)(colon - p));
-		name[colon - p] = '\0';
-		if ((v = htab_get(names, name)) != NULL)
-			fn(b, p, (size_t)(nl - p), v);
+	while (p < end) {
+		for (n = 0; n < 2 * HTAB_AHEAD && p < end; n++) {
+			p = read_line(p, end, &l[n]);
+			htab_prefetch(names, l[n].name);
+		}
+		for (size_t i = 0; i < n; i++)
+			htab_prefetch_key(names, l[i].name);
+		for (size_t i = 0; i < n; i++)
+			if (l[i].name[0] != '\0' &&
+			    (v = htab_get(names, l[i].name)) != NULL)
+				fn(b, l[i].p, l[i].len, v);
 	}
 }
 
@@ -456,9 +483,13 @@ mirror_build(const struct managed *v, size_t n, const struct buf *passwd,
 	struct htab *users = htab_new(n), *groups = htab_new(n / 8 + 1);
 	struct builder b;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		if (i + HTAB_AHEAD < n)
+			htab_prefetch(v[i + HTAB_AHEAD].is_group ? groups :
+			    users, v[i + HTAB_AHEAD].name);
 		htab_put(v[i].is_group ? groups : users, v[i].name,
 		    (void *)&v[i]);
+	}
 	/* File order, so that enumeration follows the files. */
 	builder_init(&b, passwd->len + group->len);
 	each_managed(passwd, users, user_line, &b);

@@ -143,6 +143,41 @@ test_task(void **state)
 	task_wait(NULL);
 }
 
+/*
+ * Prefetching ahead of lists of every length up to past the look-ahead
+ * reads no key beyond the list (each list is allocated to its length, for
+ * AddressSanitizer) and changes nothing a lookup finds.
+ */
+static void
+test_prefetch_ahead(void **state)
+{
+	struct htab *t = htab_new(4);
+	char name[3 * HTAB_AHEAD + 2][8];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(name) / sizeof(name[0]); i++) {
+		snprintf(name[i], sizeof(name[i]), "m%zu", i);
+		if (i % 2)
+			htab_put(t, name[i], name[i]);
+	}
+	for (size_t n = 0; n <= sizeof(name) / sizeof(name[0]); n++) {
+		const char **keys = xreallocarray(NULL, n + 1, sizeof(*keys));
+
+		for (size_t i = 0; i < n; i++)
+			keys[i] = name[i];
+		keys = xreallocarray(keys, n ? n : 1, sizeof(*keys));
+		for (size_t i = 0; i < n; i++) {
+			htab_prefetch_ahead(t, keys, n, i);
+			htab_prefetch(t, keys[i]);
+			htab_prefetch_key(t, keys[i]);
+			assert_ptr_equal(htab_get(t, keys[i]),
+			    i % 2 ? name[i] : NULL);
+		}
+		free(keys);
+	}
+	htab_free(t);
+}
+
 int
 main(void)
 {
@@ -152,6 +187,7 @@ main(void)
 		cmocka_unit_test(test_memcount),
 		cmocka_unit_test(test_prefault),
 		cmocka_unit_test(test_task),
+		cmocka_unit_test(test_prefetch_ahead),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
