@@ -480,14 +480,19 @@ ignore_entry(void *arg, const char *uuid, const struct entry *e,
 /*
  * The cookie for a search, taken before its full fetch so that changes
  * made during the fetch come again next time: a refreshOnly search with
- * a filter that matches nothing returns only the cookie.
+ * a filter that matches nothing returns only the cookie.  An object class
+ * no schema defines matches nothing, and from objectClass's equality
+ * index at once: "(!(objectClass=*))" had slapd test every entry under
+ * the base, a fifth of a second of its CPU at 100,000 users.
  */
+#define NO_SUCH_CLASS	"(objectClass=ldapsync-no-such-class)"
+
 static int
 take_cookie(struct dir *d, const struct syncrepl_request *s, char **cookie,
     char **why)
 {
 	struct dir_sync cb = { ignore_entry, NULL, false };
-	char *none = xasprintf("(&%s(!(objectClass=*)))", s->filter);
+	char *none = xasprintf("(&%s" NO_SUCH_CLASS ")", s->filter);
 	char *attrs[] = { "1.1", NULL };
 	int rc;
 
