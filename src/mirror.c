@@ -221,17 +221,6 @@ cmp_keyed(const void *a, const void *b, void *strings)
 	return cmp_membership(&x->m, &y->m, strings);
 }
 
-static uint64_t
-prefix(const char *s)
-{
-	uint64_t v = 0;
-	int i = 0;
-
-	for (; i < 8 && s[i] != '\0'; i++)
-		v = v << 8 | (unsigned char)s[i];
-	return v << (8 * (8 - i));
-}
-
 static void
 sort_memberships(struct builder *b, size_t n)
 {
@@ -239,7 +228,7 @@ sort_memberships(struct builder *b, size_t n)
 	struct keyed *k = xreallocarray(NULL, n, sizeof(*k));
 
 	for (size_t i = 0; i < n; i++)
-		k[i] = (struct keyed){ prefix(b->s.b.p + v[i].name), v[i] };
+		k[i] = (struct keyed){ str_prefix(b->s.b.p + v[i].name), v[i] };
 	qsort_r(k, n, sizeof(*k), cmp_keyed, b->s.b.p);
 	for (size_t i = 0; i < n; i++)
 		v[i] = k[i].m;

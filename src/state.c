@@ -607,21 +607,31 @@ state_splice(const struct state_view *w, const struct state *gone,
 	htab_free(drop[1]);
 }
 
-/* Records in their place, by where plan_make put them (state_order()). */
+/*
+ * Records in their place, by where plan_make put them (state_order()): a
+ * sort key each, the name's first bytes in it, so that most comparisons
+ * read no name.
+ */
 struct ranked {
-	struct managed	 m;
-	size_t		 i;
+	uint64_t	 pre;		/* str_prefix() of a name sorted by */
+	uint32_t	 block;		/* block_of() */
+	uint32_t	 i;		/* the record's index before */
 };
 
 static int
-cmp_ranked(const void *a, const void *b)
+cmp_ranked(const void *a, const void *b, void *records)
 {
 	const struct ranked *x = a, *y = b;
-	int bx = block_of(&x->m), by = block_of(&y->m), c;
+	const struct managed *v = records;
+	int c;
 
-	if (bx != by)
-		return bx - by;
-	if (!(bx & 1) && (c = strcmp(x->m.name, y->m.name)) != 0)
+	if (x->block != y->block)
+		return x->block < y->block ? -1 : 1;
+	if (x->pre != y->pre)
+		return x->pre < y->pre ? -1 : 1;
+	/* Equal prefixes of names that go on (no NUL in them): the names. */
+	if ((x->pre & 0xff) != 0 &&
+	    (c = strcmp(v[x->i].name, v[y->i].name)) != 0)
 		return c;
 	return x->i < y->i ? -1 : x->i > y->i;
 }
@@ -630,11 +640,19 @@ void
 state_order(struct state *s)
 {
 	struct ranked *r = xcalloc(s->n + 1, sizeof(*r));
+	struct managed *v = xcalloc(s->n + 1, sizeof(*v));
 
+	for (size_t i = 0; i < s->n; i++) {
+		uint32_t block = (uint32_t)block_of(&s->v[i]);
+
+		/* Odd blocks keep the order they had: no name in the key. */
+		r[i] = (struct ranked){ block & 1 ? 0 : str_prefix(s->v[i].name),
+		    block, (uint32_t)i };
+	}
+	qsort_r(r, s->n, sizeof(*r), cmp_ranked, s->v);
 	for (size_t i = 0; i < s->n; i++)
-		r[i] = (struct ranked){ s->v[i], i };
-	qsort(r, s->n, sizeof(*r), cmp_ranked);
-	for (size_t i = 0; i < s->n; i++)
-		s->v[i] = r[i].m;
+		v[i] = s->v[r[i].i];
+	memcpy(s->v, v, s->n * sizeof(*v));
+	free(v);
 	free(r);
 }

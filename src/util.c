@@ -165,6 +165,17 @@ memcount(const char *p, size_t len, char c)
 	return n;
 }
 
+uint64_t
+str_prefix(const char *s)
+{
+	uint64_t v = 0;
+	int i = 0;
+
+	for (; i < 8 && s[i] != '\0'; i++)
+		v = v << 8 | (unsigned char)s[i];
+	return i == 0 ? 0 : v << (8 * (8 - i));
+}
+
 void
 buf_prefault(struct buf *b, size_t need)
 {

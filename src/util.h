@@ -22,6 +22,12 @@ char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 prefault(void *p, size_t len);
 /* How many times c occurs in the len bytes at p (lines, before a split). */
 size_t	 memcount(const char *p, size_t len, char c);
+/*
+ * The first 8 bytes of s (fewer if it is shorter, then zeros) as a
+ * big-endian number: two compare as strcmp() compares those bytes, so
+ * a sort compares these first and reads the strings only on a tie.
+ */
+uint64_t str_prefix(const char *s);
 
 /*
  * Work for a second core while the caller does its own: fn(arg) runs on

@@ -90,6 +90,44 @@ test_corrupt(void **state)
 }
 
 /*
+ * Names that share their first 8 bytes, end within them or at the 8th,
+ * or hold bytes above 0x7f sort as strcmp() sorts them, in their block;
+ * suspended and kept records stay in the order they had.
+ */
+static void
+test_order_prefixes(void **state)
+{
+	static const char *const users[] = { "longname_b", "longnam",
+	    "longname_a", "\xc3\xa9t\xc3\xa9", "longname", "a", "longname_a" };
+	static const char *const want[] = { "a", "longnam", "longname",
+	    "longname_a", "longname_a", "longname_b", "\xc3\xa9t\xc3\xa9",
+	    "zz-left", "aa-left", "g", "grp" };
+	struct state s;
+
+	(void)state;
+	state_init(&s);
+	state_add(&s, &(struct managed){ .name = "zz-left", .id = 90,
+	    .suspended = true });
+	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++)
+		state_add(&s, &(struct managed){ .name = (char *)users[i],
+		    .id = (uint32_t)i + 1 });
+	state_add(&s, &(struct managed){ .name = "grp", .id = 7,
+	    .is_group = true });
+	state_add(&s, &(struct managed){ .name = "aa-left", .id = 91,
+	    .kept = true });
+	state_add(&s, &(struct managed){ .name = "g", .id = 8,
+	    .is_group = true });
+	state_order(&s);
+	assert_int_equal(s.n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < s.n; i++)
+		assert_string_equal(s.v[i].name, want[i]);
+	/* The two of one name keep the order they were added in. */
+	assert_int_equal(s.v[3].id, 3);
+	assert_int_equal(s.v[4].id, 7);
+	state_free(&s);
+}
+
+/*
  * The order plan_make writes (refreshed accounts by name, the others as
  * they came), the unresolved pairs, and a splice that puts records where
  * a whole plan would.
@@ -192,6 +230,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_order_prefixes),
 		cmocka_unit_test(test_order_and_splice),
 		cmocka_unit_test(test_splice_verbatim),
 	};
