@@ -9,14 +9,27 @@
 
 /*
  * Open addressing with linear probing.  A table holds either string keys or
- * id keys; the id is stored in the slot and the key pointer left NULL.
+ * id keys.  A slot holds a key's first INLINE bytes (NUL and zeros after a
+ * shorter one; an id's bytes): most keys, names, are that short, and are
+ * matched without reading the key, a cache miss of its own.
  */
+#define INLINE	11
+
 struct slot {
-	const char	*key;
+	const char	*key;		/* NULL in a table of ids */
 	void		*val;
-	uint32_t	 id;
 	uint32_t	 hash;
 	unsigned char	 state;		/* 0 empty, 1 used, 2 deleted */
+	char		 inl[INLINE];
+};
+_Static_assert(sizeof(struct slot) == 32, "two slots to a cache line");
+
+/* A key as a search compares it: hashed, and its slot form. */
+struct probe {
+	const char	*key;
+	uint32_t	 hash;
+	bool		 longer;	/* than the inline bytes hold */
+	char		 inl[INLINE];
 };
 
 struct htab {
@@ -39,18 +52,40 @@ hash_id(uint32_t x)
 
 /*
  * FNV-1a, then mixed: alone, its low bits (the slot) depend on the low
- * bits of the characters only, and names like u1..u99999 pile up.
+ * bits of the characters only, and names like u1..u99999 pile up.  The
+ * inline bytes are taken in the same pass.
  */
+static struct probe
+str_probe(const char *key)
+{
+	struct probe p = { key, 0, false, { 0 } };
+	uint32_t h = 2166136261u;
+	size_t i = 0;
+
+	for (; key[i] != '\0'; i++) {
+		if (i < INLINE)
+			p.inl[i] = key[i];
+		h ^= (unsigned char)key[i];
+		h *= 16777619u;
+	}
+	p.hash = hash_id(h);
+	p.longer = i >= INLINE;
+	return p;
+}
+
 uint32_t
 htab_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
+	return str_probe(s).hash;
+}
 
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 16777619u;
-	}
-	return hash_id(h);
+static struct probe
+id_probe(uint32_t id)
+{
+	struct probe p = { NULL, hash_id(id), false, { 0 } };
+
+	memcpy(p.inl, &id, sizeof(id));
+	return p;
 }
 
 /* A table is filled all over: its pages are mapped at once (prefault()). */
@@ -85,24 +120,25 @@ htab_free(struct htab *t)
 }
 
 static bool
-slot_match(const struct slot *sl, const char *key, uint32_t id, uint32_t h)
+slot_match(const struct slot *sl, const struct probe *p)
 {
-	if (sl->state != 1 || sl->hash != h)
+	if (sl->state != 1 || sl->hash != p->hash ||
+	    memcmp(sl->inl, p->inl, INLINE) != 0)
 		return false;
-	return key ? strcmp(sl->key, key) == 0 : sl->id == id;
+	return !p->longer || strcmp(sl->key + INLINE, p->key + INLINE) == 0;
 }
 
 static struct slot *
-find(const struct htab *t, const char *key, uint32_t id, uint32_t h)
+find(const struct htab *t, const struct probe *p)
 {
 	size_t mask = t->cap - 1;
 
-	for (size_t i = h & mask;; i = (i + 1) & mask) {
+	for (size_t i = p->hash & mask;; i = (i + 1) & mask) {
 		struct slot *sl = &t->s[i];
 
 		if (sl->state == 0)
 			return NULL;
-		if (slot_match(sl, key, id, h))
+		if (slot_match(sl, p))
 			return sl;
 	}
 }
@@ -151,9 +187,9 @@ htab_reserve(struct htab *t, size_t n)
 }
 
 static void *
-put(struct htab *t, const char *key, uint32_t id, uint32_t h, void *val)
+put(struct htab *t, const struct probe *p, void *val)
 {
-	struct slot *sl = find(t, key, id, h);
+	struct slot *sl = find(t, p);
 	size_t mask, i;
 	void *prev;
 
@@ -164,11 +200,13 @@ put(struct htab *t, const char *key, uint32_t id, uint32_t h, void *val)
 	}
 	grow(t);
 	mask = t->cap - 1;
-	for (i = h & mask; t->s[i].state == 1; i = (i + 1) & mask)
+	for (i = p->hash & mask; t->s[i].state == 1; i = (i + 1) & mask)
 		;
 	if (t->s[i].state == 0)
 		t->used++;
-	t->s[i] = (struct slot){ key, val, id, h, 1 };
+	sl = &t->s[i];
+	*sl = (struct slot){ p->key, val, p->hash, 1, { 0 } };
+	memcpy(sl->inl, p->inl, INLINE);
 	t->n++;
 	return NULL;
 }
@@ -176,19 +214,24 @@ put(struct htab *t, const char *key, uint32_t id, uint32_t h, void *val)
 void *
 htab_put(struct htab *t, const char *key, void *val)
 {
-	return put(t, key, 0, htab_hash(key), val);
+	struct probe p = str_probe(key);
+
+	return put(t, &p, val);
 }
 
 void *
 htab_put_id(struct htab *t, uint32_t id, void *val)
 {
-	return put(t, NULL, id, hash_id(id), val);
+	struct probe p = id_probe(id);
+
+	return put(t, &p, val);
 }
 
 void *
 htab_get(const struct htab *t, const char *key)
 {
-	struct slot *sl = find(t, key, 0, htab_hash(key));
+	struct probe p = str_probe(key);
+	struct slot *sl = find(t, &p);
 
 	return sl ? sl->val : NULL;
 }
@@ -200,31 +243,19 @@ htab_prefetch(const struct htab *t, const char *key)
 }
 
 void
-htab_prefetch_key(const struct htab *t, const char *key)
-{
-	uint32_t h = htab_hash(key);
-	const struct slot *sl = &t->s[h & (t->cap - 1)];
-
-	if (sl->state == 1 && sl->hash == h && sl->key != NULL)
-		__builtin_prefetch(sl->key);
-}
-
-void
 htab_prefetch_ahead(const struct htab *t, const char *const *keys, size_t n,
     size_t i)
 {
-	size_t far = i + 2 * HTAB_AHEAD, near = i + HTAB_AHEAD;
-
-	for (size_t j = i == 0 ? 0 : far; j <= far && j < n; j++)
+	for (size_t j = i == 0 ? 0 : i + HTAB_AHEAD;
+	    j <= i + HTAB_AHEAD && j < n; j++)
 		htab_prefetch(t, keys[j]);
-	for (size_t j = i == 0 ? 0 : near; j <= near && j < n; j++)
-		htab_prefetch_key(t, keys[j]);
 }
 
 void *
 htab_get_id(const struct htab *t, uint32_t id)
 {
-	struct slot *sl = find(t, NULL, id, hash_id(id));
+	struct probe p = id_probe(id);
+	struct slot *sl = find(t, &p);
 
 	return sl ? sl->val : NULL;
 }
@@ -232,7 +263,8 @@ htab_get_id(const struct htab *t, uint32_t id)
 void *
 htab_del(struct htab *t, const char *key)
 {
-	struct slot *sl = find(t, key, 0, htab_hash(key));
+	struct probe p = str_probe(key);
+	struct slot *sl = find(t, &p);
 	void *prev;
 
 	if (sl == NULL)

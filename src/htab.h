@@ -20,19 +20,17 @@ void		*htab_put_id(struct htab *, uint32_t id, void *val);
 void		*htab_get(const struct htab *, const char *key);
 void		*htab_get_id(const struct htab *, uint32_t id);
 /*
- * Brings into the cache the slot where a search for key starts, then (a
- * while later, once that slot is in) the key it holds, which a match
- * compares.  Called some keys ahead of a run of lookups in a large table,
- * they overlap the lookups' cache misses instead of waiting for each.
+ * Brings into the cache the slot where a search for key starts.  Called
+ * some keys ahead of a run of lookups in a large table, it overlaps their
+ * cache misses instead of waiting for each in turn.  (A key of up to 10
+ * bytes is matched in its slot; a longer one is read too.)
  */
 void		 htab_prefetch(const struct htab *, const char *key);
-void		 htab_prefetch_key(const struct htab *, const char *key);
 /* How many keys ahead: enough misses in flight, not so many they evict. */
 #define HTAB_AHEAD	8
 /*
- * Before looking up keys[i] of n: the slots of keys[i + 2 * HTAB_AHEAD]
- * and the stored key of keys[i + HTAB_AHEAD] (at i == 0, those before
- * them too).
+ * Before looking up keys[i] of n: prefetches keys[i + HTAB_AHEAD], and at
+ * i == 0 those before it too.
  */
 void		 htab_prefetch_ahead(const struct htab *,
 		    const char *const *keys, size_t n, size_t i);

@@ -436,8 +436,6 @@ each_managed(const struct buf *text, const struct htab *names,
 			htab_prefetch(names, l[n].name);
 		}
 		for (size_t i = 0; i < n; i++)
-			htab_prefetch_key(names, l[i].name);
-		for (size_t i = 0; i < n; i++)
 			if (l[i].name[0] != '\0' &&
 			    (v = htab_get(names, l[i].name)) != NULL)
 				fn(b, l[i].p, l[i].len, v);

@@ -144,6 +144,37 @@ test_task(void **state)
 }
 
 /*
+ * Keys of every length around the bytes a slot holds, sharing their first
+ * bytes, one a prefix of the next: each finds its own value, and a key
+ * differing past those bytes finds none.
+ */
+static void
+test_inline_lengths(void **state)
+{
+	static const char base[] = "abcdefghijklmnopqrstuvwxyz";
+	struct htab *t = htab_new(1);
+	char key[26][27], other[27];
+
+	(void)state;
+	for (int len = 1; len <= 25; len++) {
+		memcpy(key[len], base, (size_t)len);
+		key[len][len] = '\0';
+		assert_null(htab_put(t, key[len], key[len]));
+	}
+	for (int len = 1; len <= 25; len++) {
+		assert_ptr_equal(htab_get(t, key[len]), key[len]);
+		memcpy(other, key[len], (size_t)len + 1);
+		other[len - 1] = '#';
+		assert_null(htab_get(t, other));
+	}
+	assert_ptr_equal(htab_del(t, key[11]), key[11]);
+	assert_null(htab_get(t, key[11]));
+	assert_ptr_equal(htab_get(t, key[12]), key[12]);
+	assert_ptr_equal(htab_get(t, key[10]), key[10]);
+	htab_free(t);
+}
+
+/*
  * Prefetching ahead of lists of every length up to past the look-ahead
  * reads no key beyond the list (each list is allocated to its length, for
  * AddressSanitizer) and changes nothing a lookup finds.
@@ -169,7 +200,6 @@ test_prefetch_ahead(void **state)
 		for (size_t i = 0; i < n; i++) {
 			htab_prefetch_ahead(t, keys, n, i);
 			htab_prefetch(t, keys[i]);
-			htab_prefetch_key(t, keys[i]);
 			assert_ptr_equal(htab_get(t, keys[i]),
 			    i % 2 ? name[i] : NULL);
 		}
@@ -187,6 +217,7 @@ main(void)
 		cmocka_unit_test(test_memcount),
 		cmocka_unit_test(test_prefault),
 		cmocka_unit_test(test_task),
+		cmocka_unit_test(test_inline_lengths),
 		cmocka_unit_test(test_prefetch_ahead),
 	};
 
