@@ -230,9 +230,14 @@ htab_put_id(struct htab *t, uint32_t id, void *val)
 void *
 htab_get(const struct htab *t, const char *key)
 {
-	struct probe p = str_probe(key);
-	struct slot *sl = find(t, &p);
+	struct probe p;
+	struct slot *sl;
 
+	/* A first sync looks its 100,000 names up in empty tables. */
+	if (t->n == 0)
+		return NULL;
+	p = str_probe(key);
+	sl = find(t, &p);
 	return sl ? sl->val : NULL;
 }
 
@@ -240,6 +245,12 @@ void
 htab_prefetch(const struct htab *t, const char *key)
 {
 	__builtin_prefetch(&t->s[htab_hash(key) & (t->cap - 1)]);
+}
+
+void
+htab_prefetch_id(const struct htab *t, uint32_t id)
+{
+	__builtin_prefetch(&t->s[hash_id(id) & (t->cap - 1)]);
 }
 
 void

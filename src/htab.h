@@ -26,6 +26,7 @@ void		*htab_get_id(const struct htab *, uint32_t id);
  * bytes is matched in its slot; a longer one is read too.)
  */
 void		 htab_prefetch(const struct htab *, const char *key);
+void		 htab_prefetch_id(const struct htab *, uint32_t id);
 /* How many keys ahead: enough misses in flight, not so many they evict. */
 #define HTAB_AHEAD	8
 /*

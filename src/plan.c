@@ -444,10 +444,15 @@ apply_user(struct planner *p, size_t i)
 static void
 users_ahead(const struct planner *p, size_t i)
 {
+	const struct users *l = p->in->users;
+
+	/* The name further ahead still: it is read to hash it. */
+	if (i + HTAB_AHEAD < p->u.n)
+		__builtin_prefetch(l->v[i + HTAB_AHEAD].name);
 	if (i >= p->u.n)
 		return;
-	htab_prefetch(p->synced, p->in->users->v[i].name);
-	htab_prefetch(p->accounts, p->in->users->v[i].name);
+	htab_prefetch(p->synced, l->v[i].name);
+	htab_prefetch(p->accounts, l->v[i].name);
 }
 
 /* Locked shell, "!"-locked password, expired: neither password nor key. */

@@ -200,6 +200,7 @@ test_prefetch_ahead(void **state)
 		for (size_t i = 0; i < n; i++) {
 			htab_prefetch_ahead(t, keys, n, i);
 			htab_prefetch(t, keys[i]);
+			htab_prefetch_id(t, (uint32_t)i);
 			assert_ptr_equal(htab_get(t, keys[i]),
 			    i % 2 ? name[i] : NULL);
 		}
