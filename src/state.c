@@ -419,24 +419,26 @@ view_parse(struct state_view *w, const char *path)
 	return 0;
 }
 
-/* Takes text, len bytes, which it cuts into lines. */
+/*
+ * Takes raw, len bytes (w->mapped says how it goes), and cuts a copy of
+ * it into lines.
+ */
 static int
-view_take(struct state_view *w, const char *name, char *text, size_t len)
+view_take(struct state_view *w, const char *name, const char *raw,
+    size_t len)
 {
-	struct buf raw = { 0 };
-
-	memset(w, 0, sizeof(*w));
-	w->text = text;
-	buf_prefault(&raw, len);
-	buf_add(&raw, text, len);
-	w->raw = buf_cstr(&raw);
+	w->raw = raw;
 	w->size = len;
+	w->text = xmalloc(len + 1);
+	prefault(w->text, len + 1);
+	memcpy(w->text, raw, len);
+	w->text[len] = '\0';
 	if (strncmp(w->text, MAGIC "\n", sizeof(MAGIC)) != 0) {
 		log_error("%s:1: not an ldapsync state file", name);
 		return -1;
 	}
 	/* Lines are taken by length: one with a NUL would be cut short. */
-	if (memchr(text, '\0', len) != NULL) {
+	if (memchr(w->text, '\0', len) != NULL) {
 		log_error("%s: a NUL byte: not a state file", name);
 		return -1;
 	}
@@ -446,28 +448,34 @@ view_take(struct state_view *w, const char *name, char *text, size_t len)
 int
 state_view_parse(struct state_view *w, const char *name, const char *text)
 {
+	memset(w, 0, sizeof(*w));
 	return view_take(w, name, xstrdup(text), strlen(text));
 }
 
+/* The file mapped, not read: the view keeps it whole (raw) for splices. */
 int
 state_view_load(struct state_view *w, const char *path)
 {
-	char *text;
-	size_t len;
+	const char *raw;
+	size_t len = 0;
 
 	memset(w, 0, sizeof(*w));
-	if (read_file(path, &text, &len) == -1) {
+	if ((raw = map_file(path, &len)) == NULL && errno != 0) {
 		log_error("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	return view_take(w, path, text, len);
+	w->mapped = raw != NULL;
+	return view_take(w, path, raw ? raw : xstrdup(""), len);
 }
 
 void
 state_view_free(struct state_view *w)
 {
 	free(w->text);
-	free(w->raw);
+	if (w->mapped)
+		unmap_file(w->raw, w->size);
+	else
+		free((char *)w->raw);
 	free(w->v);
 	free(w->lines);
 	strlist_free(&w->unresolved);

@@ -87,8 +87,9 @@ struct state_view {
 	 * splice copies runs of the lines it keeps as they are.  len is 0
 	 * for a line that is not exactly what the record renders to.
 	 */
-	char		*raw;
+	const char	*raw;
 	size_t		 size;		/* of raw */
+	bool		 mapped;	/* raw maps the file (else malloc'd) */
 	struct view_line { size_t at, len; } *lines;
 	bool		 files_absent;
 	struct strlist	 unresolved;
