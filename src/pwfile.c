@@ -341,16 +341,70 @@ render_sparse(const struct pwfile *f, const struct pwedit *e, struct buf *out)
 	}
 }
 
+static int
+cmp_offset(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Where in f's data a stripped name occurs, sorted: only the lines these
+ * fall in may lose a member (render_local()), found in one pass over the
+ * data per name rather than one search per line.
+ */
+static size_t *
+stripped_at(const struct pwfile *f, const struct pwedit *e, size_t *n)
+{
+	const char *end = f->data + f->size;
+	size_t *at = NULL, cap = 0;
+
+	*n = 0;
+	if (htab_count(e->strip) == 0 || e->strip_fields[0] < 0)
+		return NULL;
+	for (size_t i = 0; i < e->strip_names.n; i++) {
+		const char *name = e->strip_names.v[i], *q;
+		size_t len = strlen(name);
+
+		for (const char *p = f->data; len > 0 && p < end &&
+		    (q = memmem(p, (size_t)(end - p), name, len)) != NULL;
+		    p = q + 1) {
+			if (*n == cap)
+				at = xreallocarray(at, cap = cap ? cap * 2 : 16,
+				    sizeof(*at));
+			at[(*n)++] = (size_t)(q - f->data);
+		}
+	}
+	qsort(at, *n, sizeof(*at), cmp_offset);
+	return at;
+}
+
+/*
+ * Line by line, but the lines no edit touches are copied in runs, their
+ * newlines with them: most of a file, at one memcpy() per run.
+ */
 static void
 render_full(const struct pwfile *f, const struct pwedit *e, struct buf *out)
 {
 	bool final_nl = f->size == 0 || f->data[f->size - 1] == '\n';
-	bool appended = false;
+	bool appended = false, replacing = htab_count(e->replace) > 0;
+	size_t nat, k = 0, *at = stripped_at(f, e, &nat);
+	const char *run = f->data;	/* copied as it is, up to the line */
 
 	for (size_t i = 0; i < f->n; i++) {
 		const struct pwline *l = &f->lines[i];
-		const char *rep = l->name ? htab_get(e->replace, l->name) : NULL;
+		size_t off = (size_t)(l->raw - f->data);
+		const char *rep = l->name && replacing ?
+		    htab_get(e->replace, l->name) : NULL;
 
+		while (k < nat && at[k] < off)
+			k++;
+		if (rep == NULL && (l->name == NULL || k == nat ||
+		    at[k] >= off + l->len))
+			continue;
+		buf_add(out, run, (size_t)(l->raw - run));
+		run = l->raw + l->len + (i + 1 < f->n || final_nl);
 		if (rep == PWFILE_DROP)
 			continue;
 		if (rep != NULL)
@@ -362,6 +416,11 @@ render_full(const struct pwfile *f, const struct pwedit *e, struct buf *out)
 		else
 			appended = true;	/* last line had no newline */
 	}
+	if (run < f->data + f->size) {
+		buf_add(out, run, (size_t)(f->data + f->size - run));
+		appended = !final_nl;
+	}
+	free(at);
 	for (size_t i = 0; i < e->append.n; i++) {
 		if (appended) {
 			buf_addc(out, '\n');

@@ -168,6 +168,42 @@ test_strip(void **state)
 	pwedit_free(&e);
 }
 
+/*
+ * Unchanged lines are copied in runs: every mix of runs, replaced,
+ * dropped and stripped lines, first, last and without a final newline,
+ * with appends after, reads as line by line.
+ */
+static void
+test_runs(void **state)
+{
+	static const struct { const char *in, *want; } c[] = {
+		{ "a:x:1:m\nb:x:2:gone\nc:x:3:\n",
+		  "a:x:1:m\nb:x:2:\nc:x:3:\nn:x:9:\n" },
+		{ "b:x:2:gone\na:x:1:m\nr:x:7:", "b:x:2:\na:x:1:m\nr:x:7:new\nn:x:9:\n" },
+		{ "d:x:4:\na:x:1:m", "a:x:1:m\nn:x:9:\n" },
+		{ "a:x:1:m\nd:x:4:", "a:x:1:m\nn:x:9:\n" },
+		{ "a:x:1:m\nc:x:3:gone", "a:x:1:m\nc:x:3:\nn:x:9:\n" },
+		{ "a:x:1:m\n# gone\n\nd:x:4:\nc:x:3:", "a:x:1:m\n# gone\n\nc:x:3:\nn:x:9:\n" },
+		{ "gone:x:8:a\nz:x:2:m,gone,gone", "gone:x:8:a\nz:x:2:m\nn:x:9:\n" },
+	};
+	struct pwedit e;
+
+	(void)state;
+	pwedit_init(&e);
+	e.strip_fields[0] = 3;
+	pwedit_strip(&e, "gone");
+	pwedit_replace(&e, "d", NULL);
+	pwedit_replace(&e, "r", "r:x:7:new");
+	pwedit_append(&e, "n:x:9:");
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char *out = render(c[i].in, &e);
+
+		assert_string_equal(out, c[i].want);
+		free(out);
+	}
+	pwedit_free(&e);
+}
+
 /* One splitter for every reader of the format. */
 static void
 test_acctline(void **state)
@@ -202,6 +238,7 @@ main(void)
 		cmocka_unit_test(test_edits),
 		cmocka_unit_test(test_sparse),
 		cmocka_unit_test(test_strip),
+		cmocka_unit_test(test_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
