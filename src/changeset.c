@@ -620,17 +620,29 @@ no_local_clash(const struct changeset *cs, const struct keys *k,
 	return ok;
 }
 
-/* The names a group line's member list holds, read in place. */
+/*
+ * The names a group line's member list holds, read in place: one more
+ * than its commas, but for one that ends it, as members_managed() in
+ * plan.c counts them.
+ */
 static size_t
 member_count(const struct pwline *l)
 {
 	const char *p = l->raw, *end = l->raw + l->len, *list;
-	size_t n = 0;
+	size_t n = 1;
 
 	for (int colons = 0; p < end && colons < 3; p++)
-		colons += *p == ':';
-	for (list = p; p < end && *p != ':'; p++)
-		n += p == list || p[-1] == ',';
+		if ((p = memchr(p, ':', (size_t)(end - p))) == NULL)
+			return 0;
+		else
+			colons++;
+	if ((list = memchr(p, ':', (size_t)(end - p))) != NULL)
+		end = list;
+	if (p == end)
+		return 0;
+	n -= end[-1] == ',';
+	for (; p < end; p++)
+		n += *p == ',';
 	return n;
 }
 
@@ -644,6 +656,8 @@ count_totals(struct changeset *cs, const struct pwfile *group)
 	for (size_t i = 0; i < w->n; i++) {
 		const struct pwline *l;
 
+		if (i + HTAB_AHEAD < w->n && w->v[i + HTAB_AHEAD].is_group)
+			htab_prefetch(group->byname, w->v[i + HTAB_AHEAD].name);
 		if (!w->v[i].is_group) {
 			cs->totals.users++;
 			continue;

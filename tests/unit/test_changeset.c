@@ -175,6 +175,52 @@ test_add_and_join(void **st)
 	dircache_free(&c);
 }
 
+/*
+ * The totals the guard weighs count member names as a whole plan does
+ * (members_managed()): empty names between commas count, a comma that
+ * ends the list does not.
+ */
+static void
+test_totals(void **st)
+{
+	static const struct { const char *list; size_t members; } c[] = {
+		{ "alice,bob", 2 }, { ",alice,,bob,", 4 }, { "alice,", 1 },
+		{ "", 0 }, { "bob:extra", 1 },
+	};
+	char *paths[CS_FILES] = { path_of("passwd"), path_of("shadow"),
+	    path_of("group"), path_of("gshadow") }, *state = path_of("state");
+	struct changeset_in in = { &conf, dir, NULL, state,
+	    { paths[0], paths[1], paths[2], paths[3] } };
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct pwfile f[CS_FILES];
+		struct changeset cs;
+		struct dircache dc;
+		struct entry *e = user("carol", "10003", "uc");
+		char *group = xasprintf("root:x:0:\nstaff:x:10001:%s\n", c[i].list);
+
+		last_run(&dc);
+		fx_put(dir, "group", group);
+		dircache_put(&dc, "uc", 0, e);
+		drop(e);
+		in.cache = &dc;
+		memset(f, 0, sizeof(f));
+		assert_true(changeset_load(&cs, &in, f));
+		assert_int_equal(cs.totals.users, 3);
+		assert_int_equal(cs.totals.groups, 1);
+		assert_int_equal(cs.totals.members, c[i].members);
+		changeset_free(&cs);
+		for (int j = 0; j < CS_FILES; j++)
+			pwfile_free(&f[j]);
+		dircache_free(&dc);
+		free(group);
+	}
+	for (int i = 0; i < CS_FILES; i++)
+		free(paths[i]);
+	free(state);
+}
+
 /* A deleted user leaves the groups that list her, which are planned too. */
 static void
 test_delete(void **st)
@@ -290,6 +336,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_and_join),
+		cmocka_unit_test(test_totals),
 		cmocka_unit_test(test_delete),
 		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_refused),
