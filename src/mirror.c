@@ -221,17 +221,69 @@ cmp_keyed(const void *a, const void *b, void *strings)
 	return cmp_membership(&x->m, &y->m, strings);
 }
 
+/*
+ * One stable counting pass of a radix sort on 16 bits of each record's
+ * key (the gid from shift 64 on, else the prefix), from *from into *to,
+ * which then swap; none when every record has the same digit.
+ */
+static void
+radix_pass(struct keyed **from, struct keyed **to, size_t n, int shift,
+    uint32_t *count)
+{
+	struct keyed *f = *from, *swap;
+	uint32_t sum = 0;
+
+#define DIGIT(k) ((shift >= 64 ? (uint64_t)(k).m.gid >> (shift - 64) : \
+    (k).pre >> shift) & 0xffff)
+	memset(count, 0, 65536 * sizeof(*count));
+	for (size_t i = 0; i < n; i++)
+		count[DIGIT(f[i])]++;
+	if (count[DIGIT(f[0])] == n)
+		return;
+	for (uint32_t d = 0; d < 65536; d++) {
+		uint32_t c = count[d];
+
+		count[d] = sum;
+		sum += c;
+	}
+	for (size_t i = 0; i < n; i++)
+		(*to)[count[DIGIT(f[i])]++] = f[i];
+#undef DIGIT
+	swap = *from;
+	*from = *to;
+	*to = swap;
+}
+
+/*
+ * By name, then gid: a stable radix sort on the gid, then on the name's
+ * first 8 bytes (cmp_keyed()'s order), leaves out of order only the
+ * longer names that share those bytes, whose runs qsort then sorts.
+ */
 static void
 sort_memberships(struct builder *b, size_t n)
 {
 	struct mirror_membership *v = (void *)b->memberships.p;
-	struct keyed *k = xreallocarray(NULL, n, sizeof(*k));
+	struct keyed *k = xreallocarray(NULL, n + 1, sizeof(*k));
+	struct keyed *tmp = xreallocarray(NULL, n + 1, sizeof(*tmp));
+	uint32_t *count = xreallocarray(NULL, 65536, sizeof(*count));
+	size_t run;
 
 	for (size_t i = 0; i < n; i++)
 		k[i] = (struct keyed){ str_prefix(b->s.b.p + v[i].name), v[i] };
-	qsort_r(k, n, sizeof(*k), cmp_keyed, b->s.b.p);
+	for (int shift = 64; shift < 96 && n > 1; shift += 16)
+		radix_pass(&k, &tmp, n, shift, count);
+	for (int shift = 0; shift < 64 && n > 1; shift += 16)
+		radix_pass(&k, &tmp, n, shift, count);
+	for (size_t i = 0; i < n; i = run) {
+		for (run = i + 1; run < n && k[run].pre == k[i].pre; run++)
+			;
+		if (run - i > 1 && (k[i].pre & 0xff) != 0)
+			qsort_r(&k[i], run - i, sizeof(*k), cmp_keyed, b->s.b.p);
+	}
 	for (size_t i = 0; i < n; i++)
 		v[i] = k[i].m;
+	free(count);
+	free(tmp);
 	free(k);
 }
 
@@ -381,6 +433,28 @@ builder_init(struct builder *b, size_t text)
 	common(&b->s, (struct acct_field){ "", 0 });	/* offset 0 is "" */
 }
 
+/*
+ * Room for a record per line of passwd and group, and for each member
+ * their lists could hold, mapped at once: grown by doubling, the tables
+ * were copied as they grew and their pages faulted in one at a time.
+ */
+static void
+builder_size(struct builder *b, const struct buf *passwd,
+    const struct buf *group)
+{
+	size_t users = memcount(passwd->p, passwd->len, '\n') + 1;
+	size_t groups = memcount(group->p, group->len, '\n') + 1;
+	size_t members = memcount(group->p, group->len, ',') + groups;
+
+	buf_prefault(&b->users, users * sizeof(struct mirror_user));
+	buf_prefault(&b->user_ids, users * sizeof(struct mirror_id));
+	buf_prefault(&b->groups, groups * sizeof(struct mirror_group));
+	buf_prefault(&b->group_ids, groups * sizeof(struct mirror_id));
+	buf_prefault(&b->members, members * sizeof(uint32_t));
+	buf_prefault(&b->memberships, members *
+	    sizeof(struct mirror_membership));
+}
+
 static void
 builder_free(struct builder *b)
 {
@@ -479,12 +553,15 @@ mirror_build(const struct managed *v, size_t n, const struct buf *passwd,
 	}
 	/* File order, so that enumeration follows the files. */
 	builder_init(&b, passwd->len + group->len);
+	builder_size(&b, passwd, group);
 	each_managed(passwd, users, user_line, &b);
 	each_managed(group, groups, group_line, &b);
 	layout_main(&b, NULL, main);
 	builder_free(&b);
 
 	builder_init(&b, shadow->len);
+	buf_prefault(&b.shadows, (memcount(shadow->p, shadow->len, '\n') + 1) *
+	    sizeof(struct mirror_shadow));
 	each_managed(shadow, users, shadow_line, &b);
 	layout_shadow(&b, NULL, shadow_out);
 	builder_free(&b);

@@ -632,6 +632,79 @@ test_initgroups(void **st)
 	free(gids);
 }
 
+/*
+ * Memberships of names that share their first 8 bytes or more, end within
+ * them, or hold bytes above 0x7f, over gids from below to above 65536:
+ * the table is in (name, gid) order, and each user's groups are found.
+ */
+static void
+test_memberships_sorted(void **st)
+{
+	static const char *const names[] = { "longname_b", "longname_a",
+	    "longname", "longnam", "\xc3\xa9t\xc3\xa9", "a", "longname_ab",
+	    "zz" };
+	static const unsigned gids[] = { 70000, 10001, 65535, 65536, 131073,
+	    10002 };
+	const size_t nn = sizeof(names) / sizeof(names[0]);
+	struct buf pw = { 0 }, gr = { 0 }, sh = { 0 }, stt = { 0 }, m = { 0 },
+	    s = { 0 };
+	const struct mirror_header *h;
+	const struct mirror_membership *ms;
+
+	(void)st;
+	buf_addstr(&stt, "ldapsync-state 1\n");
+	for (size_t i = 0; i < nn; i++) {
+		buf_printf(&pw, "%s:x:%zu:10001::/:/bin/sh\n", names[i], 20000 + i);
+		buf_printf(&sh, "%s:*:::::::\n", names[i]);
+		buf_printf(&stt, "u %s %zu 0 u%zu\n", names[i], 20000 + i, i);
+	}
+	/* Group g (in reverse) lists the names whose index and g are not both odd. */
+	for (size_t g = sizeof(gids) / sizeof(gids[0]); g-- > 0;) {
+		buf_printf(&gr, "g%u:x:%u:", gids[g], gids[g]);
+		for (size_t i = nn, first = 1; i-- > 0;)
+			if (!(i % 2 && g % 2)) {
+				buf_printf(&gr, "%s%s", first ? "" : ",", names[i]);
+				first = 0;
+			}
+		buf_addc(&gr, '\n');
+		buf_printf(&stt, "g g%u %u g%u\n", gids[g], gids[g], gids[g]);
+	}
+	build(buf_cstr(&pw), buf_cstr(&gr), buf_cstr(&sh), buf_cstr(&stt), &m, &s);
+	h = (const void *)m.p;
+	ms = (const void *)(m.p + h->memberships.off);
+	assert_true(h->memberships.count > nn);
+	for (uint32_t i = 1; i < h->memberships.count; i++) {
+		const char *a = m.p + h->strings.off + ms[i - 1].name;
+		const char *b = m.p + h->strings.off + ms[i].name;
+		int c = strcmp(a, b);
+
+		if (c > 0 || (c == 0 && ms[i - 1].gid >= ms[i].gid))
+			fail_msg("memberships %u and %u out of order: %s %u, %s %u",
+			    i - 1, i, a, ms[i - 1].gid, b, ms[i].gid);
+	}
+	install_bases(&m, &s);
+	for (size_t i = 0; i < nn; i++) {
+		long start = 0, size = 0;
+		gid_t *got = NULL;
+		int err = 0;
+		size_t want = 0;
+
+		for (size_t g = 0; g < sizeof(gids) / sizeof(gids[0]); g++)
+			want += !(i % 2 && g % 2);
+		assert_int_equal(m_initgroups(names[i], 1, &start, &size, &got,
+		    0, &err), NSS_STATUS_SUCCESS);
+		assert_int_equal((size_t)start, want);
+		free(got);
+	}
+	install_sample();
+	buf_free(&pw);
+	buf_free(&gr);
+	buf_free(&sh);
+	buf_free(&stt);
+	buf_free(&m);
+	buf_free(&s);
+}
+
 /* Every corruption is UNAVAIL, never a crash, and a good mirror heals. */
 static void
 expect_unavail(const void *data, size_t len, const char *what)
@@ -918,6 +991,7 @@ main(void)
 		cmocka_unit_test(test_edited),
 		cmocka_unit_test(test_enumeration),
 		cmocka_unit_test(test_initgroups),
+		cmocka_unit_test(test_memberships_sorted),
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_index_verified),
 		cmocka_unit_test(test_replaced_under_load),
