@@ -367,7 +367,7 @@ stripped_at(const struct pwfile *f, const struct pwedit *e, size_t *n)
 	size_t *at = NULL, cap = 0;
 
 	*n = 0;
-	if (htab_count(e->strip) == 0 || e->strip_fields[0] < 0)
+	if (f->size == 0 || htab_count(e->strip) == 0 || e->strip_fields[0] < 0)
 		return NULL;
 	for (size_t i = 0; i < e->strip_names.n; i++) {
 		const char *name = e->strip_names.v[i], *q;
@@ -422,7 +422,7 @@ render_full(const struct pwfile *f, const struct pwedit *e, struct buf *out)
 		else
 			appended = true;	/* last line had no newline */
 	}
-	if (run < f->data + f->size) {
+	if (f->size > 0 && run < f->data + f->size) {
 		buf_add(out, run, (size_t)(f->data + f->size - run));
 		appended = !final_nl;
 	}

@@ -660,7 +660,8 @@ state_order(struct state *s)
 	qsort_r(r, s->n, sizeof(*r), cmp_ranked, s->v);
 	for (size_t i = 0; i < s->n; i++)
 		v[i] = s->v[r[i].i];
-	memcpy(s->v, v, s->n * sizeof(*v));
+	for (size_t i = 0; i < s->n; i++)
+		s->v[i] = v[i];
 	free(v);
 	free(r);
 }

@@ -157,8 +157,12 @@ prefault(void *p, size_t len)
 size_t
 memcount(const char *p, size_t len, char c)
 {
-	const char *end = p + len;
+	const char *end;
 	size_t n = 0;
+
+	if (len == 0)
+		return 0;	/* p may be NULL: an empty buffer's */
+	end = p + len;
 
 	for (; (p = memchr(p, c, (size_t)(end - p))) != NULL; p++)
 		n++;
