@@ -382,7 +382,8 @@ stripped_at(const struct pwfile *f, const struct pwedit *e, size_t *n)
 			at[(*n)++] = (size_t)(q - f->data);
 		}
 	}
-	qsort(at, *n, sizeof(*at), cmp_offset);
+	if (*n > 1)
+		qsort(at, *n, sizeof(*at), cmp_offset);
 	return at;
 }
 
