@@ -327,21 +327,15 @@ static const char *const passwd_labels[] = { NULL, NULL, "uid", "gid",
 static const char *const shadow_labels[] = { NULL, "password", "lastchg",
     "min", "max", "warn", "inactive", "expire", NULL };
 
-/*
- * text (malloc'd, which it takes) as the line l gives way to, or appended;
- * a line already as it should be is left alone, like a local one.
- */
+/* A line already as it should be is left alone, like a local one. */
 static void
 put_line(struct pwedit *e, const struct pwline *l, const char *oldname,
-    char *text)
+    const char *text)
 {
-	if (l == NULL) {
-		pwedit_append_take(e, text);
-		return;
-	}
-	if (!pwline_is(l, text))
+	if (l == NULL)
+		pwedit_append(e, text);
+	else if (!pwline_is(l, text))
 		pwedit_replace(e, oldname, text);
-	free(text);
 }
 
 /* A shadow line as a suspension leaves it: locked, expired on day 1. */
@@ -403,6 +397,8 @@ user_lines(struct planner *p, const struct user *d, const struct managed *m)
 	}
 	put_line(&p->out->passwd, pl, m ? m->name : NULL, pw);
 	put_line(&p->out->shadow, sl, m ? m->name : NULL, sh);
+	free(pw);
+	free(sh);
 }
 
 /* The user's keys replace those the account had, under either name. */
@@ -664,6 +660,8 @@ apply_group(struct planner *p, size_t i)
 	state_add(&p->out->next, &(struct managed){ .name = d->name,
 	    .id = d->gid, .uuid = d->uuid, .is_group = true });
 	strlist_free(&members);
+	free(gl);
+	free(gsl);
 }
 
 static void
@@ -772,6 +770,7 @@ map_local_group(struct planner *p, const char *local)
 	const struct pwline *sl = pwfile_find(p->in->gshadow, local);
 	struct strlist had = { 0 }, want = { 0 }, now = { 0 };
 	struct htab *wanted;
+	char *text;
 
 	if (l == NULL || htab_get(p->in->old->groups_by_name, local) != NULL) {
 		log_warn("local_group_map: %s is no local group here", local);
@@ -783,10 +782,14 @@ map_local_group(struct planner *p, const char *local)
 	local_members(p, &had, &want, wanted, &now);
 	htab_free(wanted);
 	member_diff(p, local, &had, &now);
-	put_line(&p->out->group, l, local, with_members(l, 3, &now));
-	if (sl != NULL)
-		put_line(&p->out->gshadow, sl, local, with_members(sl, 3,
-		    &now));
+	text = with_members(l, 3, &now);
+	put_line(&p->out->group, l, local, text);
+	free(text);
+	if (sl != NULL) {
+		text = with_members(sl, 3, &now);
+		put_line(&p->out->gshadow, sl, local, text);
+		free(text);
+	}
 	strlist_free(&had);
 	strlist_free(&want);
 	strlist_free(&now);

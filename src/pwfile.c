@@ -235,12 +235,6 @@ pwedit_append(struct pwedit *e, const char *text)
 }
 
 void
-pwedit_append_take(struct pwedit *e, char *text)
-{
-	strlist_take(&e->append, text);
-}
-
-void
 pwedit_strip(struct pwedit *e, const char *name)
 {
 	char *key = own(e, name);

@@ -81,8 +81,6 @@ void	 pwedit_free(struct pwedit *);
 /* text NULL: the line goes. */
 void	 pwedit_replace(struct pwedit *, const char *name, const char *text);
 void	 pwedit_append(struct pwedit *, const char *text);
-/* The same, taking text (malloc'd) itself. */
-void	 pwedit_append_take(struct pwedit *, char *text);
 void	 pwedit_strip(struct pwedit *, const char *name);
 void	 pwfile_render(const struct pwfile *, const struct pwedit *,
 	    struct buf *out);

@@ -259,17 +259,11 @@ buf_free(struct buf *b)
 void
 strlist_add(struct strlist *l, const char *s)
 {
-	strlist_take(l, xstrdup(s));
-}
-
-void
-strlist_take(struct strlist *l, char *s)
-{
 	if (l->n + 2 > l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 8;
 		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
 	}
-	l->v[l->n++] = s;
+	l->v[l->n++] = xstrdup(s);
 	l->v[l->n] = NULL;
 }
 

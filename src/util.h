@@ -69,8 +69,6 @@ struct strlist {
 };
 
 void	 strlist_add(struct strlist *, const char *);
-/* Adds s itself (malloc'd), which the list then owns. */
-void	 strlist_take(struct strlist *, char *s);
 bool	 strlist_has(const struct strlist *, const char *);
 /* The same, ASCII case ignored (attribute names). */
 bool	 strlist_has_nocase(const struct strlist *, const char *);
