@@ -221,10 +221,19 @@ cmp_keyed(const void *a, const void *b, void *strings)
 	return cmp_membership(&x->m, &y->m, strings);
 }
 
+/* 16 bits of a record's sort key: its gid's from shift 64 on, else its prefix's. */
+static uint32_t
+digit(const struct keyed *k, int shift)
+{
+	uint64_t key = shift >= 64 ? (uint64_t)k->m.gid >> (shift - 64) :
+	    k->pre >> shift;
+
+	return (uint32_t)(key & 0xffff);
+}
+
 /*
- * One stable counting pass of a radix sort on 16 bits of each record's
- * key (the gid from shift 64 on, else the prefix), from *from into *to,
- * which then swap; none when every record has the same digit.
+ * One stable counting pass of a radix sort on a digit() of each record,
+ * from *from into *to, which then swap; none when all have the same.
  */
 static void
 radix_pass(struct keyed **from, struct keyed **to, size_t n, int shift,
@@ -233,12 +242,10 @@ radix_pass(struct keyed **from, struct keyed **to, size_t n, int shift,
 	struct keyed *f = *from, *swap;
 	uint32_t sum = 0;
 
-#define DIGIT(k) ((shift >= 64 ? (uint64_t)(k).m.gid >> (shift - 64) : \
-    (k).pre >> shift) & 0xffff)
 	memset(count, 0, 65536 * sizeof(*count));
 	for (size_t i = 0; i < n; i++)
-		count[DIGIT(f[i])]++;
-	if (count[DIGIT(f[0])] == n)
+		count[digit(&f[i], shift)]++;
+	if (count[digit(&f[0], shift)] == n)
 		return;
 	for (uint32_t d = 0; d < 65536; d++) {
 		uint32_t c = count[d];
@@ -247,8 +254,7 @@ radix_pass(struct keyed **from, struct keyed **to, size_t n, int shift,
 		sum += c;
 	}
 	for (size_t i = 0; i < n; i++)
-		(*to)[count[DIGIT(f[i])]++] = f[i];
-#undef DIGIT
+		(*to)[count[digit(&f[i], shift)]++] = f[i];
 	swap = *from;
 	*from = *to;
 	*to = swap;
