@@ -221,7 +221,7 @@ cmp_keyed(const void *a, const void *b, void *strings)
 	return cmp_membership(&x->m, &y->m, strings);
 }
 
-/* 16 bits of a record's sort key: its gid's from shift 64 on, else its prefix's. */
+/* 16 bits of a record's key: its gid's from shift 64 on, else its prefix's. */
 static uint32_t
 digit(const struct keyed *k, int shift)
 {
