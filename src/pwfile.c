@@ -243,17 +243,6 @@ pwedit_strip(struct pwedit *e, const char *name)
 		strlist_add(&e->strip_names, name);
 }
 
-/* Whether a line may list a stripped name: most lines are passed over. */
-static bool
-mentions_stripped(const struct pwline *l, const struct pwedit *e)
-{
-	for (size_t i = 0; i < e->strip_names.n; i++)
-		if (memmem(l->raw, l->len, e->strip_names.v[i],
-		    strlen(e->strip_names.v[i])) != NULL)
-			return true;
-	return false;
-}
-
 /* Copies a member list, leaving out the names being stripped. */
 static void
 strip_list(const char *p, size_t len, const struct htab *strip,
@@ -284,19 +273,17 @@ is_strip_field(const struct pwedit *e, int i)
 	return i == e->strip_fields[0] || i == e->strip_fields[1];
 }
 
-/* A local line keeps every byte, but for stripped member names. */
+/*
+ * A local line keeps every byte, but for stripped member names: one of a
+ * named line that a stripped name occurs in (render_full() copies the
+ * others as they are).
+ */
 static void
 render_local(const struct pwline *l, const struct pwedit *e, struct buf *out)
 {
 	const char *p = l->raw, *end = l->raw + l->len, *c;
-	int i = 0;
 
-	if (htab_count(e->strip) == 0 || l->name == NULL ||
-	    e->strip_fields[0] < 0 || !mentions_stripped(l, e)) {
-		buf_add(out, l->raw, l->len);
-		return;
-	}
-	for (;; i++) {
+	for (int i = 0;; i++) {
 		if ((c = memchr(p, ':', (size_t)(end - p))) == NULL)
 			c = end;
 		if (is_strip_field(e, i))
