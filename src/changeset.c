@@ -631,11 +631,9 @@ member_count(const struct pwline *l)
 	const char *p = l->raw, *end = l->raw + l->len, *list;
 	size_t n = 1;
 
-	for (int colons = 0; p < end && colons < 3; p++)
+	for (int colons = 0; colons < 3; colons++, p++)
 		if ((p = memchr(p, ':', (size_t)(end - p))) == NULL)
 			return 0;
-		else
-			colons++;
 	if ((list = memchr(p, ':', (size_t)(end - p))) != NULL)
 		end = list;
 	if (p == end)
