@@ -34,8 +34,11 @@ struct mapping {
 	dev_t			 dev;
 	ino_t			 ino;
 	_Atomic int		 checked[SEC_COUNT];
-	/* A delta's: how many of its records replace, per over table. */
-	uint32_t		 nrepl[2];
+	/*
+	 * A delta's: how many of its records replace, per over table.
+	 * Threads checking a section at once store the same count.
+	 */
+	_Atomic uint32_t	 nrepl[2];
 };
 
 struct source {
@@ -173,23 +176,25 @@ shadows_ok(const char *base, const struct mirror_header *h, uint32_t nstr)
 
 /*
  * A delta's over table: by base index, each record that replaces given
- * in turn (nrepl of them, at most nrec).
+ * in turn (*nrepl of them, at most nrec).  The count is kept in a local
+ * and stored once: another thread may be checking the same table.
  */
 static bool
 overs_ok(const char *base, const struct mirror_table *t, uint32_t nrec,
-    uint32_t *nrepl)
+    _Atomic uint32_t *nrepl)
 {
 	const struct mirror_over *o =
 	    (const struct mirror_over *)(base + t->off);
+	uint32_t n = 0;
 
-	*nrepl = 0;
 	for (uint32_t i = 0; i < t->count; i++) {
 		if (i > 0 && o[i].base <= o[i - 1].base)
 			return false;
-		if (o[i].index != MIRROR_NONE && o[i].index != (*nrepl)++)
+		if (o[i].index != MIRROR_NONE && o[i].index != n++)
 			return false;
 	}
-	return *nrepl <= nrec;
+	atomic_store_explicit(nrepl, n, memory_order_relaxed);
+	return n <= nrec;
 }
 
 /* What map time checks: the header and that every table lies inside. */
@@ -724,6 +729,14 @@ kind_of(enum section sec)
 	    &shadows_k;
 }
 
+/* How many of the delta's records replace a base record (checked). */
+static uint32_t
+replacing(const struct view *v, int over)
+{
+	return atomic_load_explicit(&v->delta->nrepl[over],
+	    memory_order_relaxed);
+}
+
 /* The base's records, then those the delta adds after them. */
 uint32_t
 reader_count(const struct view *v, enum section sec)
@@ -732,7 +745,7 @@ reader_count(const struct view *v, enum section sec)
 	uint32_t n = table(v->base, k->recs)->count;
 
 	if (v->delta != NULL)
-		n += table(v->delta, k->recs)->count - v->delta->nrepl[k->over];
+		n += table(v->delta, k->recs)->count - replacing(v, k->over);
 	return n;
 }
 
@@ -748,7 +761,7 @@ reader_at(const struct view *v, enum section sec, uint32_t pos,
 
 	if (pos >= nbase) {
 		m = v->delta;
-		i = pos - nbase + v->delta->nrepl[k->over];
+		i = pos - nbase + replacing(v, k->over);
 	} else if ((o = over(v, k->over, pos)) != NULL) {
 		if (o->index == MIRROR_NONE)
 			return NULL;

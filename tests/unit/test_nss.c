@@ -979,6 +979,120 @@ test_compacted_under_load(void **st)
 	install_sample();
 }
 
+/* --- a delta's first check, by threads at once ------------------------ */
+
+#define MANY	8000	/* users in the base */
+#define EDITED	800	/* of them replaced by the delta: within an eighth */
+
+static pthread_barrier_t round_start, round_end;
+
+/* Each round: one lookup, at once with the other thread, in a new delta. */
+static void *
+first_reader(void *arg)
+{
+	struct passwd pw;
+	char buf[1024];
+	int err;
+
+	(void)arg;
+	for (;;) {
+		pthread_barrier_wait(&round_start);
+		if (atomic_load(&stop))
+			return NULL;
+		if (m_getpwnam("u17", &pw, buf, sizeof(buf), &err) !=
+		    NSS_STATUS_SUCCESS || strcmp(pw.pw_shell, "/bin/zsh") != 0)
+			atomic_fetch_add(&errors, 1);
+		pthread_barrier_wait(&round_end);
+	}
+}
+
+/* MANY users, and their state. */
+static void
+many_users(struct buf *pw, struct buf *st)
+{
+	buf_printf(st, "ldapsync-state 1\n");
+	for (int i = 0; i < MANY; i++) {
+		buf_printf(pw, "u%d:x:%d:100::/home/u%d:/bin/sh\n", i,
+		    20000 + i, i);
+		buf_printf(st, "u u%d %d 0 id%d\n", i, 20000 + i, i);
+	}
+}
+
+/*
+ * Two threads that map a new delta at once both check its users, and
+ * each counts the records that replace: one must not reset the other's
+ * count midway (which failed the check, and every lookup in that delta).
+ */
+static void
+test_delta_checked_at_once(void **st)
+{
+	char *paths[4] = { path_of("mirror"), path_of("mirror.shadow"),
+	    path_of("mirror.delta"), path_of("mirror.shadow.delta") };
+	struct buf pw = { 0 }, sts = { 0 }, base[2] = { { 0 }, { 0 } };
+	struct buf delta = { 0 }, none = { 0 };
+	struct pwedit e[3];
+	struct state next;
+	struct mirror_edit me = { &e[0], &e[1], &e[2], &next, false };
+	pthread_t t[2];
+
+	(void)st;
+	many_users(&pw, &sts);
+	build(pw.p, "", "", sts.p, &base[0], &base[1]);
+	install_bases(&base[0], &base[1]);
+	for (int i = 0; i < 3; i++)
+		pwedit_init(&e[i]);
+	for (int i = 0; i < EDITED; i++) {
+		char *name = xasprintf("u%d", i);
+		char *line = xasprintf("u%d:x:%d:100::/home/u%d:/bin/zsh", i,
+		    20000 + i, i);
+
+		pwedit_replace(&e[0], name, line);
+		free(name);
+		free(line);
+	}
+	state_init(&next);
+	state_index(&next);
+	assert_int_equal(mirror_edit((const char *const *)paths, &me, &delta,
+	    &none), 0);
+	atomic_store(&stop, 0);
+	atomic_store(&errors, 0);
+	pthread_barrier_init(&round_start, NULL, 3);
+	pthread_barrier_init(&round_end, NULL, 3);
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, first_reader, NULL);
+	for (int i = 0; i < 300; i++) {
+		struct group gr;
+		char buf[256];
+		int err;
+
+		install("mirror.delta", delta.p, delta.len);
+		/* Mapped, its groups checked: its users are left to both. */
+		assert_int_equal(m_getgrgid(100, &gr, buf, sizeof(buf), &err),
+		    NSS_STATUS_NOTFOUND);
+		pthread_barrier_wait(&round_start);
+		pthread_barrier_wait(&round_end);
+	}
+	atomic_store(&stop, 1);
+	pthread_barrier_wait(&round_start);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&round_start);
+	pthread_barrier_destroy(&round_end);
+	assert_int_equal(atomic_load(&errors), 0);
+	for (int i = 0; i < 3; i++)
+		pwedit_free(&e[i]);
+	state_free(&next);
+	for (int i = 0; i < 4; i++)
+		free(paths[i]);
+	buf_free(&pw);
+	buf_free(&sts);
+	buf_free(&base[0]);
+	buf_free(&base[1]);
+	buf_free(&delta);
+	buf_free(&none);
+	install_sample();
+}
+
 int
 main(void)
 {
@@ -996,6 +1110,7 @@ main(void)
 		cmocka_unit_test(test_index_verified),
 		cmocka_unit_test(test_replaced_under_load),
 		cmocka_unit_test(test_compacted_under_load),
+		cmocka_unit_test(test_delta_checked_at_once),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
