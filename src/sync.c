@@ -65,6 +65,16 @@ struct run {
 	/* Where a full refresh writes the cache's image as it comes. */
 	int			 cache_fd;
 	char			*cache_tmp;
+	/* The cache's files as the run leaves them (render_cache()). */
+	struct cache_out {
+		bool		 rendered;
+		bool		 synced;	/* RFC 4533: else it goes */
+		bool		 changed;
+		int		 spilled;
+		struct buf	 image, log;
+	}			 cache_out;
+	/* A full refresh's, rendered while the plan is made. */
+	struct task		*cache_task;
 	/* Planned as a change set (changeset.h), not as everything. */
 	bool			 changeset;
 	struct changeset	 cs;
@@ -613,6 +623,34 @@ stage_state(struct run *r, struct txn *t, const struct buf *text)
 }
 
 /*
+ * The directory cache's files as this run leaves them.  Its image is
+ * rendered at most once: a full refresh's, on another core while the
+ * plan is made (the plan does not read it), others when staged.
+ */
+static void
+render_cache(struct run *r)
+{
+	struct cache_out *co = &r->cache_out;
+
+	co->rendered = true;
+	co->synced = r->cache.cookies.n > 0;
+	if (co->synced)
+		co->changed = dircache_render(&r->cache, &co->image, &co->log);
+	co->spilled = dircache_spilled(&r->cache);
+}
+
+/* Rendered, a full refresh's image is not needed any more: it goes. */
+static void
+render_cache_aside(void *arg)
+{
+	struct run *r = arg;
+
+	render_cache(r);
+	dircache_free(&r->cache);
+	dircache_init(&r->cache);
+}
+
+/*
  * The directory cache and its cookies, written with the files so that a
  * cookie never stands for data the files do not hold: the log of this
  * run's changes, and the image when it is rewritten.  It keeps raw
@@ -621,15 +659,19 @@ stage_state(struct run *r, struct txn *t, const struct buf *text)
 static int
 stage_cache(struct run *r, struct txn *t, bool *changed)
 {
-	struct buf image = { 0 }, log = { 0 };
+	struct cache_out *co = &r->cache_out;
 	char *log_path = xasprintf("%s.log", r->cache_path);
 	int rc = 0;
 
+	task_wait(r->cache_task);
+	r->cache_task = NULL;
+	if (!co->rendered)
+		render_cache(r);
 	/*
 	 * No RFC 4533 this run: a cache left from another server would
 	 * mislead the next one; it goes with this run's commit.
 	 */
-	if (r->cache.cookies.n == 0) {
+	if (!co->synced) {
 		if (access(r->cache_path, F_OK) == 0) {
 			txn_stage_unlink(t, r->cache_path);
 			txn_stage_unlink(t, log_path);
@@ -637,23 +679,23 @@ stage_cache(struct run *r, struct txn *t, bool *changed)
 		goto out;
 	}
 	/* Lost in a crash, either only means a full refresh: no fsync. */
-	if (dircache_render(&r->cache, &image, &log)) {
-		if (dircache_spilled(&r->cache) < 0)
+	if (co->changed) {
+		if (co->spilled < 0)
 			rc = -1;
-		else if (dircache_spilled(&r->cache) > 0) {
+		else if (co->spilled > 0) {
 			txn_stage_temp(t, r->cache_path, r->cache_tmp);
 			r->cache_tmp = NULL;
-		} else if (image.len > 0)
-			rc = txn_stage(t, r->cache_path, image.p, image.len,
-			    0600, 0, 0, TXN_NOSYNC);
+		} else if (co->image.len > 0)
+			rc = txn_stage(t, r->cache_path, co->image.p,
+			    co->image.len, 0600, 0, 0, TXN_NOSYNC);
 		if (rc == 0)
-			rc = txn_stage(t, log_path, log.p, log.len, 0600, 0, 0,
-			    TXN_NOSYNC);
+			rc = txn_stage(t, log_path, co->log.p, co->log.len,
+			    0600, 0, 0, TXN_NOSYNC);
 		*changed = true;
 	}
 out:
-	buf_free(&image);
-	buf_free(&log);
+	buf_free(&co->image);
+	buf_free(&co->log);
 	free(log_path);
 	return rc;
 }
@@ -753,10 +795,13 @@ apply(struct run *r)
 	/* Staged: a full refresh's image need not wait for the mirror. */
 	dircache_free(&r->cache);
 	dircache_init(&r->cache);
+	if (new_state && stage_state(r, t, &state_text) != 0)
+		goto out;
+	/* Written: only a change set's mirror reads it back (build_mirror()). */
+	if (!r->changeset)
+		buf_free(&state_text);
 	if (mirror_wanted(r, new_state || changed) &&
 	    stage_mirror(r, t, &state_text, held, &new_mirror) != 0)
-		goto out;
-	if (new_state && stage_state(r, t, &state_text) != 0)
 		goto out;
 	if (stage_keys(r, t) != 0)
 		goto out;
@@ -804,6 +849,9 @@ apply_mirror(struct run *r)
 static void
 run_free(struct run *r)
 {
+	task_wait(r->cache_task);
+	buf_free(&r->cache_out.image);
+	buf_free(&r->cache_out.log);
 	txn_release_wait(r->release);
 	locks_release(r->locks);
 	release_inputs(r);
@@ -988,6 +1036,8 @@ plan_run(struct run *r, int fetched)
 	}
 	if (fetched != 0 && map_all(r) != 0)
 		return -1;
+	if (fetched == 0 && !r->o->dry_run && !r->o->mirror_only)
+		r->cache_task = task_start(render_cache_aside, r);
 	return plan_all(r);
 }
 
