@@ -765,6 +765,29 @@ release_inputs_aside(void *r)
 }
 
 /*
+ * Once everything is staged, what only staging read goes while the
+ * commit waits for the disk, rather than after it: at 100,000 accounts,
+ * tens of megabytes and a quarter of a million allocations.
+ */
+struct staged {
+	struct run	*r;
+	struct buf	*state_text;
+};
+
+static void
+drop_staged_aside(void *arg)
+{
+	struct staged *s = arg;
+
+	buf_free(s->state_text);
+	for (int i = 0; i < F_COUNT; i++)
+		buf_free(&s->r->out[i]);
+	state_free(&s->r->plan.next);
+	if (s->r->changeset)
+		changeset_free(&s->r->cs);
+}
+
+/*
  * Everything the run changes, as one unit (txn.h): the files, the mirror,
  * the directory cache and the state, so that a crash leaves them all old
  * or, once the next command completes the journal, all new.
@@ -778,7 +801,8 @@ apply(struct run *r)
 	bool new_state, new_mirror = false, new_cache = false;
 	char *journal = state_file(r->c, r->o->root, SD_COMMIT);
 	int held[4] = { -1, -1, -1, -1 }, rc = -1;
-	struct task *freeing = NULL;
+	struct task *freeing = NULL, *dropping = NULL;
+	struct staged staged = { r, &state_text };
 
 	r->plan.next.files_absent = !r->c->files;
 	new_state = render_all(r, &state_text);
@@ -808,10 +832,12 @@ apply(struct run *r)
 	/* What the stamp describes is about to change. */
 	if (!txn_empty(t))
 		stamp_remove(r->c, r->o->root);
+	dropping = task_start(drop_staged_aside, &staged);
 	if (txn_commit(t, journal) != 0)
 		goto out;
 	rc = 0;
 out:
+	task_wait(dropping);
 	task_wait(freeing);
 	mirror_release(held, rc == 0);
 	buf_free(&state_text);
