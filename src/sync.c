@@ -816,7 +816,10 @@ apply(struct run *r)
 	freeing = task_start(release_inputs_aside, r);
 	if (stage_cache(r, t, &new_cache) != 0)
 		goto out;
-	/* Staged: a full refresh's image need not wait for the mirror. */
+	/*
+	 * Staged, an incremental run's cache need not wait for the mirror
+	 * (a full refresh's went as the plan was made).
+	 */
 	dircache_free(&r->cache);
 	dircache_init(&r->cache);
 	if (new_state && stage_state(r, t, &state_text) != 0)
